@@ -1,1 +1,138 @@
+//! Persistence for hazardnet on SQLite (the embedded default) and PostgreSQL, behind one
+//! [`Store`]. Every query over enterprise-owned data takes the caller's [`Scope`] and carries it
+//! as a condition in its SQL; every write appends to the hash-chained audit log inside the same
+//! transaction.
+//!
+//! Both engines are reached through sqlx's `Any` driver with portable SQL: `$1, $2, …` numbered
+//! in order of first use (SQLite numbers `$N` by appearance), TEXT times in UTC, 0/1 flags.
 
+mod accounts;
+mod audit;
+mod clock;
+mod enterprises;
+mod error;
+mod reference;
+mod sql;
+
+pub use accounts::{
+    LoginOutcome, NewOrganization, NewUser, Organization, Principal, SessionInfo, UserRow,
+};
+pub use audit::{Actor, AuditBreak, AuditEntry};
+pub use clock::Clock;
+pub use enterprises::{Enterprise, EnterpriseFilter, EnterpriseSort};
+pub use error::{RowError, StoreError};
+pub use reference::{Industry, Jurisdiction, JurisdictionRow};
+
+use hazardnet_domain::Scope;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// The handle every layer above uses. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    kind: DbKind,
+    /// Reads. On PostgreSQL also writes (the same pool).
+    read: AnyPool,
+    /// Writes. On SQLite this pool has one connection: SQLite has one writer at a time, and
+    /// queueing writers here avoids `SQLITE_BUSY` on lock upgrades.
+    write: AnyPool,
+    clock: Clock,
+}
+
+impl Store {
+    /// Opens `url`: `sqlite://path` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        Self::connect_with_clock(url, Clock::system()).await
+    }
+
+    pub async fn connect_with_clock(url: &str, clock: Clock) -> Result<Store> {
+        install_default_drivers();
+        if url.starts_with("sqlite:") {
+            let url = if url.contains('?') {
+                url.to_string()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            let sqlite_pool = |max: u32| {
+                AnyPoolOptions::new()
+                    .max_connections(max)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // Acknowledged means durable: FULL syncs the WAL on every commit.
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+            };
+            let write = sqlite_pool(1).connect(&url).await?;
+            let read = sqlite_pool(8).connect(&url).await?;
+            Ok(Store {
+                kind: DbKind::Sqlite,
+                read,
+                write,
+                clock,
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await?;
+            Ok(Store {
+                kind: DbKind::Postgres,
+                read: pool.clone(),
+                write: pool,
+                clock,
+            })
+        } else {
+            Err(StoreError::UnsupportedUrl(url.split(':').next().unwrap_or("").to_string()))
+        }
+    }
+
+    pub fn kind(&self) -> DbKind {
+        self.kind
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Runs the embedded migrations of this engine, then loads the shipped reference data
+    /// (jurisdictions, industries) where it is missing.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.kind {
+            DbKind::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.write).await?,
+            DbKind::Postgres => sqlx::migrate!("migrations/postgres").run(&self.write).await?,
+        }
+        reference::load_shipped(self).await
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+}
+
+/// The scope of the caller, for functions that only need it (CLI reports, tests).
+pub fn everything() -> Scope {
+    Scope::Everything
+}

@@ -1,0 +1,739 @@
+//! Organizations, users, passwords, sessions and API tokens, and the [`Principal`] — the
+//! signed-in caller with the scope derived from their organization.
+
+use crate::audit::{Actor, Change, append, to_json};
+use crate::clock::{format_time, parse_time};
+use crate::{Result, Store, StoreError};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use hazardnet_domain::org::check_password_strength;
+use hazardnet_domain::scope::OrgFacts;
+use hazardnet_domain::{
+    DomainError, IndustryCode, JurisdictionCode, OrgKind, Role, Scope, enterprise::text,
+};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::FromRow;
+
+/// Failed logins before an account is locked, and for how long (OWASP ASVS 5.0, 6.3.1).
+pub const MAX_FAILED_LOGINS: i64 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+/// A session ends after this long without a request, and in any case after the absolute limit.
+pub const SESSION_IDLE_MINUTES: i64 = 120;
+pub const SESSION_ABSOLUTE_HOURS: i64 = 12;
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct Organization {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub jurisdiction_code: Option<String>,
+    pub industries: String,
+    pub enterprise_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganization {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub jurisdiction_code: Option<String>,
+    #[serde(default)]
+    pub industries: Vec<String>,
+    #[serde(default)]
+    pub enterprise_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub org_id: i64,
+    pub org_name: String,
+    pub role: String,
+    pub phone: String,
+    pub disabled: i64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub org_id: i64,
+    pub role: String,
+    pub password: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// The signed-in caller.
+#[derive(Debug, Clone, Serialize)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub org_id: i64,
+    pub org_name: String,
+    pub org_kind: OrgKind,
+    pub enterprise_id: Option<i64>,
+    pub scope: Scope,
+}
+
+impl Principal {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: Some(self.user_id),
+            name: self.username.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub token: String,
+    pub csrf_token: String,
+}
+
+#[derive(Debug)]
+pub enum LoginOutcome {
+    Success(SessionInfo, Box<Principal>),
+    InvalidCredentials,
+    Locked { until: DateTime<Utc> },
+}
+
+#[derive(FromRow)]
+struct UserAuthRow {
+    id: i64,
+    password_hash: String,
+    disabled: i64,
+    failed_logins: i64,
+    locked_until: Option<String>,
+}
+
+#[derive(FromRow)]
+struct PrincipalRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    disabled: i64,
+    org_id: i64,
+    org_name: String,
+    kind: String,
+    jurisdiction_code: Option<String>,
+    industries: String,
+    enterprise_id: Option<i64>,
+}
+
+fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn parse_industry_list(list: &str) -> Vec<IndustryCode> {
+    list.split(',')
+        .filter_map(|s| IndustryCode::parse(s).ok())
+        .collect()
+}
+
+pub async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| StoreError::Internal(e.to_string()))
+    })
+    .await
+    .map_err(|e| StoreError::Internal(e.to_string()))?
+}
+
+async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A fixed Argon2id hash verified when the username is unknown, so that a missing account
+/// takes as long to refuse as a wrong password.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9H9Rz8BNd4DfcvESKbIcGxyaj2JQ0nG2rBqsLx8yQIc";
+
+fn check_username(username: &str) -> Result<String, DomainError> {
+    let u = username.trim();
+    let ok = (3..=32).contains(&u.len())
+        && u.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok {
+        Ok(u.to_string())
+    } else {
+        Err(DomainError::InvalidValue {
+            field: "username",
+            value: u.to_string(),
+        })
+    }
+}
+
+impl Store {
+    pub async fn create_organization(&self, actor: &Actor, new: NewOrganization) -> Result<i64> {
+        let name = text("name", &new.name, 100, true)?;
+        let kind = OrgKind::parse(new.kind.trim())?;
+        let jurisdiction = match new.jurisdiction_code.as_deref().map(str::trim) {
+            Some(code) if !code.is_empty() => Some(JurisdictionCode::parse(code)?),
+            _ => None,
+        };
+        if kind.is_government() && jurisdiction.is_none() {
+            return Err(DomainError::Required {
+                field: "jurisdiction_code",
+            }
+            .into());
+        }
+        let industries = new
+            .industries
+            .iter()
+            .map(|s| IndustryCode::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        if kind == OrgKind::IndustryRegulator && industries.is_empty() {
+            return Err(DomainError::Required {
+                field: "industries",
+            }
+            .into());
+        }
+        let mut jurisdiction = jurisdiction;
+        if kind == OrgKind::Enterprise {
+            let id = new.enterprise_id.ok_or(DomainError::Required {
+                field: "enterprise_id",
+            })?;
+            let code: Option<String> =
+                sqlx::query_scalar("SELECT jurisdiction_code FROM enterprises WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?;
+            jurisdiction = Some(JurisdictionCode::parse(&code.ok_or(StoreError::NotFound)?)?);
+        }
+        if let Some(j) = &jurisdiction {
+            self.jurisdiction(j.as_str())
+                .await
+                .map_err(|_| StoreError::UnknownJurisdiction(j.to_string()))?;
+        }
+        let industries_text = industries
+            .iter()
+            .map(|i| i.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO organizations (name, kind, jurisdiction_code, industries, enterprise_id, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(name.clone())
+        .bind(kind.as_str().to_string())
+        .bind(jurisdiction.as_ref().map(|j| j.to_string()))
+        .bind(industries_text.clone())
+        .bind(if kind == OrgKind::Enterprise { new.enterprise_id } else { None })
+        .bind(format_time(self.clock().now()))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if StoreError::is_unique_violation(&e) {
+                StoreError::Conflict {
+                    code: "duplicate_org_name",
+                    value: name.clone(),
+                }
+            } else {
+                e.into()
+            }
+        })?;
+        append(
+            &mut tx,
+            self,
+            actor,
+            Change {
+                action: "organization.create",
+                entity: "organization",
+                entity_id: id.to_string(),
+                jurisdiction: jurisdiction.as_ref().map(|j| j.as_str()).unwrap_or(""),
+                before: None,
+                after: to_json(&serde_json::json!({
+                    "name": name, "kind": kind.as_str(),
+                    "jurisdiction_code": jurisdiction, "industries": industries_text,
+                    "enterprise_id": new.enterprise_id,
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn organizations(&self) -> Result<Vec<Organization>> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, kind, jurisdiction_code, industries, enterprise_id \
+             FROM organizations ORDER BY id",
+        )
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn organization(&self, id: i64) -> Result<Organization> {
+        sqlx::query_as(
+            "SELECT id, name, kind, jurisdiction_code, industries, enterprise_id \
+             FROM organizations WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn organization_by_name(&self, name: &str) -> Result<Organization> {
+        sqlx::query_as(
+            "SELECT id, name, kind, jurisdiction_code, industries, enterprise_id \
+             FROM organizations WHERE name = $1",
+        )
+        .bind(name.to_string())
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<i64> {
+        let username = check_username(&new.username)?;
+        let display_name = text("display_name", &new.display_name, 50, true)?;
+        let phone = text("phone", &new.phone, 20, false)?;
+        let role = Role::parse(new.role.trim())?;
+        let org = self.organization(new.org_id).await?;
+        OrgKind::parse(&org.kind)?.check_role(role)?;
+        check_password_strength(&new.password)?;
+        let hash = hash_password(new.password).await?;
+        let now = format_time(self.clock().now());
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, display_name, org_id, role, password_hash, phone, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(username.clone())
+        .bind(display_name.clone())
+        .bind(org.id)
+        .bind(role.as_str().to_string())
+        .bind(hash)
+        .bind(phone.clone())
+        .bind(now.clone())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if StoreError::is_unique_violation(&e) {
+                StoreError::Conflict {
+                    code: "duplicate_username",
+                    value: username.clone(),
+                }
+            } else {
+                e.into()
+            }
+        })?;
+        append(
+            &mut tx,
+            self,
+            actor,
+            Change {
+                action: "user.create",
+                entity: "user",
+                entity_id: id.to_string(),
+                jurisdiction: org.jurisdiction_code.as_deref().unwrap_or(""),
+                before: None,
+                after: to_json(&serde_json::json!({
+                    "username": username, "display_name": display_name, "org_id": org.id,
+                    "role": role.as_str(), "phone": phone,
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn users(&self) -> Result<Vec<UserRow>> {
+        Ok(sqlx::query_as(
+            "SELECT u.id, u.username, u.display_name, u.org_id, o.name AS org_name, u.role, \
+             u.phone, u.disabled, u.created_at FROM users u \
+             JOIN organizations o ON o.id = u.org_id ORDER BY u.id",
+        )
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<UserRow> {
+        sqlx::query_as(
+            "SELECT u.id, u.username, u.display_name, u.org_id, o.name AS org_name, u.role, \
+             u.phone, u.disabled, u.created_at FROM users u \
+             JOIN organizations o ON o.id = u.org_id WHERE u.username = $1",
+        )
+        .bind(username.to_string())
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn set_password(&self, actor: &Actor, username: &str, password: String) -> Result<()> {
+        check_password_strength(&password)?;
+        let user = self.user_by_username(username).await?;
+        let hash = hash_password(password).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, \
+             updated_at = $2 WHERE id = $3",
+        )
+        .bind(hash)
+        .bind(format_time(self.clock().now()))
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+        // A new password ends every session of the old one.
+        sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            self,
+            actor,
+            Change {
+                action: "user.password",
+                entity: "user",
+                entity_id: user.id.to_string(),
+                jurisdiction: "",
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_disabled(&self, actor: &Actor, username: &str, disabled: bool) -> Result<()> {
+        let user = self.user_by_username(username).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
+            .bind(i64::from(disabled))
+            .bind(format_time(self.clock().now()))
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1")
+                .bind(user.id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1")
+                .bind(user.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        append(
+            &mut tx,
+            self,
+            actor,
+            Change {
+                action: if disabled { "user.disable" } else { "user.enable" },
+                entity: "user",
+                entity_id: user.id.to_string(),
+                jurisdiction: "",
+                before: to_json(&serde_json::json!({ "disabled": user.disabled })),
+                after: to_json(&serde_json::json!({ "disabled": i64::from(disabled) })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Issues a bearer token for integrations. The token is returned once; only its hash is kept.
+    pub async fn create_api_token(&self, actor: &Actor, username: &str, name: &str) -> Result<String> {
+        let name = text("name", name, 60, true)?;
+        let user = self.user_by_username(username).await?;
+        let token = format!("hn_{}", random_token(32));
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(user.id)
+        .bind(name.clone())
+        .bind(token_hash(&token))
+        .bind(format_time(self.clock().now()))
+        .fetch_one(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            self,
+            actor,
+            Change {
+                action: "api_token.create",
+                entity: "api_token",
+                entity_id: id.to_string(),
+                jurisdiction: "",
+                before: None,
+                after: to_json(&serde_json::json!({ "user_id": user.id, "name": name })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    async fn principal_where(&self, condition: &str, value: crate::sql::Arg) -> Result<Option<Principal>> {
+        let mut sql = crate::sql::Sql::new(
+            "SELECT u.id, u.username, u.display_name, u.role, u.disabled, o.id AS org_id, \
+             o.name AS org_name, o.kind, o.jurisdiction_code, o.industries, o.enterprise_id \
+             FROM users u JOIN organizations o ON o.id = u.org_id WHERE ",
+        );
+        sql.push(condition).bind(value);
+        let row: Option<PrincipalRow> = sql.query_as().fetch_optional(&self.read).await?;
+        let Some(row) = row else { return Ok(None) };
+        if row.disabled != 0 {
+            return Ok(None);
+        }
+        let role = Role::parse(&row.role)?;
+        let kind = OrgKind::parse(&row.kind)?;
+        let facts = OrgFacts {
+            kind,
+            jurisdiction: row
+                .jurisdiction_code
+                .as_deref()
+                .and_then(|c| JurisdictionCode::parse(c).ok()),
+            industries: parse_industry_list(&row.industries),
+            enterprise_id: row.enterprise_id,
+        };
+        Ok(Some(Principal {
+            user_id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            role,
+            org_id: row.org_id,
+            org_name: row.org_name,
+            org_kind: kind,
+            enterprise_id: row.enterprise_id,
+            scope: Scope::derive(row.id, role, &facts),
+        }))
+    }
+
+    pub async fn principal_for_username(&self, username: &str) -> Result<Principal> {
+        self.principal_where("u.username = ", username.into())
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Checks a password, counting failures and locking the account after too many; on success
+    /// opens a new session (a fresh id at every login, so a planted id is worthless).
+    pub async fn login(&self, username: &str, password: &str) -> Result<LoginOutcome> {
+        let now = self.clock().now();
+        let row: Option<UserAuthRow> = sqlx::query_as(
+            "SELECT id, password_hash, disabled, failed_logins, locked_until FROM users \
+             WHERE username = $1",
+        )
+        .bind(username.trim().to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else {
+            verify_password(password.to_string(), DUMMY_HASH.to_string()).await;
+            return Ok(LoginOutcome::InvalidCredentials);
+        };
+        if let Some(until) = row.locked_until.as_deref().and_then(parse_time)
+            && until > now
+        {
+            return Ok(LoginOutcome::Locked { until });
+        }
+        let ok = verify_password(password.to_string(), row.password_hash.clone()).await;
+        if !ok || row.disabled != 0 {
+            let failures = row.failed_logins + 1;
+            let locked_until = (failures >= MAX_FAILED_LOGINS)
+                .then(|| format_time(now + Duration::minutes(LOCKOUT_MINUTES)));
+            let mut tx = self.begin_write().await?;
+            sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
+                .bind(if locked_until.is_some() { 0 } else { failures })
+                .bind(locked_until.clone())
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await?;
+            if locked_until.is_some() {
+                append(
+                    &mut tx,
+                    self,
+                    &Actor::system(username),
+                    Change {
+                        action: "user.locked",
+                        entity: "user",
+                        entity_id: row.id.to_string(),
+                        jurisdiction: "",
+                        before: None,
+                        after: to_json(&serde_json::json!({ "locked_until": locked_until })),
+                    },
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            return Ok(LoginOutcome::InvalidCredentials);
+        }
+        let principal = self
+            .principal_where("u.id = ", row.id.into())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let session = SessionInfo {
+            token: random_token(32),
+            csrf_token: random_token(24),
+        };
+        let now_text = format_time(now);
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash(&session.token))
+        .bind(row.id)
+        .bind(session.csrf_token.clone())
+        .bind(now_text.clone())
+        .bind(now_text)
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            self,
+            &principal.actor(),
+            Change {
+                action: "user.login",
+                entity: "user",
+                entity_id: row.id.to_string(),
+                jurisdiction: "",
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(LoginOutcome::Success(session, Box::new(principal)))
+    }
+
+    /// Resolves a session cookie: the principal and the session's CSRF token, or None when the
+    /// session is unknown, revoked, idle too long or too old.
+    pub async fn session(&self, token: &str) -> Result<Option<(Principal, String)>> {
+        let hash = token_hash(token);
+        let row: Option<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT user_id, csrf_token, created_at, last_seen_at, revoked FROM sessions \
+             WHERE token_hash = $1",
+        )
+        .bind(hash.clone())
+        .fetch_optional(&self.read)
+        .await?;
+        let Some((user_id, csrf, created, last_seen, revoked)) = row else {
+            return Ok(None);
+        };
+        let now = self.clock().now();
+        let (Some(created), Some(last_seen)) = (parse_time(&created), parse_time(&last_seen))
+        else {
+            return Ok(None);
+        };
+        if revoked != 0
+            || now - last_seen > Duration::minutes(SESSION_IDLE_MINUTES)
+            || now - created > Duration::hours(SESSION_ABSOLUTE_HOURS)
+        {
+            return Ok(None);
+        }
+        // Refresh the idle timer at most once a minute, not on every request.
+        if now - last_seen > Duration::minutes(1) {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(format_time(now))
+                .bind(hash)
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(self
+            .principal_where("u.id = ", user_id.into())
+            .await?
+            .map(|p| (p, csrf)))
+    }
+
+    /// Server-side logout.
+    pub async fn revoke_session(&self, token: &str) -> Result<()> {
+        sqlx::query("UPDATE sessions SET revoked = 1 WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn principal_for_api_token(&self, token: &str) -> Result<Option<Principal>> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT user_id, revoked FROM api_tokens WHERE token_hash = $1",
+        )
+        .bind(token_hash(token))
+        .fetch_optional(&self.read)
+        .await?;
+        match row {
+            Some((user_id, 0)) => self.principal_where("u.id = ", user_id.into()).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// Lets an expert see an enterprise (until issue-level assignment arrives with inspections).
+    pub async fn assign_expert(&self, actor: &Actor, user_id: i64, enterprise_id: i64) -> Result<()> {
+        let jurisdiction: String =
+            sqlx::query_scalar("SELECT jurisdiction_code FROM enterprises WHERE id = $1")
+                .bind(enterprise_id)
+                .fetch_optional(&self.read)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO expert_assignments (user_id, enterprise_id, jurisdiction_code, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, enterprise_id) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(enterprise_id)
+        .bind(jurisdiction.clone())
+        .bind(format_time(self.clock().now()))
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            self,
+            actor,
+            Change {
+                action: "expert.assign",
+                entity: "enterprise",
+                entity_id: enterprise_id.to_string(),
+                jurisdiction: &jurisdiction,
+                before: None,
+                after: to_json(&serde_json::json!({ "expert_user_id": user_id })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,216 @@
+//! The append-only audit log, chained by SHA-256 (DESIGN.md, "Audited in the same
+//! transaction"). [`append`] runs inside the caller's transaction: if it fails, the business
+//! change rolls back with it.
+
+use crate::clock::format_time;
+use crate::{Result, Store, StoreError};
+use hazardnet_domain::audit::{AuditFields, GENESIS_HASH};
+use serde::Serialize;
+use sqlx::{Any, FromRow, Transaction};
+
+/// Who performed a write: a signed-in user, or the command line.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Option<i64>,
+    pub name: String,
+}
+
+impl Actor {
+    pub fn system(name: &str) -> Actor {
+        Actor {
+            id: None,
+            name: name.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub jurisdiction: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditEntry {
+    fn fields(&self) -> AuditFields<'_> {
+        AuditFields {
+            seq: self.seq,
+            at: &self.at,
+            actor_id: self.actor_id,
+            actor: &self.actor,
+            action: &self.action,
+            entity: &self.entity,
+            entity_id: &self.entity_id,
+            jurisdiction: &self.jurisdiction,
+            before: self.before_json.as_deref(),
+            after: self.after_json.as_deref(),
+            prev_hash: &self.prev_hash,
+        }
+    }
+}
+
+/// Where and why `audit verify` found the chain broken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditBreak {
+    /// The first sequence number that no longer matches.
+    pub seq: i64,
+    pub reason: &'static str,
+}
+
+/// What a write changed, for the log.
+pub(crate) struct Change<'a> {
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: String,
+    pub jurisdiction: &'a str,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Option<String> {
+    serde_json::to_string(value).ok()
+}
+
+/// Appends one entry inside `tx`. Bumping the head row first takes its lock (PostgreSQL) or
+/// the write lock (SQLite), so concurrent appenders line up and the chain never forks.
+pub(crate) async fn append(
+    tx: &mut Transaction<'static, Any>,
+    store: &Store,
+    actor: &Actor,
+    change: Change<'_>,
+) -> Result<i64> {
+    let (seq, prev_hash): (i64, String) = sqlx::query_as(
+        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let at = format_time(store.clock().now());
+    let fields = AuditFields {
+        seq,
+        at: &at,
+        actor_id: actor.id,
+        actor: &actor.name,
+        action: change.action,
+        entity: change.entity,
+        entity_id: &change.entity_id,
+        jurisdiction: change.jurisdiction,
+        before: change.before.as_deref(),
+        after: change.after.as_deref(),
+        prev_hash: &prev_hash,
+    };
+    let hash = fields.hash();
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor_id, actor, action, entity, entity_id, \
+         jurisdiction, before_json, after_json, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(seq)
+    .bind(at.clone())
+    .bind(actor.id)
+    .bind(actor.name.clone())
+    .bind(change.action.to_string())
+    .bind(change.entity.to_string())
+    .bind(change.entity_id.clone())
+    .bind(change.jurisdiction.to_string())
+    .bind(change.before.clone())
+    .bind(change.after.clone())
+    .bind(prev_hash)
+    .bind(hash.clone())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(seq)
+}
+
+impl Store {
+    /// Walks the whole chain. Ok(n) when all n entries match; otherwise the first break.
+    pub async fn verify_audit_chain(&self) -> Result<std::result::Result<i64, AuditBreak>> {
+        const PAGE: i64 = 5_000;
+        let mut expected_seq = 1_i64;
+        let mut prev_hash = GENESIS_HASH.to_string();
+        loop {
+            let page: Vec<AuditEntry> = sqlx::query_as(
+                "SELECT seq, at, actor_id, actor, action, entity, entity_id, jurisdiction, \
+                 before_json, after_json, prev_hash, hash FROM audit_log \
+                 WHERE seq >= $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(expected_seq)
+            .bind(PAGE)
+            .fetch_all(&self.read)
+            .await?;
+            for entry in &page {
+                if entry.seq != expected_seq {
+                    return Ok(Err(AuditBreak {
+                        seq: expected_seq,
+                        reason: "missing",
+                    }));
+                }
+                if entry.prev_hash != prev_hash {
+                    return Ok(Err(AuditBreak {
+                        seq: entry.seq,
+                        reason: "prev_hash_mismatch",
+                    }));
+                }
+                if entry.fields().hash() != entry.hash {
+                    return Ok(Err(AuditBreak {
+                        seq: entry.seq,
+                        reason: "hash_mismatch",
+                    }));
+                }
+                prev_hash = entry.hash.clone();
+                expected_seq += 1;
+            }
+            if (page.len() as i64) < PAGE {
+                break;
+            }
+        }
+        // The head remembers the last sequence and hash: entries cut off the end are caught.
+        let (head_seq, head_hash): (i64, String) =
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(&self.read)
+                .await?;
+        let last = expected_seq - 1;
+        if head_seq != last {
+            return Ok(Err(AuditBreak {
+                seq: last + 1,
+                reason: "missing",
+            }));
+        }
+        if head_hash != prev_hash {
+            return Ok(Err(AuditBreak {
+                seq: last,
+                reason: "head_mismatch",
+            }));
+        }
+        Ok(Ok(last))
+    }
+
+    /// The audit history of one record, oldest first.
+    pub async fn audit_history(&self, entity: &str, entity_id: &str) -> Result<Vec<AuditEntry>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, at, actor_id, actor, action, entity, entity_id, jurisdiction, \
+             before_json, after_json, prev_hash, hash FROM audit_log \
+             WHERE entity = $1 AND entity_id = $2 ORDER BY seq",
+        )
+        .bind(entity.to_string())
+        .bind(entity_id.to_string())
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+        self.write.begin().await.map_err(StoreError::from)
+    }
+}

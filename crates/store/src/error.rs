@@ -1,0 +1,52 @@
+//! The store's one error type. The web layer maps it to HTTP once.
+
+use hazardnet_domain::DomainError;
+use serde::Serialize;
+use thiserror::Error;
+
+/// One refused row of an import, numbered as the clerk sees it in the sheet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowError {
+    pub row: usize,
+    pub code: String,
+    pub args: Vec<(String, String)>,
+}
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("not found")]
+    NotFound,
+    /// A value conflicts with an existing record (e.g. a duplicate credit code).
+    #[error("conflict: {code}")]
+    Conflict { code: &'static str, value: String },
+    /// The new values of a write would place the record outside the caller's scope.
+    #[error("outside the caller's scope")]
+    OutOfScope,
+    /// The caller's role may not perform this action.
+    #[error("forbidden")]
+    Forbidden,
+    #[error("unknown jurisdiction {0}")]
+    UnknownJurisdiction(String),
+    #[error("unknown industry {0}")]
+    UnknownIndustry(String),
+    #[error("the record changed since it was read (version {0})")]
+    StaleVersion(i64),
+    #[error("{} rows refused", .0.len())]
+    Rows(Vec<RowError>),
+    #[error("unsupported database URL scheme {0:?}")]
+    UnsupportedUrl(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+        matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+    }
+}

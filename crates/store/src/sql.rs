@@ -1,0 +1,148 @@
+//! A small builder for dynamic SQL that numbers placeholders `$1, $2, …` in order of use,
+//! which both engines read the same way, and the scope condition every scoped query carries.
+
+use hazardnet_domain::Scope;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::QueryAs;
+use sqlx::{Any, AssertSqlSafe, FromRow};
+
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Int(i64),
+    Text(String),
+    NullText,
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(v.to_string())
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        v.map(Arg::Text).unwrap_or(Arg::NullText)
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Sql {
+        Sql {
+            text: text.to_string(),
+            args: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends the next placeholder and remembers its value.
+    pub fn bind(&mut self, arg: impl Into<Arg>) -> &mut Self {
+        self.args.push(arg.into());
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    pub fn query_as<'q, T>(&self) -> QueryAs<'q, Any, T, AnyArguments>
+    where
+        T: for<'r> FromRow<'r, AnyRow>,
+    {
+        let mut q = sqlx::query_as::<Any, T>(AssertSqlSafe(self.text.clone()));
+        for arg in &self.args {
+            q = match arg {
+                Arg::Int(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::NullText => q.bind(None::<String>),
+            };
+        }
+        q
+    }
+
+    pub fn query_scalar_i64(&self) -> sqlx::query::QueryScalar<'_, Any, i64, AnyArguments> {
+        let mut q = sqlx::query_scalar::<Any, i64>(AssertSqlSafe(self.text.clone()));
+        for arg in &self.args {
+            q = match arg {
+                Arg::Int(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::NullText => q.bind(None::<String>),
+            };
+        }
+        q
+    }
+}
+
+/// The columns of an enterprise-owned table that scope is decided on.
+pub struct ScopeColumns<'a> {
+    pub enterprise_id: &'a str,
+    pub jurisdiction: &'a str,
+    pub industry_code: &'a str,
+    pub industry_section: &'a str,
+}
+
+/// Appends `(condition)` restricting rows to `scope`. Mirrors [`Scope::admits`].
+pub fn push_scope(sql: &mut Sql, scope: &Scope, cols: &ScopeColumns<'_>) {
+    match scope {
+        Scope::Everything => {
+            sql.push("(1 = 1)");
+        }
+        Scope::Nothing => {
+            sql.push("(1 = 0)");
+        }
+        Scope::Enterprise { enterprise_id } => {
+            sql.push("(").push(cols.enterprise_id).push(" = ");
+            sql.bind(*enterprise_id).push(")");
+        }
+        Scope::Assigned { user_id } => {
+            sql.push("(").push(cols.enterprise_id).push(
+                " IN (SELECT enterprise_id FROM expert_assignments WHERE user_id = ",
+            );
+            sql.bind(*user_id).push("))");
+        }
+        Scope::Government {
+            jurisdiction,
+            industries,
+        } => {
+            let (low, high) = jurisdiction.subtree_bounds();
+            sql.push("(").push(cols.jurisdiction).push(" BETWEEN ");
+            sql.bind(low).push(" AND ").bind(high);
+            if let Some(list) = industries {
+                sql.push(" AND (1 = 0");
+                for code in list {
+                    if code.is_section() {
+                        sql.push(" OR ").push(cols.industry_section).push(" = ");
+                        sql.bind(code.as_str());
+                    } else {
+                        sql.push(" OR ").push(cols.industry_code).push(" LIKE ");
+                        sql.bind(format!("{}%", code.as_str()));
+                    }
+                }
+                sql.push(")");
+            }
+            sql.push(")");
+        }
+    }
+}
+
+pub const ENTERPRISE_SCOPE: ScopeColumns<'static> = ScopeColumns {
+    enterprise_id: "e.id",
+    jurisdiction: "e.jurisdiction_code",
+    industry_code: "e.industry_code",
+    industry_section: "e.industry_section",
+};
