@@ -62,7 +62,7 @@ impl EnterpriseStatus {
 
 /// What a client sends to create or replace an enterprise; every field is text as typed so a
 /// refused form can be shown again exactly as it was.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct EnterpriseInput {
     pub name: String,

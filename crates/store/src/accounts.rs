@@ -25,7 +25,7 @@ pub const LOCKOUT_MINUTES: i64 = 15;
 pub const SESSION_IDLE_MINUTES: i64 = 120;
 pub const SESSION_ABSOLUTE_HOURS: i64 = 12;
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct Organization {
     pub id: i64,
     pub name: String,
@@ -35,7 +35,7 @@ pub struct Organization {
     pub enterprise_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganization {
     pub name: String,
@@ -48,7 +48,7 @@ pub struct NewOrganization {
     pub enterprise_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, FromRow, Serialize)]
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct UserRow {
     pub id: i64,
     pub username: String,
@@ -61,7 +61,7 @@ pub struct UserRow {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub username: String,

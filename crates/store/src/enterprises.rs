@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Any, FromRow, Transaction};
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
+#[derive(Debug, Clone, FromRow, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Enterprise {
     pub id: i64,
     pub name: String,
@@ -64,7 +64,7 @@ impl Enterprise {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EnterpriseSort {
     #[default]
@@ -76,14 +76,18 @@ pub enum EnterpriseSort {
 }
 
 /// List filters, all optional; paging is 1-based.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct EnterpriseFilter {
     pub q: Option<String>,
     pub jurisdiction: Option<String>,
     pub industry: Option<String>,
+    /// One grade, or several separated by commas (`red,orange`).
     pub risk_grade: Option<String>,
     pub status: Option<String>,
+    /// Any of the three key flags.
+    pub key: Option<bool>,
     pub key_hazardous_chemicals: Option<bool>,
     pub crowded_place: Option<bool>,
     pub high_risk: Option<bool>,
@@ -132,8 +136,20 @@ fn push_filters(sql: &mut Sql, f: &EnterpriseFilter) {
                 .bind(format!("{}%", code.as_str()));
         }
     }
-    if let Some(grade) = f.risk_grade.as_deref().filter(|s| !s.is_empty()) {
-        sql.push(" AND e.risk_grade = ").bind(grade);
+    if let Some(grades) = f.risk_grade.as_deref().filter(|s| !s.is_empty()) {
+        sql.push(" AND e.risk_grade IN (");
+        for (i, grade) in grades.split(',').enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(grade.trim());
+        }
+        sql.push(")");
+    }
+    if f.key == Some(true) {
+        sql.push(
+            " AND (e.key_hazardous_chemicals = 1 OR e.crowded_place = 1 OR e.high_risk = 1)",
+        );
     }
     if let Some(status) = f.status.as_deref().filter(|s| !s.is_empty()) {
         sql.push(" AND e.status = ").bind(status);
@@ -413,6 +429,24 @@ impl Store {
         inputs: &[EnterpriseInput],
         first_row: usize,
     ) -> Result<Vec<i64>> {
+        let valid = self.check_enterprise_import(who, inputs, first_row).await?;
+        let mut tx = self.begin_write().await?;
+        let mut ids = Vec::with_capacity(valid.len());
+        for fields in &valid {
+            ids.push(self.insert_enterprise(&mut tx, who, fields).await?);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// The checks of [`Store::import_enterprises`] without writing: the validated rows, or
+    /// every refused row with its reason.
+    pub async fn check_enterprise_import(
+        &self,
+        who: &Principal,
+        inputs: &[EnterpriseInput],
+        first_row: usize,
+    ) -> Result<Vec<EnterpriseFields>> {
         if !who.role.may_register_enterprises() {
             return Err(StoreError::Forbidden);
         }
@@ -466,13 +500,7 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Rows(errors));
         }
-        let mut tx = self.begin_write().await?;
-        let mut ids = Vec::with_capacity(valid.len());
-        for fields in &valid {
-            ids.push(self.insert_enterprise(&mut tx, who, fields).await?);
-        }
-        tx.commit().await?;
-        Ok(ids)
+        Ok(valid)
     }
 
     /// Whether `who` may edit enterprise `id` at all (for showing an edit button).
@@ -483,5 +511,29 @@ impl Store {
 
     pub fn is_enterprise_user(who: &Principal) -> bool {
         matches!(who.role, Role::EnterprisePrincipal | Role::EnterpriseSafetyManager | Role::EnterpriseStaff)
+    }
+}
+
+/// Headline figures of the registry within a caller's scope.
+#[derive(Debug, Clone, Default, FromRow, Serialize, utoipa::ToSchema)]
+pub struct EnterpriseStats {
+    pub total: i64,
+    pub key: i64,
+    pub red_orange: i64,
+    pub suspended: i64,
+}
+
+impl Store {
+    pub async fn enterprise_stats(&self, who: &Principal) -> Result<EnterpriseStats> {
+        let mut sql = Sql::new(
+            "SELECT COUNT(*) AS total, \
+             COALESCE(SUM(CASE WHEN e.key_hazardous_chemicals = 1 OR e.crowded_place = 1 \
+               OR e.high_risk = 1 THEN 1 ELSE 0 END), 0) AS key, \
+             COALESCE(SUM(CASE WHEN e.risk_grade IN ('red', 'orange') THEN 1 ELSE 0 END), 0) AS red_orange, \
+             COALESCE(SUM(CASE WHEN e.status = 'suspended' THEN 1 ELSE 0 END), 0) AS suspended \
+             FROM enterprises e WHERE ",
+        );
+        push_scope(&mut sql, &who.scope, &ENTERPRISE_SCOPE);
+        Ok(sql.query_as().fetch_one(&self.read).await?)
     }
 }

@@ -19,7 +19,7 @@ pub use accounts::{
 };
 pub use audit::{Actor, AuditBreak, AuditEntry};
 pub use clock::Clock;
-pub use enterprises::{Enterprise, EnterpriseFilter, EnterpriseSort};
+pub use enterprises::{Enterprise, EnterpriseFilter, EnterpriseSort, EnterpriseStats};
 pub use error::{RowError, StoreError};
 pub use reference::{Industry, Jurisdiction, JurisdictionRow};
 

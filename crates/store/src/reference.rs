@@ -14,7 +14,7 @@ const SHIPPED_JURISDICTIONS: &str = include_str!("../../../data/jurisdictions.cs
 const SHIPPED_INDUSTRIES: &str = include_str!("../../../data/industries.csv");
 const SHIPPED_INDUSTRY_LABELS: &str = include_str!("../../../data/industry_labels.csv");
 
-#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
+#[derive(Debug, Clone, FromRow, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Jurisdiction {
     pub code: String,
     pub name: String,
@@ -22,7 +22,7 @@ pub struct Jurisdiction {
     pub level: String,
 }
 
-#[derive(Debug, Clone, FromRow, Serialize, PartialEq)]
+#[derive(Debug, Clone, FromRow, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Industry {
     pub code: String,
     pub name: String,
@@ -304,5 +304,23 @@ pub(crate) fn row_error(row: usize, e: &hazardnet_domain::DomainError) -> RowErr
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
+    }
+}
+
+impl Store {
+    /// Everything a clerk might type for an industry (code, label, official name) mapped to
+    /// its code, for reading whole sheets without a query per row.
+    pub async fn industry_lookup(&self) -> Result<std::collections::HashMap<String, String>> {
+        let mut map = std::collections::HashMap::new();
+        for industry in self.industries().await? {
+            map.insert(industry.name.clone(), industry.code.clone());
+            map.insert(industry.code.clone(), industry.code);
+        }
+        let labels: Vec<(String, String)> =
+            sqlx::query_as("SELECT label, code FROM industry_labels")
+                .fetch_all(&self.read)
+                .await?;
+        map.extend(labels);
+        Ok(map)
     }
 }

@@ -1,1 +1,73 @@
+//! HTTP for hazardnet: the JSON API under `/api/v1` (described at `/api/v1/openapi.json`) and
+//! the server-rendered web UI. Both call the same store functions with the caller's scope.
+//!
+//! - `auth`: who is calling (session cookie or bearer token) and CSRF protection.
+//! - `error`: the one error type and its localized JSON rendering.
+//! - `i18n`: zh-CN and en text from `locales/`.
+//! - `api/`: JSON endpoints, one module per resource.
+//! - `ui/`: HTML pages (askama templates in `templates/`), one module per resource.
+//! - `sheets`: reading and writing Excel (and CSV) safely.
 
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod sheets;
+pub mod ui;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use hazardnet_store::Store;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Request bodies larger than this are refused (uploads included).
+pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api::router())
+        .merge(ui::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::resolve_caller,
+        ))
+        .layer(axum::middleware::from_fn(error::localize_errors))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<&'static str, error::ApiError> {
+    state.store.ping().await?;
+    Ok("ok")
+}
+
+/// Serves until the process is told to stop. The listener is the seam tests use (port 0).
+pub async fn serve(listener: TcpListener, store: Store, config: Config) -> std::io::Result<()> {
+    let app = router(AppState {
+        store,
+        config: Arc::new(config),
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

@@ -1,0 +1,167 @@
+//! `/api/v1/users` and `/api/v1/organizations`: administration, for the admin role only.
+
+use super::ApiJson;
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hazardnet_store::{NewOrganization, NewUser, Organization, UserRow};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list_users).post(create_user))
+        .route("/users/{username}/disable", post(disable_user))
+        .route("/users/{username}/enable", post(enable_user))
+        .route("/users/{username}/password", post(set_password))
+        .route("/users/{username}/tokens", post(create_token))
+        .route("/organizations", get(list_organizations).post(create_organization))
+}
+
+fn require_admin(caller: &Caller) -> Result<(), ApiError> {
+    if caller.principal.role.may_administer_users() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    pub items: Vec<UserRow>,
+    pub total: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationPage {
+    pub items: Vec<Organization>,
+    pub total: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedId {
+    pub id: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuedToken {
+    /// Shown once; only its hash is stored.
+    pub token: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = UserPage), (status = 403, description = "admin only")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn list_users(State(state): State<AppState>, caller: Caller) -> Result<Json<UserPage>, ApiError> {
+    require_admin(&caller)?;
+    let items = state.store.users().await?;
+    Ok(Json(UserPage { total: items.len() as i64, items }))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
+    responses((status = 201, body = CreatedId), (status = 409, description = "username taken"), (status = 422, description = "invalid field")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(new): ApiJson<NewUser>,
+) -> Result<(StatusCode, Json<CreatedId>), ApiError> {
+    require_admin(&caller)?;
+    let id = state.store.create_user(&caller.principal.actor(), new).await?;
+    Ok((StatusCode::CREATED, Json(CreatedId { id })))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{username}/disable", tag = "users", params(("username" = String, Path)),
+    responses((status = 204, description = "disabled; sessions and tokens revoked")), security(("bearer" = []), ("session" = [])))]
+pub async fn disable_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(username): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    require_admin(&caller)?;
+    state.store.set_disabled(&caller.principal.actor(), &username, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{username}/enable", tag = "users", params(("username" = String, Path)),
+    responses((status = 204, description = "enabled")), security(("bearer" = []), ("session" = [])))]
+pub async fn enable_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(username): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    require_admin(&caller)?;
+    state.store.set_disabled(&caller.principal.actor(), &username, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{username}/password", tag = "users", params(("username" = String, Path)),
+    request_body = NewPassword, responses((status = 204, description = "changed; the user's sessions end")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn set_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(username): Path<String>,
+    ApiJson(body): ApiJson<NewPassword>,
+) -> Result<StatusCode, ApiError> {
+    // Users may change their own password; the admin anyone's.
+    if caller.principal.username != username {
+        require_admin(&caller)?;
+    }
+    state.store.set_password(&caller.principal.actor(), &username, body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{username}/tokens", tag = "users", params(("username" = String, Path)),
+    request_body = NewToken, responses((status = 201, body = IssuedToken)), security(("bearer" = []), ("session" = [])))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(username): Path<String>,
+    ApiJson(body): ApiJson<NewToken>,
+) -> Result<(StatusCode, Json<IssuedToken>), ApiError> {
+    require_admin(&caller)?;
+    let token = state
+        .store
+        .create_api_token(&caller.principal.actor(), &username, &body.name)
+        .await?;
+    Ok((StatusCode::CREATED, Json(IssuedToken { token })))
+}
+
+#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations",
+    responses((status = 200, body = OrganizationPage)), security(("bearer" = []), ("session" = [])))]
+pub async fn list_organizations(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<OrganizationPage>, ApiError> {
+    require_admin(&caller)?;
+    let items = state.store.organizations().await?;
+    Ok(Json(OrganizationPage { total: items.len() as i64, items }))
+}
+
+#[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", request_body = NewOrganization,
+    responses((status = 201, body = CreatedId), (status = 422, description = "invalid field")), security(("bearer" = []), ("session" = [])))]
+pub async fn create_organization(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(new): ApiJson<NewOrganization>,
+) -> Result<(StatusCode, Json<CreatedId>), ApiError> {
+    require_admin(&caller)?;
+    let id = state.store.create_organization(&caller.principal.actor(), new).await?;
+    Ok((StatusCode::CREATED, Json(CreatedId { id })))
+}

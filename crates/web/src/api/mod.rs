@@ -1,0 +1,77 @@
+//! The JSON API under `/api/v1`. Each resource is a module with its own routes; all are
+//! described by the OpenAPI document served at `/api/v1/openapi.json`.
+
+mod accounts;
+mod enterprises;
+mod openapi;
+mod reference;
+mod session;
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Router;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+pub use openapi::ApiDoc;
+pub use session::attempt_login as session_login;
+pub use enterprises::{import_sheet, upload_bytes, xlsx_response, ImportResult};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(session::router())
+        .merge(enterprises::router())
+        .merge(accounts::router())
+        .merge(reference::router())
+        .merge(openapi::router())
+}
+
+/// `axum::Json` whose refusals speak our error format: malformed JSON is a 400, a body of the
+/// wrong shape (unknown field, wrong type) a 422, a missing content type a 400.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::Unprocessable {
+                code: "invalid_body",
+                detail: e.body_text(),
+            }),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::BadRequest {
+                code: "malformed_json",
+                detail: e.body_text(),
+            }),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::BadRequest {
+                code: "json_content_type",
+                detail: String::new(),
+            }),
+            Err(JsonRejection::BytesRejection(_)) => Err(ApiError::TooLarge),
+            Err(other) => Err(ApiError::BadRequest {
+                code: "malformed_json",
+                detail: other.body_text(),
+            }),
+        }
+    }
+}
+
+/// `axum::extract::Query` with our error format.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e: QueryRejection| ApiError::BadRequest {
+                code: "invalid_query",
+                detail: e.body_text(),
+            })
+    }
+}

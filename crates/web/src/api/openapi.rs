@@ -1,0 +1,45 @@
+//! The OpenAPI document, assembled from the handlers' annotations.
+
+use crate::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "hazardnet API", description = "隐患排查治理一张网 — JSON API. Errors are `{\"error\": {\"code\", \"message\"}}`; messages are Chinese unless `Accept-Language: en`. Lists answer `{\"items\", \"total\"}` with `page`/`per_page`."),
+    paths(
+        super::session::create_session, super::session::delete_session, super::session::me,
+        super::enterprises::list, super::enterprises::create, super::enterprises::read,
+        super::enterprises::update, super::enterprises::history, super::enterprises::export,
+        super::enterprises::import,
+        super::accounts::list_users, super::accounts::create_user, super::accounts::disable_user,
+        super::accounts::enable_user, super::accounts::set_password, super::accounts::create_token,
+        super::accounts::list_organizations, super::accounts::create_organization,
+        super::reference::list_jurisdictions, super::reference::read_jurisdiction,
+        super::reference::list_industries,
+    ),
+    modifiers(&Security)
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("hn_session"))),
+        );
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+}

@@ -1,0 +1,585 @@
+//! Enterprise pages: list with filters and paging, detail with history, new/edit forms that
+//! keep what was typed when refused, and the Excel import.
+
+use super::{Choice, Chrome, page_error, render};
+use crate::AppState;
+use crate::api::{import_sheet, upload_bytes, xlsx_response};
+use crate::auth::{Caller, PageCaller};
+use crate::error::{ApiError, row_message};
+use crate::i18n::{Lang, t, t_args};
+use crate::sheets;
+use askama::Template;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use hazardnet_domain::enterprise::{EnterpriseInput, EnterpriseStatus, RiskGrade};
+use hazardnet_domain::Scope;
+use hazardnet_store::{Enterprise, EnterpriseFilter, EnterpriseSort, Store, StoreError};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/enterprises", get(list).post(create))
+        .route("/enterprises/mine", get(mine))
+        .route("/enterprises/new", get(new_form))
+        .route("/enterprises/import", get(import_page).post(import))
+        .route("/enterprises/import-template.xlsx", get(template))
+        .route("/enterprises/{id}", get(detail).post(update))
+        .route("/enterprises/{id}/edit", get(edit_form))
+}
+
+const PER_PAGE: i64 = 20;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    q: String,
+    jurisdiction: String,
+    industry: String,
+    risk_grade: String,
+    status: String,
+    flag: String,
+    key: Option<bool>,
+    sort: String,
+    page: Option<i64>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> EnterpriseFilter {
+        let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        let (sort, desc) = match self.sort.as_str() {
+            "updated" => (EnterpriseSort::UpdatedAt, true),
+            "risk" => (EnterpriseSort::RiskGrade, false),
+            "jurisdiction" => (EnterpriseSort::Jurisdiction, false),
+            _ => (EnterpriseSort::Name, false),
+        };
+        EnterpriseFilter {
+            q: some(&self.q),
+            jurisdiction: some(&self.jurisdiction),
+            industry: some(&self.industry),
+            risk_grade: some(&self.risk_grade),
+            status: some(&self.status),
+            key: self.key,
+            key_hazardous_chemicals: (self.flag == "key_hazardous_chemicals").then_some(true),
+            crowded_place: (self.flag == "crowded_place").then_some(true),
+            high_risk: (self.flag == "high_risk").then_some(true),
+            sort: Some(sort),
+            desc: Some(desc),
+            page: self.page,
+            per_page: Some(PER_PAGE),
+        }
+    }
+
+    /// The query string of this filter, for export and paging links.
+    fn to_query(&self, page: Option<i64>) -> String {
+        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", &self.q),
+            ("jurisdiction", &self.jurisdiction),
+            ("industry", &self.industry),
+            ("risk_grade", &self.risk_grade),
+            ("status", &self.status),
+            ("sort", &self.sort),
+        ] {
+            if !v.is_empty() {
+                pairs.append_pair(k, v);
+            }
+        }
+        if !self.flag.is_empty() {
+            pairs.append_pair(&self.flag, "true");
+            if page.is_some() {
+                pairs.append_pair("flag", &self.flag);
+            }
+        }
+        if self.key == Some(true) {
+            pairs.append_pair("key", "true");
+        }
+        if let Some(p) = page {
+            pairs.append_pair("page", &p.to_string());
+        }
+        pairs.finish()
+    }
+}
+
+fn indent(level: &str) -> &'static str {
+    match level {
+        "city" | "division" => "　",
+        "county" | "group" => "　　",
+        "township" | "class" => "　　　",
+        "community" => "　　　　",
+        _ => "",
+    }
+}
+
+/// The divisions a caller may pick from: their scope's subtree (all for the admin).
+async fn jurisdiction_choices(store: &Store, scope: &Scope, current: &str) -> Result<Vec<Choice>, StoreError> {
+    let list = match scope {
+        Scope::Everything => store.all_jurisdictions().await?,
+        Scope::Government { jurisdiction, .. } => store.jurisdiction_subtree(jurisdiction).await?,
+        _ => Vec::new(),
+    };
+    Ok(list
+        .into_iter()
+        .map(|j| Choice::new(j.code.clone(), format!("{}{}", indent(&j.level), j.name), current))
+        .collect())
+}
+
+async fn industry_choices(store: &Store, current: &str, all_levels: bool) -> Result<Vec<Choice>, StoreError> {
+    Ok(store
+        .industries()
+        .await?
+        .into_iter()
+        .filter(|i| all_levels || i.level == "section" || i.level == "division")
+        .map(|i| Choice::new(i.code.clone(), format!("{}{} {}", indent(&i.level), i.code, i.name), current))
+        .collect())
+}
+
+fn risk_choices(lang: Lang, current: &str) -> Vec<Choice> {
+    RiskGrade::ALL
+        .iter()
+        .map(|g| Choice::new(g.as_str(), t(lang, &format!("risk.{}", g.as_str())), current))
+        .collect()
+}
+
+fn status_choices(lang: Lang, current: &str) -> Vec<Choice> {
+    EnterpriseStatus::ALL
+        .iter()
+        .map(|s| Choice::new(s.as_str(), t(lang, &format!("status.{}", s.as_str())), current))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "enterprises.html")]
+struct ListPage {
+    chrome: Chrome,
+    rows: Vec<Enterprise>,
+    total_label: String,
+    page_label: String,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+    query: String,
+    filter_q: String,
+    may_register: bool,
+    jurisdictions: Vec<Choice>,
+    industries: Vec<Choice>,
+    risk_grades: Vec<Choice>,
+    statuses: Vec<Choice>,
+    flags: Vec<Choice>,
+    sorts: Vec<Choice>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let chrome = Chrome::new(&headers, Some(&caller), "enterprises");
+    let lang = chrome.lang;
+    let p = &caller.principal;
+    let filter = q.filter();
+    let result = async {
+        let (rows, total) = state.store.enterprises(p, &filter).await?;
+        let jurisdictions = jurisdiction_choices(&state.store, &p.scope, &q.jurisdiction).await?;
+        let industries = industry_choices(&state.store, &q.industry, false).await?;
+        Ok::<_, StoreError>((rows, total, jurisdictions, industries))
+    }
+    .await;
+    let (rows, total, jurisdictions, industries) = match result {
+        Ok(r) => r,
+        Err(e) => return page_error(&headers, Some(&caller), e.into()),
+    };
+    let page = filter.page();
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    render(&ListPage {
+        total_label: t_args(lang, "ui.total", &[("total", total.to_string())]),
+        page_label: t_args(lang, "ui.page_of", &[("page", page.to_string()), ("pages", pages.to_string())]),
+        prev_href: (page > 1).then(|| format!("/enterprises?{}", q.to_query(Some(page - 1)))),
+        next_href: (page < pages).then(|| format!("/enterprises?{}", q.to_query(Some(page + 1)))),
+        query: q.to_query(None),
+        filter_q: q.q.clone(),
+        may_register: p.role.may_register_enterprises(),
+        jurisdictions,
+        industries,
+        risk_grades: risk_choices(lang, &q.risk_grade),
+        statuses: status_choices(lang, &q.status),
+        flags: ["key_hazardous_chemicals", "crowded_place", "high_risk"]
+            .iter()
+            .map(|f| Choice::new(*f, t(lang, &format!("field.{f}")), &q.flag))
+            .collect(),
+        sorts: [("name", "ui.sort_name"), ("updated", "ui.sort_updated"), ("risk", "ui.sort_risk"), ("jurisdiction", "ui.sort_jurisdiction")]
+            .iter()
+            .map(|(v, k)| Choice::new(*v, t(lang, k), &q.sort))
+            .collect(),
+        rows,
+        chrome,
+    })
+}
+
+async fn mine(PageCaller(caller): PageCaller) -> Response {
+    match caller.principal.enterprise_id {
+        Some(id) => Redirect::to(&format!("/enterprises/{id}")).into_response(),
+        None => Redirect::to("/enterprises").into_response(),
+    }
+}
+
+pub struct HistoryLine {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+}
+
+/// UTC text from the database, shown in China time.
+pub fn china_time(utc: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(utc)
+        .map(|t| {
+            t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(*t.offset()))
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| utc.to_string())
+}
+
+#[derive(Template)]
+#[template(path = "enterprise.html")]
+struct DetailPage {
+    chrome: Chrome,
+    e: Enterprise,
+    flags: Vec<String>,
+    may_edit: bool,
+    updated_at: String,
+    history: Vec<HistoryLine>,
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+) -> Response {
+    let chrome = Chrome::new(&headers, Some(&caller), "enterprises");
+    let lang = chrome.lang;
+    let e = match state.store.enterprise(&caller.principal, id).await {
+        Ok(e) => e,
+        Err(err) => return page_error(&headers, Some(&caller), err.into()),
+    };
+    let history = match state.store.audit_history("enterprise", &id.to_string()).await {
+        Ok(h) => h,
+        Err(err) => return page_error(&headers, Some(&caller), err.into()),
+    };
+    let flags = [
+        (e.key_hazardous_chemicals, "field.key_hazardous_chemicals"),
+        (e.crowded_place, "field.crowded_place"),
+        (e.high_risk, "field.high_risk"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on != 0)
+    .map(|(_, k)| t(lang, k))
+    .collect();
+    render(&DetailPage {
+        may_edit: Store::may_edit_enterprise(&caller.principal, id),
+        updated_at: china_time(&e.updated_at),
+        history: history
+            .into_iter()
+            .map(|h| HistoryLine {
+                at: china_time(&h.at),
+                actor: h.actor,
+                action: t(lang, &format!("ui.action.{}", h.action)),
+            })
+            .collect(),
+        flags,
+        e,
+        chrome,
+    })
+}
+
+/// The enterprise form as posted: checkboxes arrive as "on" or not at all.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct EnterpriseForm {
+    name: String,
+    credit_code: String,
+    jurisdiction_code: String,
+    industry_code: String,
+    enterprise_type: String,
+    address: String,
+    risk_grade: String,
+    status: String,
+    key_hazardous_chemicals: Option<String>,
+    crowded_place: Option<String>,
+    high_risk: Option<String>,
+    principal_name: String,
+    principal_phone: String,
+    safety_manager_name: String,
+    safety_manager_phone: String,
+    employees: String,
+    version: String,
+}
+
+impl EnterpriseForm {
+    fn input(&self) -> EnterpriseInput {
+        EnterpriseInput {
+            name: self.name.clone(),
+            credit_code: self.credit_code.clone(),
+            jurisdiction_code: self.jurisdiction_code.clone(),
+            industry_code: self.industry_code.clone(),
+            enterprise_type: self.enterprise_type.clone(),
+            address: self.address.clone(),
+            risk_grade: Some(self.risk_grade.clone()),
+            status: Some(self.status.clone()),
+            key_hazardous_chemicals: self.key_hazardous_chemicals.is_some(),
+            crowded_place: self.crowded_place.is_some(),
+            high_risk: self.high_risk.is_some(),
+            principal_name: self.principal_name.clone(),
+            principal_phone: self.principal_phone.clone(),
+            safety_manager_name: self.safety_manager_name.clone(),
+            safety_manager_phone: self.safety_manager_phone.clone(),
+            employees: self.employees.trim().parse().ok(),
+        }
+    }
+
+    fn employees_error(&self) -> Option<ApiError> {
+        let text = self.employees.trim();
+        (!text.is_empty() && text.parse::<i64>().is_err()).then(|| {
+            ApiError::Store(StoreError::Domain(hazardnet_domain::DomainError::InvalidValue {
+                field: "employees",
+                value: text.to_string(),
+            }))
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "enterprise_form.html")]
+struct FormPage {
+    chrome: Chrome,
+    title: String,
+    action: String,
+    cancel: String,
+    input: EnterpriseInput,
+    employees: String,
+    version: String,
+    locked: bool,
+    errors: Vec<String>,
+    jurisdictions: Vec<Choice>,
+    industries: Vec<Choice>,
+    risk_grades: Vec<Choice>,
+    statuses: Vec<Choice>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &Caller,
+    title_key: &str,
+    action: String,
+    cancel: String,
+    input: EnterpriseInput,
+    employees: String,
+    version: String,
+    locked: bool,
+    errors: Vec<String>,
+) -> Response {
+    let chrome = Chrome::new(headers, Some(caller), "enterprises");
+    let lang = chrome.lang;
+    let choices = async {
+        Ok::<_, StoreError>((
+            jurisdiction_choices(&state.store, &caller.principal.scope, &input.jurisdiction_code).await?,
+            industry_choices(&state.store, &input.industry_code, true).await?,
+        ))
+    }
+    .await;
+    let (jurisdictions, industries) = match choices {
+        Ok(c) => c,
+        Err(e) => return page_error(headers, Some(caller), e.into()),
+    };
+    let refused = !errors.is_empty();
+    let mut response = render(&FormPage {
+        title: t(lang, title_key),
+        risk_grades: risk_choices(lang, input.risk_grade.as_deref().unwrap_or("")),
+        statuses: status_choices(lang, input.status.as_deref().unwrap_or("operating")),
+        action,
+        cancel,
+        input,
+        employees,
+        version,
+        locked,
+        errors,
+        jurisdictions,
+        industries,
+        chrome,
+    });
+    if refused {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+async fn new_form(State(state): State<AppState>, headers: HeaderMap, PageCaller(caller): PageCaller) -> Response {
+    if !caller.principal.role.may_register_enterprises() {
+        return page_error(&headers, Some(&caller), ApiError::Forbidden);
+    }
+    let input = EnterpriseInput {
+        status: Some("operating".into()),
+        ..Default::default()
+    };
+    form_page(&state, &headers, &caller, "ui.new_enterprise", "/enterprises".into(), "/enterprises".into(), input, String::new(), String::new(), false, vec![]).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Form(form): Form<EnterpriseForm>,
+) -> Response {
+    let input = form.input();
+    let result = match form.employees_error() {
+        Some(e) => Err(e),
+        None => state.store.create_enterprise(&caller.principal, &input).await.map_err(ApiError::from),
+    };
+    match result {
+        Ok(id) => Redirect::to(&format!("/enterprises/{id}")).into_response(),
+        Err(error) => {
+            let message = Chrome::new(&headers, Some(&caller), "").error_message(&error);
+            form_page(&state, &headers, &caller, "ui.new_enterprise", "/enterprises".into(), "/enterprises".into(), input, form.employees.clone(), String::new(), false, vec![message]).await
+        }
+    }
+}
+
+fn locked_for(caller: &Caller) -> bool {
+    !caller.principal.role.may_register_enterprises()
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+) -> Response {
+    if !Store::may_edit_enterprise(&caller.principal, id) {
+        return page_error(&headers, Some(&caller), ApiError::Forbidden);
+    }
+    let e = match state.store.enterprise(&caller.principal, id).await {
+        Ok(e) => e,
+        Err(err) => return page_error(&headers, Some(&caller), err.into()),
+    };
+    let employees = e.employees.map(|n| n.to_string()).unwrap_or_default();
+    form_page(&state, &headers, &caller, "ui.edit", format!("/enterprises/{id}"), format!("/enterprises/{id}"), e.to_input(), employees, e.version.to_string(), locked_for(&caller), vec![]).await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    Form(form): Form<EnterpriseForm>,
+) -> Response {
+    let locked = locked_for(&caller);
+    let mut input = form.input();
+    if locked {
+        // Disabled fields are not posted: the registration facts stay as recorded.
+        match state.store.enterprise(&caller.principal, id).await {
+            Ok(current) => {
+                let registered = current.to_input();
+                input.name = registered.name;
+                input.credit_code = registered.credit_code;
+                input.jurisdiction_code = registered.jurisdiction_code;
+                input.industry_code = registered.industry_code;
+                input.risk_grade = registered.risk_grade;
+                input.status = registered.status;
+                input.key_hazardous_chemicals = registered.key_hazardous_chemicals;
+                input.crowded_place = registered.crowded_place;
+                input.high_risk = registered.high_risk;
+            }
+            Err(err) => return page_error(&headers, Some(&caller), err.into()),
+        }
+    }
+    let version = form.version.trim().parse::<i64>().ok();
+    let result = match form.employees_error() {
+        Some(e) => Err(e),
+        None => state.store.update_enterprise(&caller.principal, id, &input, version).await.map_err(ApiError::from),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/enterprises/{id}")).into_response(),
+        Err(error @ ApiError::Store(StoreError::NotFound)) => page_error(&headers, Some(&caller), error),
+        Err(error) => {
+            let message = Chrome::new(&headers, Some(&caller), "").error_message(&error);
+            form_page(&state, &headers, &caller, "ui.edit", format!("/enterprises/{id}"), format!("/enterprises/{id}"), input, form.employees.clone(), form.version.clone(), locked, vec![message]).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "enterprise_import.html")]
+struct ImportPage {
+    chrome: Chrome,
+    success: Option<String>,
+    error: Option<String>,
+    rows: Vec<(usize, String)>,
+}
+
+async fn import_page(headers: HeaderMap, PageCaller(caller): PageCaller) -> Response {
+    if !caller.principal.role.may_register_enterprises() {
+        return page_error(&headers, Some(&caller), ApiError::Forbidden);
+    }
+    render(&ImportPage {
+        chrome: Chrome::new(&headers, Some(&caller), "enterprises"),
+        success: None,
+        error: None,
+        rows: vec![],
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ImportQuery {
+    mode: String,
+}
+
+async fn import(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Query(q): Query<ImportQuery>,
+    multipart: Multipart,
+) -> Response {
+    let chrome = Chrome::new(&headers, Some(&caller), "enterprises");
+    let lang = chrome.lang;
+    let dry_run = q.mode == "check";
+    let result = match upload_bytes(multipart).await {
+        Ok(bytes) => import_sheet(&state, &caller, &bytes, dry_run).await,
+        Err(e) => Err(e),
+    };
+    let (success, error, rows, status) = match result {
+        Ok(r) if r.dry_run => (Some(t_args(lang, "ui.import_checked", &[("count", r.rows.to_string())])), None, vec![], StatusCode::OK),
+        Ok(r) => (Some(t_args(lang, "ui.import_ok", &[("count", r.imported.to_string())])), None, vec![], StatusCode::OK),
+        Err(ApiError::Store(StoreError::Rows(rows))) => {
+            let error = ApiError::Store(StoreError::Rows(rows.clone()));
+            (
+                None,
+                Some(chrome.error_message(&error)),
+                rows.iter().map(|r| (r.row, row_message(lang, r))).collect(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => {
+            let status = e.status_and_payload().0;
+            (None, Some(chrome.error_message(&e)), vec![], status)
+        }
+    };
+    let mut response = render(&ImportPage { chrome, success, error, rows });
+    *response.status_mut() = status;
+    response
+}
+
+async fn template(headers: HeaderMap, PageCaller(_caller): PageCaller) -> Response {
+    let lang = Lang::from_headers(&headers);
+    match sheets::enterprises_workbook(lang, &[]) {
+        Ok(bytes) => xlsx_response(bytes, &format!("{}.xlsx", t(lang, "ui.import_title"))).into_response(),
+        Err(e) => ApiError::Store(StoreError::Internal(e.to_string())).into_response(),
+    }
+}
+

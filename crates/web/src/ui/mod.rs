@@ -1,0 +1,222 @@
+//! The server-rendered web UI. Pages are askama templates in `templates/`; every page gets a
+//! [`Chrome`] (language, signed-in user, CSRF token, navigation by role). Handlers call the
+//! same store functions as the API, with the caller's scope.
+
+mod enterprises;
+mod session;
+mod users;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::i18n::{Lang, t, t_args};
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use hazardnet_domain::{Role, Scope};
+use rust_embed::RustEmbed;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/static/{*path}", get(static_asset))
+        .merge(session::router())
+        .merge(enterprises::router())
+        .merge(users::router())
+}
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Assets;
+
+async fn static_asset(axum::extract::Path(path): axum::extract::Path<String>) -> Response {
+    match Assets::get(&path) {
+        Some(file) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    mime_guess::from_path(&path)
+                        .first_or_octet_stream()
+                        .to_string(),
+                ),
+                (header::CACHE_CONTROL, "public, max-age=3600".to_string()),
+            ],
+            file.data.into_owned(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+pub struct NavItem {
+    pub href: String,
+    pub label: String,
+    pub active: bool,
+}
+
+pub struct UserChrome {
+    pub display_name: String,
+    pub role_label: String,
+}
+
+/// What every page's frame needs.
+pub struct Chrome {
+    pub lang: Lang,
+    pub user: Option<UserChrome>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub flash: Option<String>,
+}
+
+impl Chrome {
+    pub fn new(headers: &HeaderMap, caller: Option<&Caller>, section: &str) -> Chrome {
+        let lang = Lang::from_headers(headers);
+        let Some(caller) = caller else {
+            return Chrome {
+                lang,
+                user: None,
+                csrf: String::new(),
+                nav: vec![],
+                flash: None,
+            };
+        };
+        let p = &caller.principal;
+        let mut nav = vec![("/", "ui.home", "home")];
+        match (p.role.is_enterprise_role(), p.enterprise_id) {
+            (true, Some(_)) => nav.push(("/enterprises/mine", "ui.my_enterprise", "enterprises")),
+            _ => nav.push(("/enterprises", "ui.enterprises", "enterprises")),
+        }
+        if p.role == Role::Admin {
+            nav.push(("/users", "ui.users", "users"));
+        }
+        Chrome {
+            lang,
+            user: Some(UserChrome {
+                display_name: p.display_name.clone(),
+                role_label: t(lang, &format!("role.{}", p.role.as_str())),
+            }),
+            csrf: caller
+                .session
+                .as_ref()
+                .map(|s| s.csrf.clone())
+                .unwrap_or_default(),
+            nav: nav
+                .into_iter()
+                .map(|(href, key, id)| NavItem {
+                    href: href.to_string(),
+                    label: t(lang, key),
+                    active: id == section,
+                })
+                .collect(),
+            flash: None,
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        t(self.lang, key)
+    }
+
+    pub fn risk(&self, grade: &str) -> String {
+        t(self.lang, &format!("risk.{grade}"))
+    }
+
+    pub fn status(&self, status: &str) -> String {
+        t(self.lang, &format!("status.{status}"))
+    }
+
+    pub fn role(&self, role: &str) -> String {
+        t(self.lang, &format!("role.{role}"))
+    }
+
+    pub fn with_flash(mut self, flash: Option<String>) -> Chrome {
+        self.flash = flash;
+        self
+    }
+
+    /// The translated message of an error, for showing on a page.
+    pub fn error_message(&self, error: &ApiError) -> String {
+        let (_, payload) = error.status_and_payload();
+        t_args(self.lang, &format!("error.{}", payload.code), &payload.args)
+    }
+
+    pub fn scope_label(&self, scope: &Scope, jurisdiction_name: &str) -> String {
+        match scope {
+            Scope::Everything => self.t("ui.scope_everything"),
+            Scope::Government {
+                industries: None, ..
+            } => t_args(self.lang, "ui.scope_government", &[("jurisdiction", jurisdiction_name)]),
+            Scope::Government {
+                industries: Some(list),
+                ..
+            } => t_args(
+                self.lang,
+                "ui.scope_government_industries",
+                &[
+                    ("jurisdiction", jurisdiction_name.to_string()),
+                    (
+                        "industries",
+                        list.iter().map(|i| i.as_str()).collect::<Vec<_>>().join("、"),
+                    ),
+                ],
+            ),
+            Scope::Enterprise { .. } => self.t("ui.scope_enterprise"),
+            Scope::Assigned { .. } => self.t("ui.scope_assigned"),
+            Scope::Nothing => self.t("ui.scope_nothing"),
+        }
+    }
+}
+
+/// An `<option>` of a select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Choice {
+        let value = value.into();
+        Choice {
+            selected: value == current,
+            label: label.into(),
+            value,
+        }
+    }
+}
+
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    message: String,
+}
+
+/// A full HTML error page (used where a JSON error would make no sense to a person).
+pub fn error_page(_state: &AppState, headers: &HeaderMap, status: StatusCode, key: &str) -> Response {
+    let chrome = Chrome::new(headers, None, "");
+    let message = chrome.t(key);
+    let mut response = render(&ErrorPage { chrome, message });
+    *response.status_mut() = status;
+    response
+}
+
+/// Renders an [`ApiError`] met by a page handler as a page.
+pub fn page_error(headers: &HeaderMap, caller: Option<&Caller>, error: ApiError) -> Response {
+    let (status, _) = error.status_and_payload();
+    let chrome = Chrome::new(headers, caller, "");
+    let message = chrome.error_message(&error);
+    let mut response = render(&ErrorPage { chrome, message });
+    *response.status_mut() = status;
+    response
+}
