@@ -9,6 +9,7 @@
 mod accounts;
 mod audit;
 mod clock;
+pub mod demo;
 mod enterprises;
 mod error;
 mod reference;

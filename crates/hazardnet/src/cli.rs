@@ -1,0 +1,266 @@
+//! Command-line parsing and the subcommands.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use hazardnet_store::{Actor, JurisdictionRow, NewUser, Store, StoreError, demo};
+use hazardnet_web::{Config, sheets};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "hazardnet", version, about = "隐患排查治理一张网 — hazard investigation and rectification")]
+struct Cli {
+    /// Database URL: sqlite://PATH or postgres://USER:PASS@HOST/DB
+    #[arg(long, global = true, env = "HAZARDNET_DB", default_value = "sqlite://hazardnet.db")]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (migrates first).
+    Serve {
+        #[arg(long, env = "HAZARDNET_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Fill an empty database with the demo data first.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (when served over HTTPS).
+        #[arg(long, env = "HAZARDNET_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Apply the database migrations.
+    Migrate,
+    /// Fill an empty database with the demo data.
+    Demo,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Import reference data or enterprises from CSV or XLSX.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export enterprises to XLSX.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// The audit chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password comes from HAZARDNET_PASSWORD or a prompt.
+    Create {
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// Organization name or id.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value = "")]
+        phone: String,
+    },
+    /// Set a user's password (HAZARDNET_PASSWORD or a prompt).
+    Passwd { username: String },
+    /// Issue an API bearer token for a user; printed once.
+    Token {
+        username: String,
+        #[arg(long, default_value = "integration")]
+        name: String,
+    },
+    /// Disable a user and end their sessions and tokens.
+    Disable { username: String },
+    /// Enable a disabled user.
+    Enable { username: String },
+    /// List users.
+    List,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Jurisdictions: columns code, name[, parent_code] (or 代码, 名称, 上级代码).
+    Jurisdictions { file: std::path::PathBuf },
+    /// Enterprises, in the columns of the web import, acting as the given user.
+    Enterprises {
+        file: std::path::PathBuf,
+        #[arg(long = "as")]
+        as_user: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Every enterprise in the given user's scope.
+    Enterprises {
+        file: std::path::PathBuf,
+        #[arg(long = "as")]
+        as_user: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the chain; exit 1 naming the first entry that no longer matches.
+    Verify,
+}
+
+fn cli_actor() -> Actor {
+    let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    Actor::system(&format!("cli:{who}"))
+}
+
+fn read_password(prompt: &str) -> Result<String> {
+    if let Ok(p) = std::env::var("HAZARDNET_PASSWORD") {
+        return Ok(p);
+    }
+    let first = rpassword::prompt_password(prompt).context("reading password")?;
+    let again = rpassword::prompt_password("again: ").context("reading password")?;
+    if first != again {
+        bail!("the two passwords differ");
+    }
+    Ok(first)
+}
+
+fn explain(e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::Rows(rows) => {
+            let lines: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    let args: Vec<String> = r.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    format!("  row {}: {} {}", r.row, r.code, args.join(" "))
+                })
+                .collect();
+            anyhow::anyhow!("{} rows refused, nothing imported:\n{}", rows.len(), lines.join("\n"))
+        }
+        other => other.into(),
+    }
+}
+
+async fn open(db: &str) -> Result<Store> {
+    let store = Store::connect(db).await.with_context(|| format!("opening {db}"))?;
+    store.migrate().await.context("migrating")?;
+    Ok(store)
+}
+
+pub async fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { listen, demo: with_demo, secure_cookies } => {
+            let store = open(&cli.db).await?;
+            if with_demo && demo::load_demo(&store).await? {
+                eprintln!("demo data loaded; sign in as admin, district-office, street-office, regulator, enterprise or expert with password {}", demo::DEMO_PASSWORD);
+            }
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("binding {listen}"))?;
+            eprintln!("hazardnet listening on http://{}", listener.local_addr()?);
+            hazardnet_web::serve(listener, store, Config { secure_cookies }).await?;
+        }
+        Command::Migrate => {
+            open(&cli.db).await?;
+            eprintln!("migrations applied");
+        }
+        Command::Demo => {
+            let store = open(&cli.db).await?;
+            if demo::load_demo(&store).await? {
+                eprintln!("demo data loaded (password {})", demo::DEMO_PASSWORD);
+            } else {
+                eprintln!("the database has users already; demo data not loaded");
+            }
+        }
+        Command::User(cmd) => {
+            let store = open(&cli.db).await?;
+            let actor = cli_actor();
+            match cmd {
+                UserCommand::Create { username, name, org, role, phone } => {
+                    let org_id = match org.parse::<i64>() {
+                        Ok(id) => id,
+                        Err(_) => store.organization_by_name(&org).await.with_context(|| format!("organization {org}"))?.id,
+                    };
+                    let password = read_password("password: ")?;
+                    let id = store
+                        .create_user(&actor, NewUser { username, display_name: name, org_id, role, password, phone })
+                        .await?;
+                    println!("created user {id}");
+                }
+                UserCommand::Passwd { username } => {
+                    let password = read_password("new password: ")?;
+                    store.set_password(&actor, &username, password).await?;
+                    println!("password changed");
+                }
+                UserCommand::Token { username, name } => {
+                    println!("{}", store.create_api_token(&actor, &username, &name).await?);
+                }
+                UserCommand::Disable { username } => {
+                    store.set_disabled(&actor, &username, true).await?;
+                    println!("disabled {username}");
+                }
+                UserCommand::Enable { username } => {
+                    store.set_disabled(&actor, &username, false).await?;
+                    println!("enabled {username}");
+                }
+                UserCommand::List => {
+                    for u in store.users().await? {
+                        println!("{}\t{}\t{}\t{}\t{}", u.username, u.display_name, u.role, u.org_name, if u.disabled != 0 { "disabled" } else { "active" });
+                    }
+                }
+            }
+        }
+        Command::Import(ImportCommand::Jurisdictions { file }) => {
+            let store = open(&cli.db).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let rows = sheets::read_rows(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let Some((header, body)) = rows.split_first() else { bail!("empty file") };
+            let col = |names: &[&str]| header.iter().position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)));
+            let code = col(&["code", "代码", "区划代码", "统计用区划代码"]).context("no code column (code / 代码)")?;
+            let name = col(&["name", "名称", "区划名称"]).context("no name column (name / 名称)")?;
+            let parent = col(&["parent_code", "上级代码"]);
+            let cell = |row: &Vec<String>, i: usize| row.get(i).cloned().unwrap_or_default();
+            let parsed = body
+                .iter()
+                .map(|r| JurisdictionRow {
+                    code: cell(r, code),
+                    name: cell(r, name),
+                    parent_code: parent.map(|p| cell(r, p)).unwrap_or_default(),
+                })
+                .collect();
+            let n = store.import_jurisdictions(&cli_actor(), parsed).await.map_err(explain)?;
+            println!("{n} jurisdictions imported");
+        }
+        Command::Import(ImportCommand::Enterprises { file, as_user }) => {
+            let store = open(&cli.db).await?;
+            let who = store.principal_for_username(&as_user).await.with_context(|| format!("user {as_user}"))?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let rows = sheets::read_rows(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let lookup = store.industry_lookup().await?;
+            let (inputs, cell_errors) = sheets::enterprise_inputs(&rows, &lookup).map_err(|e| anyhow::anyhow!("{e}"))?;
+            if !cell_errors.is_empty() {
+                return Err(explain(StoreError::Rows(cell_errors)));
+            }
+            let ids = store.import_enterprises(&who, &inputs, 2).await.map_err(explain)?;
+            println!("{} enterprises imported", ids.len());
+        }
+        Command::Export(ExportCommand::Enterprises { file, as_user }) => {
+            let store = open(&cli.db).await?;
+            let who = store.principal_for_username(&as_user).await.with_context(|| format!("user {as_user}"))?;
+            let rows = store.enterprises_all(&who, &Default::default()).await?;
+            let bytes = sheets::enterprises_workbook(hazardnet_web::i18n::Lang::Zh, &rows)?;
+            std::fs::write(&file, bytes).with_context(|| format!("writing {}", file.display()))?;
+            println!("{} enterprises exported to {}", rows.len(), file.display());
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let store = open(&cli.db).await?;
+            match store.verify_audit_chain().await? {
+                Ok(n) => println!("audit chain intact: {n} entries"),
+                Err(b) => {
+                    println!("audit chain broken at entry {}: {}", b.seq, b.reason);
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
