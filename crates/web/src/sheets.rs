@@ -188,9 +188,20 @@ fn invalid(field: &str, value: &str) -> RowError {
     }
 }
 
+/// The part of a label before any explanation in brackets, as exports write it
+/// ("橙（较大风险）", "Orange (considerable)").
+fn label_head(value: &str) -> String {
+    value
+        .split(['（', '(', ' '])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_lowercase()
+}
+
 fn risk_grade(value: &str) -> Result<Option<String>, RowError> {
     let v = value.trim();
-    let grade = match v.to_lowercase().as_str() {
+    let grade = match label_head(v).as_str() {
         "" => return Ok(None),
         "红" | "红色" | "重大" | "重大风险" | "d" | "red" => "red",
         "橙" | "橙色" | "较大" | "较大风险" | "c" | "orange" => "orange",
@@ -203,7 +214,7 @@ fn risk_grade(value: &str) -> Result<Option<String>, RowError> {
 
 fn status(value: &str) -> Result<Option<String>, RowError> {
     let v = value.trim();
-    let s = match v.to_lowercase().as_str() {
+    let s = match label_head(v).as_str() {
         "" => return Ok(None),
         "在营" | "营业" | "正常" | "operating" => "operating",
         "停产整顿" | "停业" | "suspended" => "suspended",
@@ -351,7 +362,7 @@ mod tests {
     use super::*;
 
     fn industries() -> HashMap<String, String> {
-        [("餐饮业", "62"), ("62", "62"), ("住宿业", "61")]
+        [("餐饮业", "62"), ("62", "62"), ("住宿业", "61"), ("61", "61")]
             .into_iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()

@@ -1,0 +1,11 @@
+//! One integration-test binary: every test starts the real server on an ephemeral port over a
+//! fresh database — a SQLite file by default, a fresh PostgreSQL database when
+//! `HAZARDNET_TEST_PG` names a server — and speaks HTTP to it.
+
+mod audit;
+mod auth;
+mod enterprises;
+mod helpers;
+mod import;
+mod scope_matrix;
+mod ui;

@@ -1,0 +1,119 @@
+//! The web pages over HTTP: login, navigation by role, the enterprise list, a refused form that
+//! keeps what was typed, and the language switch.
+
+use crate::helpers::{TestApp, credit_code};
+use reqwest::StatusCode;
+
+async fn page_login(app: &TestApp, username: &str) -> crate::helpers::Session {
+    let session = app.anonymous();
+    let r = session
+        .client
+        .post(app.url("/login"))
+        .form(&[("username", username), ("password", "hazardnet-demo"), ("next", "/enterprises")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/enterprises");
+    session
+}
+
+fn csrf_of(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn pages_need_a_login_and_show_the_scope() {
+    let app = TestApp::spawn_demo().await;
+    let anon = app.anonymous();
+    let r = anon.get("/enterprises").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login?next="));
+    let login = anon.get("/login").await.text().await.unwrap();
+    assert!(login.contains("登录隐患排查治理一张网"));
+
+    let session = page_login(&app, "street-office").await;
+    let html = session.get("/enterprises").await.text().await.unwrap();
+    assert!(html.contains("佰迪乐KTV") && html.contains("东都好酒店"));
+    assert!(html.contains("共 12 条"));
+    assert!(!html.contains("用户管理"), "no user administration for a clerk");
+    let home = session.get("/").await.text().await.unwrap();
+    assert!(home.contains("数据范围：公园街道"));
+
+    let admin = page_login(&app, "admin").await;
+    let html = admin.get("/users").await.text().await.unwrap();
+    assert!(html.contains("用户管理") && html.contains("street-office"));
+    let clerk_users = session.get("/users").await;
+    assert_eq!(clerk_users.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_refused_form_keeps_what_was_typed() {
+    let app = TestApp::spawn_demo().await;
+    let session = page_login(&app, "street-office").await;
+    let form_html = session.get("/enterprises/new").await.text().await.unwrap();
+    let csrf = csrf_of(&form_html);
+    let r = session
+        .client
+        .post(app.url("/enterprises"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "柳州市新开饭店"),
+            ("credit_code", "91450202MA5L000102"),
+            ("jurisdiction_code", "450202002000"),
+            ("industry_code", "62"),
+            ("address", "公园路 8 号"),
+            ("crowded_place", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("统一社会信用代码“91450202MA5L000102”不正确"), "{html}");
+    assert!(html.contains("value=\"柳州市新开饭店\"") && html.contains("value=\"公园路 8 号\""));
+    assert!(html.contains("name=\"crowded_place\" value=\"on\" checked"));
+
+    let good = credit_code(400);
+    let r = session
+        .client
+        .post(app.url("/enterprises"))
+        .form(&[("csrf", csrf.as_str()), ("name", "柳州市新开饭店"), ("credit_code", good.as_str()), ("jurisdiction_code", "450202002000"), ("industry_code", "62"), ("status", "operating")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let detail = session.get(r.headers()["location"].to_str().unwrap()).await.text().await.unwrap();
+    assert!(detail.contains("柳州市新开饭店") && detail.contains("登记"));
+
+    // Without the CSRF token the page write is refused.
+    let r = session
+        .client
+        .post(app.url("/enterprises"))
+        .form(&[("name", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_language_switch_turns_pages_english() {
+    let app = TestApp::spawn_demo().await;
+    let session = page_login(&app, "admin").await;
+    let html = session.get("/enterprises").await.text().await.unwrap();
+    let csrf = csrf_of(&html);
+    let r = session.client.post(app.url("/lang")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = session.get("/enterprises").await.text().await.unwrap();
+    assert!(html.contains("Export to Excel"), "{html}");
+}
+
+#[tokio::test]
+async fn static_assets_are_embedded() {
+    let app = TestApp::spawn().await;
+    let r = app.anonymous().get("/static/app.css").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+}
