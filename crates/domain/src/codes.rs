@@ -13,7 +13,9 @@ use std::fmt;
 /// without I, O, Z, S and V. A character's value is its index here.
 const CREDIT_ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weights of positions 1..=17 (3^(i-1) mod 31).
-const CREDIT_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const CREDIT_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -141,7 +143,13 @@ impl JurisdictionCode {
         }
         // A code whose province part is 00 names nothing; a lower part that is non-zero under
         // a zero higher part (e.g. 45 00 02 …) skips a level and is not a real division.
-        let parts = [&code[0..2], &code[2..4], &code[4..6], &code[6..9], &code[9..12]];
+        let parts = [
+            &code[0..2],
+            &code[2..4],
+            &code[4..6],
+            &code[6..9],
+            &code[9..12],
+        ];
         if parts[0] == "00" {
             return Err(invalid());
         }
@@ -242,7 +250,11 @@ impl IndustryCode {
             }
             _ => false,
         };
-        if ok { Ok(IndustryCode(code)) } else { Err(invalid()) }
+        if ok {
+            Ok(IndustryCode(code))
+        } else {
+            Err(invalid())
+        }
     }
 
     pub fn is_section(&self) -> bool {
@@ -324,7 +336,11 @@ mod tests {
     #[test]
     fn accepts_published_credit_codes() {
         // Codes printed on public business licences.
-        for code in ["91350100M000100Y43", "9144030071526726XG", "91110108551385082Q"] {
+        for code in [
+            "91350100M000100Y43",
+            "9144030071526726XG",
+            "91110108551385082Q",
+        ] {
             assert!(CreditCode::parse(code).is_ok(), "{code}");
         }
     }
@@ -404,7 +420,13 @@ mod tests {
 
     #[test]
     fn jurisdiction_rejects_malformed() {
-        for bad in ["45020200200", "4502020020001", "45020200200a", "000000000000", "450002000000"] {
+        for bad in [
+            "45020200200",
+            "4502020020001",
+            "45020200200a",
+            "000000000000",
+            "450002000000",
+        ] {
             assert!(JurisdictionCode::parse(bad).is_err(), "{bad}");
         }
     }

@@ -142,10 +142,12 @@ impl EnterpriseInput {
     pub fn validate(&self) -> Result<EnterpriseFields, DomainError> {
         let risk_grade = match self.risk_grade.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(s) => Some(RiskGrade::parse(s).ok_or_else(|| DomainError::InvalidValue {
-                field: "risk_grade",
-                value: s.to_string(),
-            })?),
+            Some(s) => Some(
+                RiskGrade::parse(s).ok_or_else(|| DomainError::InvalidValue {
+                    field: "risk_grade",
+                    value: s.to_string(),
+                })?,
+            ),
         };
         let status = match self.status.as_deref().map(str::trim) {
             None | Some("") => EnterpriseStatus::Operating,
@@ -224,12 +226,18 @@ mod tests {
     fn each_broken_rule_is_named() {
         let mut e = valid();
         e.name = "  ".into();
-        assert_eq!(e.validate().unwrap_err(), DomainError::Required { field: "name" });
+        assert_eq!(
+            e.validate().unwrap_err(),
+            DomainError::Required { field: "name" }
+        );
         let mut e = valid();
         e.name = "名".repeat(101);
         assert_eq!(
             e.validate().unwrap_err(),
-            DomainError::TooLong { field: "name", max: 100 }
+            DomainError::TooLong {
+                field: "name",
+                max: 100
+            }
         );
         let mut e = valid();
         e.risk_grade = Some("purple".into());

@@ -22,7 +22,10 @@ pub enum DomainError {
     #[error("unknown organization kind: {0}")]
     UnknownOrgKind(String),
     #[error("role {role} does not belong in an organization of kind {kind}")]
-    RoleNotAllowedInOrg { role: &'static str, kind: &'static str },
+    RoleNotAllowedInOrg {
+        role: &'static str,
+        kind: &'static str,
+    },
     #[error("password must be at least {min} characters")]
     WeakPassword { min: usize },
 }

@@ -147,12 +147,18 @@ mod tests {
     fn every_role_has_a_home() {
         for role in Role::ALL {
             assert!(
-                OrgKind::ALL.iter().any(|k| k.allowed_roles().contains(role)),
+                OrgKind::ALL
+                    .iter()
+                    .any(|k| k.allowed_roles().contains(role)),
                 "{role:?}"
             );
         }
         assert!(OrgKind::Enterprise.check_role(Role::Admin).is_err());
-        assert!(OrgKind::StreetOffice.check_role(Role::GridSupervisor).is_ok());
+        assert!(
+            OrgKind::StreetOffice
+                .check_role(Role::GridSupervisor)
+                .is_ok()
+        );
     }
 
     #[test]

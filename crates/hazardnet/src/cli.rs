@@ -7,10 +7,19 @@ use hazardnet_web::{Config, sheets};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "hazardnet", version, about = "隐患排查治理一张网 — hazard investigation and rectification")]
+#[command(
+    name = "hazardnet",
+    version,
+    about = "隐患排查治理一张网 — hazard investigation and rectification"
+)]
 struct Cli {
     /// Database URL: sqlite://PATH or postgres://USER:PASS@HOST/DB
-    #[arg(long, global = true, env = "HAZARDNET_DB", default_value = "sqlite://hazardnet.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "HAZARDNET_DB",
+        default_value = "sqlite://hazardnet.db"
+    )]
     db: String,
     #[command(subcommand)]
     command: Command,
@@ -129,18 +138,25 @@ fn explain(e: StoreError) -> anyhow::Error {
             let lines: Vec<String> = rows
                 .iter()
                 .map(|r| {
-                    let args: Vec<String> = r.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let args: Vec<String> =
+                        r.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
                     format!("  row {}: {} {}", r.row, r.code, args.join(" "))
                 })
                 .collect();
-            anyhow::anyhow!("{} rows refused, nothing imported:\n{}", rows.len(), lines.join("\n"))
+            anyhow::anyhow!(
+                "{} rows refused, nothing imported:\n{}",
+                rows.len(),
+                lines.join("\n")
+            )
         }
         other => other.into(),
     }
 }
 
 async fn open(db: &str) -> Result<Store> {
-    let store = Store::connect(db).await.with_context(|| format!("opening {db}"))?;
+    let store = Store::connect(db)
+        .await
+        .with_context(|| format!("opening {db}"))?;
     store.migrate().await.context("migrating")?;
     Ok(store)
 }
@@ -148,10 +164,17 @@ async fn open(db: &str) -> Result<Store> {
 pub async fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { listen, demo: with_demo, secure_cookies } => {
+        Command::Serve {
+            listen,
+            demo: with_demo,
+            secure_cookies,
+        } => {
             let store = open(&cli.db).await?;
             if with_demo && demo::load_demo(&store).await? {
-                eprintln!("demo data loaded; sign in as admin, district-office, street-office, regulator, enterprise or expert with password {}", demo::DEMO_PASSWORD);
+                eprintln!(
+                    "demo data loaded; sign in as admin, district-office, street-office, regulator, enterprise or expert with password {}",
+                    demo::DEMO_PASSWORD
+                );
             }
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
@@ -175,14 +198,36 @@ pub async fn run() -> Result<ExitCode> {
             let store = open(&cli.db).await?;
             let actor = cli_actor();
             match cmd {
-                UserCommand::Create { username, name, org, role, phone } => {
+                UserCommand::Create {
+                    username,
+                    name,
+                    org,
+                    role,
+                    phone,
+                } => {
                     let org_id = match org.parse::<i64>() {
                         Ok(id) => id,
-                        Err(_) => store.organization_by_name(&org).await.with_context(|| format!("organization {org}"))?.id,
+                        Err(_) => {
+                            store
+                                .organization_by_name(&org)
+                                .await
+                                .with_context(|| format!("organization {org}"))?
+                                .id
+                        }
                     };
                     let password = read_password("password: ")?;
                     let id = store
-                        .create_user(&actor, NewUser { username, display_name: name, org_id, role, password, phone })
+                        .create_user(
+                            &actor,
+                            NewUser {
+                                username,
+                                display_name: name,
+                                org_id,
+                                role,
+                                password,
+                                phone,
+                            },
+                        )
                         .await?;
                     println!("created user {id}");
                 }
@@ -192,7 +237,10 @@ pub async fn run() -> Result<ExitCode> {
                     println!("password changed");
                 }
                 UserCommand::Token { username, name } => {
-                    println!("{}", store.create_api_token(&actor, &username, &name).await?);
+                    println!(
+                        "{}",
+                        store.create_api_token(&actor, &username, &name).await?
+                    );
                 }
                 UserCommand::Disable { username } => {
                     store.set_disabled(&actor, &username, true).await?;
@@ -204,19 +252,40 @@ pub async fn run() -> Result<ExitCode> {
                 }
                 UserCommand::List => {
                     for u in store.users().await? {
-                        println!("{}\t{}\t{}\t{}\t{}", u.username, u.display_name, u.role, u.org_name, if u.disabled != 0 { "disabled" } else { "active" });
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            u.username,
+                            u.display_name,
+                            u.role,
+                            u.org_name,
+                            if u.disabled != 0 {
+                                "disabled"
+                            } else {
+                                "active"
+                            }
+                        );
                     }
                 }
             }
         }
         Command::Import(ImportCommand::Jurisdictions { file }) => {
             let store = open(&cli.db).await?;
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let rows = sheets::read_rows(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let Some((header, body)) = rows.split_first() else { bail!("empty file") };
-            let col = |names: &[&str]| header.iter().position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)));
-            let code = col(&["code", "代码", "区划代码", "统计用区划代码"]).context("no code column (code / 代码)")?;
-            let name = col(&["name", "名称", "区划名称"]).context("no name column (name / 名称)")?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let rows = sheets::read_rows(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let Some((header, body)) = rows.split_first() else {
+                bail!("empty file")
+            };
+            let col = |names: &[&str]| {
+                header
+                    .iter()
+                    .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+            };
+            let code = col(&["code", "代码", "区划代码", "统计用区划代码"])
+                .context("no code column (code / 代码)")?;
+            let name =
+                col(&["name", "名称", "区划名称"]).context("no name column (name / 名称)")?;
             let parent = col(&["parent_code", "上级代码"]);
             let cell = |row: &Vec<String>, i: usize| row.get(i).cloned().unwrap_or_default();
             let parsed = body
@@ -227,25 +296,40 @@ pub async fn run() -> Result<ExitCode> {
                     parent_code: parent.map(|p| cell(r, p)).unwrap_or_default(),
                 })
                 .collect();
-            let n = store.import_jurisdictions(&cli_actor(), parsed).await.map_err(explain)?;
+            let n = store
+                .import_jurisdictions(&cli_actor(), parsed)
+                .await
+                .map_err(explain)?;
             println!("{n} jurisdictions imported");
         }
         Command::Import(ImportCommand::Enterprises { file, as_user }) => {
             let store = open(&cli.db).await?;
-            let who = store.principal_for_username(&as_user).await.with_context(|| format!("user {as_user}"))?;
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let rows = sheets::read_rows(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let who = store
+                .principal_for_username(&as_user)
+                .await
+                .with_context(|| format!("user {as_user}"))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let rows = sheets::read_rows(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let lookup = store.industry_lookup().await?;
-            let (inputs, cell_errors) = sheets::enterprise_inputs(&rows, &lookup).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (inputs, cell_errors) =
+                sheets::enterprise_inputs(&rows, &lookup).map_err(|e| anyhow::anyhow!("{e}"))?;
             if !cell_errors.is_empty() {
                 return Err(explain(StoreError::Rows(cell_errors)));
             }
-            let ids = store.import_enterprises(&who, &inputs, 2).await.map_err(explain)?;
+            let ids = store
+                .import_enterprises(&who, &inputs, 2)
+                .await
+                .map_err(explain)?;
             println!("{} enterprises imported", ids.len());
         }
         Command::Export(ExportCommand::Enterprises { file, as_user }) => {
             let store = open(&cli.db).await?;
-            let who = store.principal_for_username(&as_user).await.with_context(|| format!("user {as_user}"))?;
+            let who = store
+                .principal_for_username(&as_user)
+                .await
+                .with_context(|| format!("user {as_user}"))?;
             let rows = store.enterprises_all(&who, &Default::default()).await?;
             let bytes = sheets::enterprises_workbook(hazardnet_web::i18n::Lang::Zh, &rows)?;
             std::fs::write(&file, bytes).with_context(|| format!("writing {}", file.display()))?;

@@ -4,8 +4,8 @@
 use crate::audit::{Actor, Change, append, to_json};
 use crate::clock::{format_time, parse_time};
 use crate::{Result, Store, StoreError};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use hazardnet_domain::org::check_password_strength;
@@ -250,7 +250,11 @@ impl Store {
         .bind(kind.as_str().to_string())
         .bind(jurisdiction.as_ref().map(|j| j.to_string()))
         .bind(industries_text.clone())
-        .bind(if kind == OrgKind::Enterprise { new.enterprise_id } else { None })
+        .bind(if kind == OrgKind::Enterprise {
+            new.enterprise_id
+        } else {
+            None
+        })
         .bind(format_time(self.clock().now()))
         .fetch_one(&mut *tx)
         .await
@@ -395,7 +399,12 @@ impl Store {
         .ok_or(StoreError::NotFound)
     }
 
-    pub async fn set_password(&self, actor: &Actor, username: &str, password: String) -> Result<()> {
+    pub async fn set_password(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password: String,
+    ) -> Result<()> {
         check_password_strength(&password)?;
         let user = self.user_by_username(username).await?;
         let hash = hash_password(password).await?;
@@ -456,7 +465,11 @@ impl Store {
             self,
             actor,
             Change {
-                action: if disabled { "user.disable" } else { "user.enable" },
+                action: if disabled {
+                    "user.disable"
+                } else {
+                    "user.enable"
+                },
                 entity: "user",
                 entity_id: user.id.to_string(),
                 jurisdiction: "",
@@ -470,7 +483,12 @@ impl Store {
     }
 
     /// Issues a bearer token for integrations. The token is returned once; only its hash is kept.
-    pub async fn create_api_token(&self, actor: &Actor, username: &str, name: &str) -> Result<String> {
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        username: &str,
+        name: &str,
+    ) -> Result<String> {
         let name = text("name", name, 60, true)?;
         let user = self.user_by_username(username).await?;
         let token = format!("hn_{}", random_token(32));
@@ -503,7 +521,11 @@ impl Store {
         Ok(token)
     }
 
-    async fn principal_where(&self, condition: &str, value: crate::sql::Arg) -> Result<Option<Principal>> {
+    async fn principal_where(
+        &self,
+        condition: &str,
+        value: crate::sql::Arg,
+    ) -> Result<Option<Principal>> {
         let mut sql = crate::sql::Sql::new(
             "SELECT u.id, u.username, u.display_name, u.role, u.disabled, o.id AS org_id, \
              o.name AS org_name, o.kind, o.jurisdiction_code, o.industries, o.enterprise_id \
@@ -688,12 +710,11 @@ impl Store {
     }
 
     pub async fn principal_for_api_token(&self, token: &str) -> Result<Option<Principal>> {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT user_id, revoked FROM api_tokens WHERE token_hash = $1",
-        )
-        .bind(token_hash(token))
-        .fetch_optional(&self.read)
-        .await?;
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT user_id, revoked FROM api_tokens WHERE token_hash = $1")
+                .bind(token_hash(token))
+                .fetch_optional(&self.read)
+                .await?;
         match row {
             Some((user_id, 0)) => self.principal_where("u.id = ", user_id.into()).await,
             _ => Ok(None),
@@ -701,7 +722,12 @@ impl Store {
     }
 
     /// Lets an expert see an enterprise (until issue-level assignment arrives with inspections).
-    pub async fn assign_expert(&self, actor: &Actor, user_id: i64, enterprise_id: i64) -> Result<()> {
+    pub async fn assign_expert(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        enterprise_id: i64,
+    ) -> Result<()> {
         let jurisdiction: String =
             sqlx::query_scalar("SELECT jurisdiction_code FROM enterprises WHERE id = $1")
                 .bind(enterprise_id)

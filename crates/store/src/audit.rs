@@ -88,11 +88,10 @@ pub(crate) async fn append(
     actor: &Actor,
     change: Change<'_>,
 ) -> Result<i64> {
-    let (seq, prev_hash): (i64, String) = sqlx::query_as(
-        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
-    )
-    .fetch_one(&mut **tx)
-    .await?;
+    let (seq, prev_hash): (i64, String) =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut **tx)
+            .await?;
     let at = format_time(store.clock().now());
     let fields = AuditFields {
         seq,

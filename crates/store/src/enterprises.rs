@@ -147,9 +147,7 @@ fn push_filters(sql: &mut Sql, f: &EnterpriseFilter) {
         sql.push(")");
     }
     if f.key == Some(true) {
-        sql.push(
-            " AND (e.key_hazardous_chemicals = 1 OR e.crowded_place = 1 OR e.high_risk = 1)",
-        );
+        sql.push(" AND (e.key_hazardous_chemicals = 1 OR e.crowded_place = 1 OR e.high_risk = 1)");
     }
     if let Some(status) = f.status.as_deref().filter(|s| !s.is_empty()) {
         sql.push(" AND e.status = ").bind(status);
@@ -160,7 +158,10 @@ fn push_filters(sql: &mut Sql, f: &EnterpriseFilter) {
         (f.high_risk, "e.high_risk"),
     ] {
         if let Some(value) = flag {
-            sql.push(" AND ").push(column).push(" = ").bind(i64::from(value));
+            sql.push(" AND ")
+                .push(column)
+                .push(" = ")
+                .bind(i64::from(value));
         }
     }
 }
@@ -176,7 +177,10 @@ impl EnterpriseFilter {
 
 /// Fields a principal or safety manager may change on their own enterprise; the registration
 /// facts (name, code, place, industry, grade, status, flags) stay with the authorities.
-fn merge_own_enterprise_edit(current: &Enterprise, mut wanted: EnterpriseFields) -> Result<EnterpriseFields> {
+fn merge_own_enterprise_edit(
+    current: &Enterprise,
+    mut wanted: EnterpriseFields,
+) -> Result<EnterpriseFields> {
     let registered = current.to_input().validate()?;
     wanted.name = registered.name;
     wanted.credit_code = registered.credit_code;
@@ -222,10 +226,18 @@ impl Store {
             EnterpriseSort::RiskGrade => "e.risk_grade",
             EnterpriseSort::UpdatedAt => "e.updated_at",
         };
-        let direction = if filter.desc.unwrap_or(false) { " DESC" } else { " ASC" };
-        sql.push(" ORDER BY ").push(column).push(direction).push(", e.id");
+        let direction = if filter.desc.unwrap_or(false) {
+            " DESC"
+        } else {
+            " ASC"
+        };
+        sql.push(" ORDER BY ")
+            .push(column)
+            .push(direction)
+            .push(", e.id");
         sql.push(direction).push(" LIMIT ").bind(filter.per_page());
-        sql.push(" OFFSET ").bind((filter.page() - 1) * filter.per_page());
+        sql.push(" OFFSET ")
+            .bind((filter.page() - 1) * filter.per_page());
         let items = sql.query_as().fetch_all(&self.read).await?;
         Ok((items, total))
     }
@@ -249,10 +261,12 @@ impl Store {
         if !who.role.may_register_enterprises() {
             return Err(StoreError::Forbidden);
         }
-        if !who
-            .scope
-            .admits(None, &fields.jurisdiction_code, &fields.industry_code, false)
-        {
+        if !who.scope.admits(
+            None,
+            &fields.jurisdiction_code,
+            &fields.industry_code,
+            false,
+        ) {
             return Err(StoreError::OutOfScope);
         }
         self.jurisdiction(fields.jurisdiction_code.as_str())
@@ -362,43 +376,57 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let mut sql = Sql::new("UPDATE enterprises SET name = ");
         sql.bind(fields.name.clone());
-        sql.push(", credit_code = ").bind(fields.credit_code.to_string());
-        sql.push(", jurisdiction_code = ").bind(fields.jurisdiction_code.to_string());
-        sql.push(", industry_code = ").bind(fields.industry_code.to_string());
-        sql.push(", industry_section = ").bind(fields.industry_code.section().to_string());
-        sql.push(", enterprise_type = ").bind(fields.enterprise_type.clone());
+        sql.push(", credit_code = ")
+            .bind(fields.credit_code.to_string());
+        sql.push(", jurisdiction_code = ")
+            .bind(fields.jurisdiction_code.to_string());
+        sql.push(", industry_code = ")
+            .bind(fields.industry_code.to_string());
+        sql.push(", industry_section = ")
+            .bind(fields.industry_code.section().to_string());
+        sql.push(", enterprise_type = ")
+            .bind(fields.enterprise_type.clone());
         sql.push(", address = ").bind(fields.address.clone());
-        sql.push(", risk_grade = ").bind(fields.risk_grade.map(|g| g.as_str().to_string()));
+        sql.push(", risk_grade = ")
+            .bind(fields.risk_grade.map(|g| g.as_str().to_string()));
         sql.push(", status = ").bind(fields.status.as_str());
-        sql.push(", key_hazardous_chemicals = ").bind(i64::from(fields.key_hazardous_chemicals));
-        sql.push(", crowded_place = ").bind(i64::from(fields.crowded_place));
+        sql.push(", key_hazardous_chemicals = ")
+            .bind(i64::from(fields.key_hazardous_chemicals));
+        sql.push(", crowded_place = ")
+            .bind(i64::from(fields.crowded_place));
         sql.push(", high_risk = ").bind(i64::from(fields.high_risk));
-        sql.push(", principal_name = ").bind(fields.principal_name.clone());
-        sql.push(", principal_phone = ").bind(fields.principal_phone.clone());
-        sql.push(", safety_manager_name = ").bind(fields.safety_manager_name.clone());
-        sql.push(", safety_manager_phone = ").bind(fields.safety_manager_phone.clone());
+        sql.push(", principal_name = ")
+            .bind(fields.principal_name.clone());
+        sql.push(", principal_phone = ")
+            .bind(fields.principal_phone.clone());
+        sql.push(", safety_manager_name = ")
+            .bind(fields.safety_manager_name.clone());
+        sql.push(", safety_manager_phone = ")
+            .bind(fields.safety_manager_phone.clone());
         sql.push(", employees = ");
         match fields.employees {
             Some(n) => sql.bind(n),
             None => sql.push("NULL"),
         };
-        sql.push(", updated_at = ").bind(format_time(self.clock().now()));
+        sql.push(", updated_at = ")
+            .bind(format_time(self.clock().now()));
         sql.push(", version = version + 1 WHERE id = ").bind(id);
         sql.push(" AND version = ").bind(current.version);
         // The scope condition again, inside the write itself.
         sql.push(" AND id IN (SELECT e.id FROM enterprises e WHERE ");
         push_scope(&mut sql, &who.scope, &ENTERPRISE_SCOPE);
         sql.push(") RETURNING id");
-        let updated: Option<(i64,)> = sql.query_as().fetch_optional(&mut *tx).await.map_err(|e| {
-            if StoreError::is_unique_violation(&e) {
-                StoreError::Conflict {
-                    code: "duplicate_credit_code",
-                    value: fields.credit_code.to_string(),
+        let updated: Option<(i64,)> =
+            sql.query_as().fetch_optional(&mut *tx).await.map_err(|e| {
+                if StoreError::is_unique_violation(&e) {
+                    StoreError::Conflict {
+                        code: "duplicate_credit_code",
+                        value: fields.credit_code.to_string(),
+                    }
+                } else {
+                    e.into()
                 }
-            } else {
-                e.into()
-            }
-        })?;
+            })?;
         if updated.is_none() {
             return Err(StoreError::StaleVersion(current.version));
         }
@@ -464,13 +492,19 @@ impl Store {
             };
             let refusal = match self.check_writable(who, &fields).await {
                 Ok(()) => None,
-                Err(StoreError::OutOfScope) => Some(("out_of_scope", fields.jurisdiction_code.to_string())),
+                Err(StoreError::OutOfScope) => {
+                    Some(("out_of_scope", fields.jurisdiction_code.to_string()))
+                }
                 Err(StoreError::UnknownJurisdiction(v)) => Some(("unknown_jurisdiction", v)),
                 Err(StoreError::UnknownIndustry(v)) => Some(("unknown_industry", v)),
                 Err(other) => return Err(other),
             };
             if let Some((code, value)) = refusal {
-                errors.push(RowError { row, code: code.into(), args: vec![("value".into(), value)] });
+                errors.push(RowError {
+                    row,
+                    code: code.into(),
+                    args: vec![("value".into(), value)],
+                });
                 continue;
             }
             let credit = fields.credit_code.to_string();
@@ -478,7 +512,10 @@ impl Store {
                 errors.push(RowError {
                     row,
                     code: "duplicate_in_file".into(),
-                    args: vec![("value".into(), credit), ("row".into(), earlier.to_string())],
+                    args: vec![
+                        ("value".into(), credit),
+                        ("row".into(), earlier.to_string()),
+                    ],
                 });
                 continue;
             }
@@ -510,7 +547,10 @@ impl Store {
     }
 
     pub fn is_enterprise_user(who: &Principal) -> bool {
-        matches!(who.role, Role::EnterprisePrincipal | Role::EnterpriseSafetyManager | Role::EnterpriseStaff)
+        matches!(
+            who.role,
+            Role::EnterprisePrincipal | Role::EnterpriseSafetyManager | Role::EnterpriseStaff
+        )
     }
 }
 

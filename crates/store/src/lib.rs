@@ -100,7 +100,9 @@ impl Store {
                 clock,
             })
         } else {
-            Err(StoreError::UnsupportedUrl(url.split(':').next().unwrap_or("").to_string()))
+            Err(StoreError::UnsupportedUrl(
+                url.split(':').next().unwrap_or("").to_string(),
+            ))
         }
     }
 
@@ -117,7 +119,11 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         match self.kind {
             DbKind::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.write).await?,
-            DbKind::Postgres => sqlx::migrate!("migrations/postgres").run(&self.write).await?,
+            DbKind::Postgres => {
+                sqlx::migrate!("migrations/postgres")
+                    .run(&self.write)
+                    .await?
+            }
         }
         reference::load_shipped(self).await
     }

@@ -55,7 +55,9 @@ pub(crate) async fn load_shipped(store: &Store) -> Result<()> {
     if industries == 0 {
         let mut tx = store.begin_write().await?;
         for rec in csv_records(SHIPPED_INDUSTRIES) {
-            let [code, name, parent, level] = &rec[..] else { continue };
+            let [code, name, parent, level] = &rec[..] else {
+                continue;
+            };
             sqlx::query(
                 "INSERT INTO industries (code, name, parent_code, level) VALUES ($1, $2, $3, $4)",
             )
@@ -200,7 +202,10 @@ impl Store {
                 jurisdiction: "",
                 before: None,
                 after: crate::audit::to_json(
-                    &parsed.values().map(|(c, n, _)| (c.as_str(), n.as_str())).collect::<Vec<_>>(),
+                    &parsed
+                        .values()
+                        .map(|(c, n, _)| (c.as_str(), n.as_str()))
+                        .collect::<Vec<_>>(),
                 ),
             },
         )
@@ -255,11 +260,13 @@ impl Store {
     }
 
     pub async fn all_jurisdictions(&self) -> Result<Vec<Jurisdiction>> {
-        Ok(sqlx::query_as(
-            "SELECT code, name, parent_code, level FROM jurisdictions ORDER BY code",
+        Ok(
+            sqlx::query_as(
+                "SELECT code, name, parent_code, level FROM jurisdictions ORDER BY code",
+            )
+            .fetch_all(&self.read)
+            .await?,
         )
-        .fetch_all(&self.read)
-        .await?)
     }
 
     pub async fn industries(&self) -> Result<Vec<Industry>> {

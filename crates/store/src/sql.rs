@@ -110,9 +110,9 @@ pub fn push_scope(sql: &mut Sql, scope: &Scope, cols: &ScopeColumns<'_>) {
             sql.bind(*enterprise_id).push(")");
         }
         Scope::Assigned { user_id } => {
-            sql.push("(").push(cols.enterprise_id).push(
-                " IN (SELECT enterprise_id FROM expert_assignments WHERE user_id = ",
-            );
+            sql.push("(")
+                .push(cols.enterprise_id)
+                .push(" IN (SELECT enterprise_id FROM expert_assignments WHERE user_id = ");
             sql.bind(*user_id).push("))");
         }
         Scope::Government {

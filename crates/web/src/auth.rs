@@ -55,13 +55,16 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 }
 
 fn query_field(uri: &axum::http::Uri, name: &str) -> Option<String> {
-    uri.query()
-        .and_then(|q| form_field(q.as_bytes(), name))
+    uri.query().and_then(|q| form_field(q.as_bytes(), name))
 }
 
 /// Compares without stopping at the first difference.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 fn is_api(path: &str) -> bool {
@@ -103,7 +106,9 @@ pub async fn resolve_caller(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if unsafe_method && let Some(SessionAuth { csrf, .. }) = caller.as_ref().and_then(|c| c.session.as_ref()) {
+    if unsafe_method
+        && let Some(SessionAuth { csrf, .. }) = caller.as_ref().and_then(|c| c.session.as_ref())
+    {
         let mut presented = headers
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
@@ -126,7 +131,12 @@ pub async fn resolve_caller(
             return if is_api(request.uri().path()) {
                 ApiError::Csrf.into_response()
             } else {
-                crate::ui::error_page(&state, &headers, axum::http::StatusCode::FORBIDDEN, "error.csrf")
+                crate::ui::error_page(
+                    &state,
+                    &headers,
+                    axum::http::StatusCode::FORBIDDEN,
+                    "error.csrf",
+                )
             };
         }
     }

@@ -67,9 +67,7 @@ impl ApiError {
         };
         match self {
             ApiError::Unauthenticated => simple(StatusCode::UNAUTHORIZED, "unauthenticated"),
-            ApiError::InvalidCredentials => {
-                simple(StatusCode::UNAUTHORIZED, "invalid_credentials")
-            }
+            ApiError::InvalidCredentials => simple(StatusCode::UNAUTHORIZED, "invalid_credentials"),
             ApiError::Locked { until } => with(
                 StatusCode::TOO_MANY_REQUESTS,
                 "account_locked",

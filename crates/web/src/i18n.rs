@@ -32,7 +32,11 @@ impl Lang {
             .next()
             .map(|v| v.to_string());
         if let Some(v) = cookie_lang {
-            return if v.starts_with("en") { Lang::En } else { Lang::Zh };
+            return if v.starts_with("en") {
+                Lang::En
+            } else {
+                Lang::Zh
+            };
         }
         let accept = headers
             .get(axum::http::header::ACCEPT_LANGUAGE)
@@ -105,7 +109,11 @@ mod tests {
     fn placeholders_are_filled_and_fields_translated() {
         let text = t_args(Lang::Zh, "error.required", &[("field", "name")]);
         assert!(text.contains("名称"), "{text}");
-        let text = t_args(Lang::En, "error.too_long", &[("field", "name"), ("max", "100")]);
+        let text = t_args(
+            Lang::En,
+            "error.too_long",
+            &[("field", "name"), ("max", "100")],
+        );
         assert!(text.contains("100") && text.contains("Name"), "{text}");
     }
 }

@@ -56,7 +56,8 @@ fn check_container(bytes: &[u8]) -> Result<(), SheetError> {
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).map_err(|_| SheetError::NotASheet)?;
         let name = entry.name().to_string();
-        if name.starts_with('/') || name.contains("..") || name.contains('\\') || entry.is_symlink() {
+        if name.starts_with('/') || name.contains("..") || name.contains('\\') || entry.is_symlink()
+        {
             return Err(SheetError::Unsafe);
         }
         if entry.size() > MAX_ENTRY_BYTES {
@@ -155,20 +156,48 @@ pub fn read_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
 /// header of each is the one exports write (in Chinese; the English one for `Lang::En`).
 const ENTERPRISE_COLUMNS: &[(&str, &[&str])] = &[
     ("name", &["企业名称", "单位名称", "单位名字", "name"]),
-    ("credit_code", &["统一社会信用代码", "信用代码", "credit_code"]),
-    ("jurisdiction_code", &["所属辖区代码", "区划代码", "jurisdiction_code"]),
-    ("industry_code", &["行业", "行业代码", "所属行业", "类型", "industry", "industry_code"]),
-    ("enterprise_type", &["企业类型", "单位类型", "enterprise_type"]),
+    (
+        "credit_code",
+        &["统一社会信用代码", "信用代码", "credit_code"],
+    ),
+    (
+        "jurisdiction_code",
+        &["所属辖区代码", "区划代码", "jurisdiction_code"],
+    ),
+    (
+        "industry_code",
+        &[
+            "行业",
+            "行业代码",
+            "所属行业",
+            "类型",
+            "industry",
+            "industry_code",
+        ],
+    ),
+    (
+        "enterprise_type",
+        &["企业类型", "单位类型", "enterprise_type"],
+    ),
     ("address", &["地址", "经营地址", "address"]),
     ("risk_grade", &["风险等级", "risk_grade"]),
     ("status", &["经营状态", "status"]),
-    ("key_hazardous_chemicals", &["两重点一重大", "key_hazardous_chemicals"]),
+    (
+        "key_hazardous_chemicals",
+        &["两重点一重大", "key_hazardous_chemicals"],
+    ),
     ("crowded_place", &["人员密集场所", "crowded_place"]),
     ("high_risk", &["高危行业", "high_risk"]),
     ("principal_name", &["主要负责人", "principal_name"]),
     ("principal_phone", &["主要负责人电话", "principal_phone"]),
-    ("safety_manager_name", &["安全管理人员", "safety_manager_name"]),
-    ("safety_manager_phone", &["安全管理人员电话", "safety_manager_phone"]),
+    (
+        "safety_manager_name",
+        &["安全管理人员", "safety_manager_name"],
+    ),
+    (
+        "safety_manager_phone",
+        &["安全管理人员电话", "safety_manager_phone"],
+    ),
     ("employees", &["从业人员数", "employees"]),
 ];
 
@@ -184,7 +213,10 @@ fn invalid(field: &str, value: &str) -> RowError {
     RowError {
         row: 0,
         code: "invalid_value".into(),
-        args: vec![("field".into(), field.into()), ("value".into(), value.into())],
+        args: vec![
+            ("field".into(), field.into()),
+            ("value".into(), value.into()),
+        ],
     }
 }
 
@@ -288,7 +320,10 @@ pub fn enterprise_inputs(
                 address: cell("address"),
                 risk_grade: risk_grade(&cell("risk_grade"))?,
                 status: status(&cell("status"))?,
-                key_hazardous_chemicals: flag("key_hazardous_chemicals", &cell("key_hazardous_chemicals"))?,
+                key_hazardous_chemicals: flag(
+                    "key_hazardous_chemicals",
+                    &cell("key_hazardous_chemicals"),
+                )?,
                 crowded_place: flag("crowded_place", &cell("crowded_place"))?,
                 high_risk: flag("high_risk", &cell("high_risk"))?,
                 principal_name: cell("principal_name"),
@@ -315,16 +350,34 @@ fn yes_no(lang: Lang, flag: i64) -> String {
 }
 
 /// The enterprise list as an xlsx workbook, in the same columns the import reads.
-pub fn enterprises_workbook(lang: Lang, rows: &[Enterprise]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+pub fn enterprises_workbook(
+    lang: Lang,
+    rows: &[Enterprise],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name(t(lang, "ui.enterprises"))?;
     let bold = Format::new().set_bold().set_background_color("#E8EEF7");
     for (col, (key, names)) in ENTERPRISE_COLUMNS.iter().enumerate() {
-        let header = if lang == Lang::En { names[names.len() - 1] } else { names[0] };
-        let header = if lang == Lang::En { t(lang, &format!("field.{key}")) } else { header.to_string() };
+        let header = if lang == Lang::En {
+            names[names.len() - 1]
+        } else {
+            names[0]
+        };
+        let header = if lang == Lang::En {
+            t(lang, &format!("field.{key}"))
+        } else {
+            header.to_string()
+        };
         sheet.write_string_with_format(0, col as u16, header, &bold)?;
-        sheet.set_column_width(col as u16, if *key == "name" || *key == "address" { 30 } else { 16 })?;
+        sheet.set_column_width(
+            col as u16,
+            if *key == "name" || *key == "address" {
+                30
+            } else {
+                16
+            },
+        )?;
     }
     for (i, e) in rows.iter().enumerate() {
         let r = (i + 1) as u32;
@@ -362,10 +415,15 @@ mod tests {
     use super::*;
 
     fn industries() -> HashMap<String, String> {
-        [("餐饮业", "62"), ("62", "62"), ("住宿业", "61"), ("61", "61")]
-            .into_iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
+        [
+            ("餐饮业", "62"),
+            ("62", "62"),
+            ("住宿业", "61"),
+            ("61", "61"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
     }
 
     #[test]
@@ -388,8 +446,14 @@ mod tests {
         let rows = read_rows(csv.as_bytes()).unwrap();
         let (_, errors) = enterprise_inputs(&rows, &industries()).unwrap();
         assert_eq!(errors.len(), 2);
-        assert_eq!((errors[0].row, errors[0].code.as_str()), (2, "invalid_value"));
-        assert_eq!((errors[1].row, errors[1].code.as_str()), (3, "unknown_industry"));
+        assert_eq!(
+            (errors[0].row, errors[0].code.as_str()),
+            (2, "invalid_value")
+        );
+        assert_eq!(
+            (errors[1].row, errors[1].code.as_str()),
+            (3, "unknown_industry")
+        );
     }
 
     #[test]
@@ -403,8 +467,14 @@ mod tests {
 
     #[test]
     fn junk_and_zip_bombs_are_refused() {
-        assert_eq!(read_rows(b"PK\x03\x04garbage").unwrap_err(), SheetError::NotASheet);
-        assert_eq!(read_rows(&[0xff, 0xfe, 0x00]).unwrap_err(), SheetError::NotASheet);
+        assert_eq!(
+            read_rows(b"PK\x03\x04garbage").unwrap_err(),
+            SheetError::NotASheet
+        );
+        assert_eq!(
+            read_rows(&[0xff, 0xfe, 0x00]).unwrap_err(),
+            SheetError::NotASheet
+        );
         // A zip whose one entry inflates past the cap.
         let mut buf = Cursor::new(Vec::new());
         {

@@ -19,7 +19,10 @@ pub fn router() -> Router<AppState> {
         .route("/users/{username}/enable", post(enable_user))
         .route("/users/{username}/password", post(set_password))
         .route("/users/{username}/tokens", post(create_token))
-        .route("/organizations", get(list_organizations).post(create_organization))
+        .route(
+            "/organizations",
+            get(list_organizations).post(create_organization),
+        )
 }
 
 fn require_admin(caller: &Caller) -> Result<(), ApiError> {
@@ -67,10 +70,16 @@ pub struct IssuedToken {
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = UserPage), (status = 403, description = "admin only")),
     security(("bearer" = []), ("session" = [])))]
-pub async fn list_users(State(state): State<AppState>, caller: Caller) -> Result<Json<UserPage>, ApiError> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<UserPage>, ApiError> {
     require_admin(&caller)?;
     let items = state.store.users().await?;
-    Ok(Json(UserPage { total: items.len() as i64, items }))
+    Ok(Json(UserPage {
+        total: items.len() as i64,
+        items,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
@@ -82,7 +91,10 @@ pub async fn create_user(
     ApiJson(new): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<CreatedId>), ApiError> {
     require_admin(&caller)?;
-    let id = state.store.create_user(&caller.principal.actor(), new).await?;
+    let id = state
+        .store
+        .create_user(&caller.principal.actor(), new)
+        .await?;
     Ok((StatusCode::CREATED, Json(CreatedId { id })))
 }
 
@@ -94,7 +106,10 @@ pub async fn disable_user(
     Path(username): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     require_admin(&caller)?;
-    state.store.set_disabled(&caller.principal.actor(), &username, true).await?;
+    state
+        .store
+        .set_disabled(&caller.principal.actor(), &username, true)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -106,7 +121,10 @@ pub async fn enable_user(
     Path(username): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     require_admin(&caller)?;
-    state.store.set_disabled(&caller.principal.actor(), &username, false).await?;
+    state
+        .store
+        .set_disabled(&caller.principal.actor(), &username, false)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -123,7 +141,10 @@ pub async fn set_password(
     if caller.principal.username != username {
         require_admin(&caller)?;
     }
-    state.store.set_password(&caller.principal.actor(), &username, body.password).await?;
+    state
+        .store
+        .set_password(&caller.principal.actor(), &username, body.password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -151,7 +172,10 @@ pub async fn list_organizations(
 ) -> Result<Json<OrganizationPage>, ApiError> {
     require_admin(&caller)?;
     let items = state.store.organizations().await?;
-    Ok(Json(OrganizationPage { total: items.len() as i64, items }))
+    Ok(Json(OrganizationPage {
+        total: items.len() as i64,
+        items,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", request_body = NewOrganization,
@@ -162,6 +186,9 @@ pub async fn create_organization(
     ApiJson(new): ApiJson<NewOrganization>,
 ) -> Result<(StatusCode, Json<CreatedId>), ApiError> {
     require_admin(&caller)?;
-    let id = state.store.create_organization(&caller.principal.actor(), new).await?;
+    let id = state
+        .store
+        .create_organization(&caller.principal.actor(), new)
+        .await?;
     Ok((StatusCode::CREATED, Json(CreatedId { id })))
 }

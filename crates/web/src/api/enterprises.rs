@@ -63,7 +63,10 @@ pub async fn create(
     caller: Caller,
     ApiJson(input): ApiJson<EnterpriseInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let id = state.store.create_enterprise(&caller.principal, &input).await?;
+    let id = state
+        .store
+        .create_enterprise(&caller.principal, &input)
+        .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -119,7 +122,12 @@ pub async fn history(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     state.store.enterprise(&caller.principal, id).await?;
-    Ok(Json(state.store.audit_history("enterprise", &id.to_string()).await?))
+    Ok(Json(
+        state
+            .store
+            .audit_history("enterprise", &id.to_string())
+            .await?,
+    ))
 }
 
 pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -151,7 +159,10 @@ pub async fn export(
     ApiQuery(filter): ApiQuery<EnterpriseFilter>,
 ) -> Result<impl IntoResponse, ApiError> {
     let lang = Lang::from_headers(&headers);
-    let rows = state.store.enterprises_all(&caller.principal, &filter).await?;
+    let rows = state
+        .store
+        .enterprises_all(&caller.principal, &filter)
+        .await?;
     let bytes = sheets::enterprises_workbook(lang, &rows)
         .map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?;
     let name = format!("{}.xlsx", crate::i18n::t(lang, "ui.enterprises"));
@@ -176,10 +187,14 @@ pub struct ImportResult {
 
 /// Reads the `file` part of a multipart upload.
 pub async fn upload_bytes(mut multipart: Multipart) -> Result<Vec<u8>, ApiError> {
-    while let Some(field) = multipart.next_field().await.map_err(|_| ApiError::BadRequest {
-        code: "invalid_upload",
-        detail: String::new(),
-    })? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| ApiError::BadRequest {
+            code: "invalid_upload",
+            detail: String::new(),
+        })?
+    {
         if field.name() == Some("file") {
             let bytes = field.bytes().await.map_err(|_| ApiError::TooLarge)?;
             if bytes.len() > sheets::MAX_UPLOAD_BYTES {
@@ -258,5 +273,7 @@ pub async fn import(
     multipart: Multipart,
 ) -> Result<Json<ImportResult>, ApiError> {
     let bytes = upload_bytes(multipart).await?;
-    Ok(Json(import_sheet(&state, &caller, &bytes, params.dry_run).await?))
+    Ok(Json(
+        import_sheet(&state, &caller, &bytes, params.dry_run).await?,
+    ))
 }

@@ -15,9 +15,9 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+pub use enterprises::{ImportResult, import_sheet, upload_bytes, xlsx_response};
 pub use openapi::ApiDoc;
 pub use session::attempt_login as session_login;
-pub use enterprises::{import_sheet, upload_bytes, xlsx_response, ImportResult};
 
 pub fn router() -> Router<AppState> {
     Router::new()

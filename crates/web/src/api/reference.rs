@@ -45,8 +45,14 @@ pub async fn list_jurisdictions(
     _caller: Caller,
     ApiQuery(q): ApiQuery<JurisdictionQuery>,
 ) -> Result<Json<JurisdictionList>, ApiError> {
-    let items = state.store.jurisdiction_children(q.parent.as_deref()).await?;
-    Ok(Json(JurisdictionList { total: items.len() as i64, items }))
+    let items = state
+        .store
+        .jurisdiction_children(q.parent.as_deref())
+        .await?;
+    Ok(Json(JurisdictionList {
+        total: items.len() as i64,
+        items,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/jurisdictions/{code}", tag = "reference", params(("code" = String, Path)),
@@ -66,5 +72,8 @@ pub async fn list_industries(
     _caller: Caller,
 ) -> Result<Json<IndustryList>, ApiError> {
     let items = state.store.industries().await?;
-    Ok(Json(IndustryList { total: items.len() as i64, items }))
+    Ok(Json(IndustryList {
+        total: items.len() as i64,
+        items,
+    }))
 }

@@ -75,7 +75,10 @@ pub async fn attempt_login(
         LoginOutcome::InvalidCredentials => Err(ApiError::InvalidCredentials),
         LoginOutcome::Locked { until } => Err(ApiError::Locked {
             until: until
-                .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(chrono::FixedOffset::east_opt(0).expect("zero offset")))
+                .with_timezone(
+                    &chrono::FixedOffset::east_opt(8 * 3600)
+                        .unwrap_or(chrono::FixedOffset::east_opt(0).expect("zero offset")),
+                )
                 .format("%Y-%m-%d %H:%M")
                 .to_string(),
         }),

@@ -9,13 +9,13 @@ use crate::error::{ApiError, row_message};
 use crate::i18n::{Lang, t, t_args};
 use crate::sheets;
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
-use hazardnet_domain::enterprise::{EnterpriseInput, EnterpriseStatus, RiskGrade};
 use hazardnet_domain::Scope;
+use hazardnet_domain::enterprise::{EnterpriseInput, EnterpriseStatus, RiskGrade};
 use hazardnet_store::{Enterprise, EnterpriseFilter, EnterpriseSort, Store, StoreError};
 use serde::Deserialize;
 
@@ -114,7 +114,11 @@ fn indent(level: &str) -> &'static str {
 }
 
 /// The divisions a caller may pick from: their scope's subtree (all for the admin).
-async fn jurisdiction_choices(store: &Store, scope: &Scope, current: &str) -> Result<Vec<Choice>, StoreError> {
+async fn jurisdiction_choices(
+    store: &Store,
+    scope: &Scope,
+    current: &str,
+) -> Result<Vec<Choice>, StoreError> {
     let list = match scope {
         Scope::Everything => store.all_jurisdictions().await?,
         Scope::Government { jurisdiction, .. } => store.jurisdiction_subtree(jurisdiction).await?,
@@ -122,31 +126,59 @@ async fn jurisdiction_choices(store: &Store, scope: &Scope, current: &str) -> Re
     };
     Ok(list
         .into_iter()
-        .map(|j| Choice::new(j.code.clone(), format!("{}{}", indent(&j.level), j.name), current))
+        .map(|j| {
+            Choice::new(
+                j.code.clone(),
+                format!("{}{}", indent(&j.level), j.name),
+                current,
+            )
+        })
         .collect())
 }
 
-async fn industry_choices(store: &Store, current: &str, all_levels: bool) -> Result<Vec<Choice>, StoreError> {
+async fn industry_choices(
+    store: &Store,
+    current: &str,
+    all_levels: bool,
+) -> Result<Vec<Choice>, StoreError> {
     Ok(store
         .industries()
         .await?
         .into_iter()
         .filter(|i| all_levels || i.level == "section" || i.level == "division")
-        .map(|i| Choice::new(i.code.clone(), format!("{}{} {}", indent(&i.level), i.code, i.name), current))
+        .map(|i| {
+            Choice::new(
+                i.code.clone(),
+                format!("{}{} {}", indent(&i.level), i.code, i.name),
+                current,
+            )
+        })
         .collect())
 }
 
 fn risk_choices(lang: Lang, current: &str) -> Vec<Choice> {
     RiskGrade::ALL
         .iter()
-        .map(|g| Choice::new(g.as_str(), t(lang, &format!("risk.{}", g.as_str())), current))
+        .map(|g| {
+            Choice::new(
+                g.as_str(),
+                t(lang, &format!("risk.{}", g.as_str())),
+                current,
+            )
+        })
         .collect()
 }
 
 fn status_choices(lang: Lang, current: &str) -> Vec<Choice> {
     EnterpriseStatus::ALL
         .iter()
-        .map(|s| Choice::new(s.as_str(), t(lang, &format!("status.{}", s.as_str())), current))
+        .map(|s| {
+            Choice::new(
+                s.as_str(),
+                t(lang, &format!("status.{}", s.as_str())),
+                current,
+            )
+        })
         .collect()
 }
 
@@ -195,7 +227,11 @@ async fn list(
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     render(&ListPage {
         total_label: t_args(lang, "ui.total", &[("total", total.to_string())]),
-        page_label: t_args(lang, "ui.page_of", &[("page", page.to_string()), ("pages", pages.to_string())]),
+        page_label: t_args(
+            lang,
+            "ui.page_of",
+            &[("page", page.to_string()), ("pages", pages.to_string())],
+        ),
         prev_href: (page > 1).then(|| format!("/enterprises?{}", q.to_query(Some(page - 1)))),
         next_href: (page < pages).then(|| format!("/enterprises?{}", q.to_query(Some(page + 1)))),
         query: q.to_query(None),
@@ -209,10 +245,15 @@ async fn list(
             .iter()
             .map(|f| Choice::new(*f, t(lang, &format!("field.{f}")), &q.flag))
             .collect(),
-        sorts: [("name", "ui.sort_name"), ("updated", "ui.sort_updated"), ("risk", "ui.sort_risk"), ("jurisdiction", "ui.sort_jurisdiction")]
-            .iter()
-            .map(|(v, k)| Choice::new(*v, t(lang, k), &q.sort))
-            .collect(),
+        sorts: [
+            ("name", "ui.sort_name"),
+            ("updated", "ui.sort_updated"),
+            ("risk", "ui.sort_risk"),
+            ("jurisdiction", "ui.sort_jurisdiction"),
+        ]
+        .iter()
+        .map(|(v, k)| Choice::new(*v, t(lang, k), &q.sort))
+        .collect(),
         rows,
         chrome,
     })
@@ -265,7 +306,11 @@ async fn detail(
         Ok(e) => e,
         Err(err) => return page_error(&headers, Some(&caller), err.into()),
     };
-    let history = match state.store.audit_history("enterprise", &id.to_string()).await {
+    let history = match state
+        .store
+        .audit_history("enterprise", &id.to_string())
+        .await
+    {
         Ok(h) => h,
         Err(err) => return page_error(&headers, Some(&caller), err.into()),
     };
@@ -343,10 +388,12 @@ impl EnterpriseForm {
     fn employees_error(&self) -> Option<ApiError> {
         let text = self.employees.trim();
         (!text.is_empty() && text.parse::<i64>().is_err()).then(|| {
-            ApiError::Store(StoreError::Domain(hazardnet_domain::DomainError::InvalidValue {
-                field: "employees",
-                value: text.to_string(),
-            }))
+            ApiError::Store(StoreError::Domain(
+                hazardnet_domain::DomainError::InvalidValue {
+                    field: "employees",
+                    value: text.to_string(),
+                },
+            ))
         })
     }
 }
@@ -387,7 +434,12 @@ async fn form_page(
     let lang = chrome.lang;
     let choices = async {
         Ok::<_, StoreError>((
-            jurisdiction_choices(&state.store, &caller.principal.scope, &input.jurisdiction_code).await?,
+            jurisdiction_choices(
+                &state.store,
+                &caller.principal.scope,
+                &input.jurisdiction_code,
+            )
+            .await?,
             industry_choices(&state.store, &input.industry_code, true).await?,
         ))
     }
@@ -418,7 +470,11 @@ async fn form_page(
     response
 }
 
-async fn new_form(State(state): State<AppState>, headers: HeaderMap, PageCaller(caller): PageCaller) -> Response {
+async fn new_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+) -> Response {
     if !caller.principal.role.may_register_enterprises() {
         return page_error(&headers, Some(&caller), ApiError::Forbidden);
     }
@@ -426,7 +482,20 @@ async fn new_form(State(state): State<AppState>, headers: HeaderMap, PageCaller(
         status: Some("operating".into()),
         ..Default::default()
     };
-    form_page(&state, &headers, &caller, "ui.new_enterprise", "/enterprises".into(), "/enterprises".into(), input, String::new(), String::new(), false, vec![]).await
+    form_page(
+        &state,
+        &headers,
+        &caller,
+        "ui.new_enterprise",
+        "/enterprises".into(),
+        "/enterprises".into(),
+        input,
+        String::new(),
+        String::new(),
+        false,
+        vec![],
+    )
+    .await
 }
 
 async fn create(
@@ -438,13 +507,30 @@ async fn create(
     let input = form.input();
     let result = match form.employees_error() {
         Some(e) => Err(e),
-        None => state.store.create_enterprise(&caller.principal, &input).await.map_err(ApiError::from),
+        None => state
+            .store
+            .create_enterprise(&caller.principal, &input)
+            .await
+            .map_err(ApiError::from),
     };
     match result {
         Ok(id) => Redirect::to(&format!("/enterprises/{id}")).into_response(),
         Err(error) => {
             let message = Chrome::new(&headers, Some(&caller), "").error_message(&error);
-            form_page(&state, &headers, &caller, "ui.new_enterprise", "/enterprises".into(), "/enterprises".into(), input, form.employees.clone(), String::new(), false, vec![message]).await
+            form_page(
+                &state,
+                &headers,
+                &caller,
+                "ui.new_enterprise",
+                "/enterprises".into(),
+                "/enterprises".into(),
+                input,
+                form.employees.clone(),
+                String::new(),
+                false,
+                vec![message],
+            )
+            .await
         }
     }
 }
@@ -467,7 +553,20 @@ async fn edit_form(
         Err(err) => return page_error(&headers, Some(&caller), err.into()),
     };
     let employees = e.employees.map(|n| n.to_string()).unwrap_or_default();
-    form_page(&state, &headers, &caller, "ui.edit", format!("/enterprises/{id}"), format!("/enterprises/{id}"), e.to_input(), employees, e.version.to_string(), locked_for(&caller), vec![]).await
+    form_page(
+        &state,
+        &headers,
+        &caller,
+        "ui.edit",
+        format!("/enterprises/{id}"),
+        format!("/enterprises/{id}"),
+        e.to_input(),
+        employees,
+        e.version.to_string(),
+        locked_for(&caller),
+        vec![],
+    )
+    .await
 }
 
 async fn update(
@@ -500,14 +599,33 @@ async fn update(
     let version = form.version.trim().parse::<i64>().ok();
     let result = match form.employees_error() {
         Some(e) => Err(e),
-        None => state.store.update_enterprise(&caller.principal, id, &input, version).await.map_err(ApiError::from),
+        None => state
+            .store
+            .update_enterprise(&caller.principal, id, &input, version)
+            .await
+            .map_err(ApiError::from),
     };
     match result {
         Ok(()) => Redirect::to(&format!("/enterprises/{id}")).into_response(),
-        Err(error @ ApiError::Store(StoreError::NotFound)) => page_error(&headers, Some(&caller), error),
+        Err(error @ ApiError::Store(StoreError::NotFound)) => {
+            page_error(&headers, Some(&caller), error)
+        }
         Err(error) => {
             let message = Chrome::new(&headers, Some(&caller), "").error_message(&error);
-            form_page(&state, &headers, &caller, "ui.edit", format!("/enterprises/{id}"), format!("/enterprises/{id}"), input, form.employees.clone(), form.version.clone(), locked, vec![message]).await
+            form_page(
+                &state,
+                &headers,
+                &caller,
+                "ui.edit",
+                format!("/enterprises/{id}"),
+                format!("/enterprises/{id}"),
+                input,
+                form.employees.clone(),
+                form.version.clone(),
+                locked,
+                vec![message],
+            )
+            .await
         }
     }
 }
@@ -554,8 +672,26 @@ async fn import(
         Err(e) => Err(e),
     };
     let (success, error, rows, status) = match result {
-        Ok(r) if r.dry_run => (Some(t_args(lang, "ui.import_checked", &[("count", r.rows.to_string())])), None, vec![], StatusCode::OK),
-        Ok(r) => (Some(t_args(lang, "ui.import_ok", &[("count", r.imported.to_string())])), None, vec![], StatusCode::OK),
+        Ok(r) if r.dry_run => (
+            Some(t_args(
+                lang,
+                "ui.import_checked",
+                &[("count", r.rows.to_string())],
+            )),
+            None,
+            vec![],
+            StatusCode::OK,
+        ),
+        Ok(r) => (
+            Some(t_args(
+                lang,
+                "ui.import_ok",
+                &[("count", r.imported.to_string())],
+            )),
+            None,
+            vec![],
+            StatusCode::OK,
+        ),
         Err(ApiError::Store(StoreError::Rows(rows))) => {
             let error = ApiError::Store(StoreError::Rows(rows.clone()));
             (
@@ -570,7 +706,12 @@ async fn import(
             (None, Some(chrome.error_message(&e)), vec![], status)
         }
     };
-    let mut response = render(&ImportPage { chrome, success, error, rows });
+    let mut response = render(&ImportPage {
+        chrome,
+        success,
+        error,
+        rows,
+    });
     *response.status_mut() = status;
     response
 }
@@ -578,8 +719,9 @@ async fn import(
 async fn template(headers: HeaderMap, PageCaller(_caller): PageCaller) -> Response {
     let lang = Lang::from_headers(&headers);
     match sheets::enterprises_workbook(lang, &[]) {
-        Ok(bytes) => xlsx_response(bytes, &format!("{}.xlsx", t(lang, "ui.import_title"))).into_response(),
+        Ok(bytes) => {
+            xlsx_response(bytes, &format!("{}.xlsx", t(lang, "ui.import_title"))).into_response()
+        }
         Err(e) => ApiError::Store(StoreError::Internal(e.to_string())).into_response(),
     }
 }
-

@@ -145,7 +145,11 @@ impl Chrome {
             Scope::Everything => self.t("ui.scope_everything"),
             Scope::Government {
                 industries: None, ..
-            } => t_args(self.lang, "ui.scope_government", &[("jurisdiction", jurisdiction_name)]),
+            } => t_args(
+                self.lang,
+                "ui.scope_government",
+                &[("jurisdiction", jurisdiction_name)],
+            ),
             Scope::Government {
                 industries: Some(list),
                 ..
@@ -156,7 +160,10 @@ impl Chrome {
                     ("jurisdiction", jurisdiction_name.to_string()),
                     (
                         "industries",
-                        list.iter().map(|i| i.as_str()).collect::<Vec<_>>().join("、"),
+                        list.iter()
+                            .map(|i| i.as_str())
+                            .collect::<Vec<_>>()
+                            .join("、"),
                     ),
                 ],
             ),
@@ -203,7 +210,12 @@ struct ErrorPage {
 }
 
 /// A full HTML error page (used where a JSON error would make no sense to a person).
-pub fn error_page(_state: &AppState, headers: &HeaderMap, status: StatusCode, key: &str) -> Response {
+pub fn error_page(
+    _state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    key: &str,
+) -> Response {
     let chrome = Chrome::new(headers, None, "");
     let message = chrome.t(key);
     let mut response = render(&ErrorPage { chrome, message });

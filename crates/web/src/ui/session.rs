@@ -64,10 +64,17 @@ struct LoginForm {
     next: String,
 }
 
-async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     match session_login(&state.store, &form.username, &form.password).await {
         Ok((session, _)) => (
-            [(header::SET_COOKIE, session_cookie(&session.token, state.config.secure_cookies))],
+            [(
+                header::SET_COOKIE,
+                session_cookie(&session.token, state.config.secure_cookies),
+            )],
             Redirect::to(&safe_next(&form.next)),
         )
             .into_response(),
@@ -94,7 +101,11 @@ async fn logout(State(state): State<AppState>, caller: Option<Extension<Caller>>
     {
         return ApiError::from(e).into_response();
     }
-    ([(header::SET_COOKIE, clear_session_cookie())], Redirect::to("/login")).into_response()
+    (
+        [(header::SET_COOKIE, clear_session_cookie())],
+        Redirect::to("/login"),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -120,7 +131,10 @@ async fn switch_language(headers: HeaderMap, Query(q): Query<LangQuery>) -> Resp
     (
         [(
             header::SET_COOKIE,
-            format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", target.code()),
+            format!(
+                "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                target.code()
+            ),
         )],
         Redirect::to(&back),
     )
@@ -136,7 +150,11 @@ struct HomePage {
     stats: EnterpriseStats,
 }
 
-async fn home(State(state): State<AppState>, headers: HeaderMap, PageCaller(caller): PageCaller) -> Response {
+async fn home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+) -> Response {
     let chrome = Chrome::new(&headers, Some(&caller), "home");
     let p = &caller.principal;
     let stats = match state.store.enterprise_stats(p).await {
@@ -153,7 +171,11 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, PageCaller(call
         _ => String::new(),
     };
     render(&HomePage {
-        welcome: t_args(chrome.lang, "ui.welcome", &[("name", p.display_name.as_str())]),
+        welcome: t_args(
+            chrome.lang,
+            "ui.welcome",
+            &[("name", p.display_name.as_str())],
+        ),
         scope_label: chrome.scope_label(&p.scope, &jurisdiction_name),
         stats,
         chrome,

@@ -45,7 +45,13 @@ struct UsersPage {
     errors: Vec<String>,
 }
 
-async fn page(state: &AppState, headers: &HeaderMap, caller: &Caller, form: UserForm, errors: Vec<String>) -> Response {
+async fn page(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &Caller,
+    form: UserForm,
+    errors: Vec<String>,
+) -> Response {
     if !caller.principal.role.may_administer_users() {
         return page_error(headers, Some(caller), ApiError::Forbidden);
     }
@@ -61,11 +67,23 @@ async fn page(state: &AppState, headers: &HeaderMap, caller: &Caller, form: User
         users,
         orgs: orgs
             .iter()
-            .map(|o| Choice::new(o.id.to_string(), format!("{}（{}）", o.name, t(lang, &format!("org_kind.{}", o.kind))), &form.org_id))
+            .map(|o| {
+                Choice::new(
+                    o.id.to_string(),
+                    format!("{}（{}）", o.name, t(lang, &format!("org_kind.{}", o.kind))),
+                    &form.org_id,
+                )
+            })
             .collect(),
         roles: Role::ALL
             .iter()
-            .map(|r| Choice::new(r.as_str(), t(lang, &format!("role.{}", r.as_str())), &form.role))
+            .map(|r| {
+                Choice::new(
+                    r.as_str(),
+                    t(lang, &format!("role.{}", r.as_str())),
+                    &form.role,
+                )
+            })
             .collect(),
         form,
         errors,
@@ -77,7 +95,11 @@ async fn page(state: &AppState, headers: &HeaderMap, caller: &Caller, form: User
     response
 }
 
-async fn list(State(state): State<AppState>, headers: HeaderMap, PageCaller(caller): PageCaller) -> Response {
+async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+) -> Response {
     page(&state, &headers, &caller, UserForm::default(), vec![]).await
 }
 
@@ -98,7 +120,11 @@ async fn create(
         password: std::mem::take(&mut form.password),
         phone: form.phone.clone(),
     };
-    match state.store.create_user(&caller.principal.actor(), new).await {
+    match state
+        .store
+        .create_user(&caller.principal.actor(), new)
+        .await
+    {
         Ok(_) => Redirect::to("/users").into_response(),
         Err(e) => {
             let message = Chrome::new(&headers, Some(&caller), "").error_message(&e.into());
@@ -107,20 +133,40 @@ async fn create(
     }
 }
 
-async fn set_disabled(state: AppState, headers: HeaderMap, caller: Caller, username: String, disabled: bool) -> Response {
+async fn set_disabled(
+    state: AppState,
+    headers: HeaderMap,
+    caller: Caller,
+    username: String,
+    disabled: bool,
+) -> Response {
     if !caller.principal.role.may_administer_users() {
         return page_error(&headers, Some(&caller), ApiError::Forbidden);
     }
-    match state.store.set_disabled(&caller.principal.actor(), &username, disabled).await {
+    match state
+        .store
+        .set_disabled(&caller.principal.actor(), &username, disabled)
+        .await
+    {
         Ok(()) => Redirect::to("/users").into_response(),
         Err(e) => page_error(&headers, Some(&caller), e.into()),
     }
 }
 
-async fn disable(State(state): State<AppState>, headers: HeaderMap, PageCaller(caller): PageCaller, Path(username): Path<String>) -> Response {
+async fn disable(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Path(username): Path<String>,
+) -> Response {
     set_disabled(state, headers, caller, username, true).await
 }
 
-async fn enable(State(state): State<AppState>, headers: HeaderMap, PageCaller(caller): PageCaller, Path(username): Path<String>) -> Response {
+async fn enable(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Path(username): Path<String>,
+) -> Response {
     set_disabled(state, headers, caller, username, false).await
 }

@@ -9,7 +9,15 @@ async fn app_with_history() -> TestApp {
     let clerk = app.bearer("street-office").await;
     for n in 0..3 {
         let (status, _) = clerk
-            .post_json("/api/v1/enterprises", &enterprise_body(&format!("审计企业{n}"), &credit_code(300 + n), "450202002000", "62"))
+            .post_json(
+                "/api/v1/enterprises",
+                &enterprise_body(
+                    &format!("审计企业{n}"),
+                    &credit_code(300 + n),
+                    "450202002000",
+                    "62",
+                ),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED);
     }
@@ -19,7 +27,12 @@ async fn app_with_history() -> TestApp {
 #[tokio::test]
 async fn every_write_is_chained_and_the_intact_chain_verifies() {
     let app = app_with_history().await;
-    let n = app.store.verify_audit_chain().await.unwrap().expect("intact");
+    let n = app
+        .store
+        .verify_audit_chain()
+        .await
+        .unwrap()
+        .expect("intact");
     // migration: 1 jurisdiction import; demo: 6 orgs + 6 users + 12 enterprises + 2 expert
     // assignments; the clerk's token: 1; ours: 3.
     assert_eq!(n, 31);
@@ -33,10 +46,11 @@ async fn an_altered_entry_is_named() {
         .execute(&raw)
         .await
         .unwrap();
-    let seq: i64 = sqlx::query_scalar("SELECT seq FROM audit_log WHERE after_json LIKE '%改过的名字%'")
-        .fetch_one(&raw)
-        .await
-        .unwrap();
+    let seq: i64 =
+        sqlx::query_scalar("SELECT seq FROM audit_log WHERE after_json LIKE '%改过的名字%'")
+            .fetch_one(&raw)
+            .await
+            .unwrap();
     let broken = app.store.verify_audit_chain().await.unwrap().unwrap_err();
     assert_eq!((broken.seq, broken.reason), (seq, "hash_mismatch"));
 }
@@ -58,10 +72,16 @@ async fn a_recomputed_entry_breaks_the_next_link() {
 async fn removed_entries_are_found_in_the_middle_and_at_the_end() {
     let app = app_with_history().await;
     let raw = app.raw().await;
-    sqlx::query("DELETE FROM audit_log WHERE seq = 30").execute(&raw).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = 30")
+        .execute(&raw)
+        .await
+        .unwrap();
     let broken = app.store.verify_audit_chain().await.unwrap().unwrap_err();
     assert_eq!((broken.seq, broken.reason), (30, "missing"));
-    sqlx::query("DELETE FROM audit_log WHERE seq = 12").execute(&raw).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = 12")
+        .execute(&raw)
+        .await
+        .unwrap();
     let broken = app.store.verify_audit_chain().await.unwrap().unwrap_err();
     assert_eq!((broken.seq, broken.reason), (12, "missing"));
 }

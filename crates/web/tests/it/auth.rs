@@ -32,7 +32,10 @@ async fn wrong_password_is_refused_in_chinese_by_default_and_english_on_request(
     let app = TestApp::spawn_demo().await;
     let anon = app.anonymous();
     let (status, body) = anon
-        .post_json("/api/v1/session", &json!({"username": "admin", "password": "wrong-password"}))
+        .post_json(
+            "/api/v1/session",
+            &json!({"username": "admin", "password": "wrong-password"}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "invalid_credentials");
@@ -56,13 +59,19 @@ async fn repeated_failures_lock_the_account_until_the_lockout_passes() {
     let anon = app.anonymous();
     for _ in 0..5 {
         let (status, _) = anon
-            .post_json("/api/v1/session", &json!({"username": "regulator", "password": "not-the-password"}))
+            .post_json(
+                "/api/v1/session",
+                &json!({"username": "regulator", "password": "not-the-password"}),
+            )
             .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     // Locked: even the right password is refused now.
     let (status, body) = anon
-        .post_json("/api/v1/session", &json!({"username": "regulator", "password": "hazardnet-demo"}))
+        .post_json(
+            "/api/v1/session",
+            &json!({"username": "regulator", "password": "hazardnet-demo"}),
+        )
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(body["error"]["code"], "account_locked");
@@ -77,29 +86,54 @@ async fn idle_sessions_expire() {
     app.clock.advance(chrono::Duration::minutes(90));
     assert_eq!(session.get("/api/v1/me").await.status(), StatusCode::OK);
     app.clock.advance(chrono::Duration::minutes(121));
-    assert_eq!(session.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        session.get("/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
 async fn cookie_writes_need_the_csrf_token_and_bearer_tokens_do_not() {
     let app = TestApp::spawn_demo().await;
     let mut session = app.login("street-office", "hazardnet-demo").await;
-    let body = crate::helpers::enterprise_body("新登记企业", &crate::helpers::credit_code(1), "450202002000", "62");
+    let body = crate::helpers::enterprise_body(
+        "新登记企业",
+        &crate::helpers::credit_code(1),
+        "450202002000",
+        "62",
+    );
     let csrf = session.csrf.take();
     let (status, err) = session.post_json("/api/v1/enterprises", &body).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(err["error"]["code"], "csrf");
     session.csrf = Some("forged".into());
-    assert_eq!(session.post_json("/api/v1/enterprises", &body).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        session.post_json("/api/v1/enterprises", &body).await.0,
+        StatusCode::FORBIDDEN
+    );
     session.csrf = csrf;
-    assert_eq!(session.post_json("/api/v1/enterprises", &body).await.0, StatusCode::CREATED);
+    assert_eq!(
+        session.post_json("/api/v1/enterprises", &body).await.0,
+        StatusCode::CREATED
+    );
 
     let token = app.bearer("street-office").await;
-    let body = crate::helpers::enterprise_body("另一家企业", &crate::helpers::credit_code(2), "450202002000", "61");
-    assert_eq!(token.post_json("/api/v1/enterprises", &body).await.0, StatusCode::CREATED);
+    let body = crate::helpers::enterprise_body(
+        "另一家企业",
+        &crate::helpers::credit_code(2),
+        "450202002000",
+        "61",
+    );
+    assert_eq!(
+        token.post_json("/api/v1/enterprises", &body).await.0,
+        StatusCode::CREATED
+    );
     let mut bad = app.anonymous();
     bad.bearer = Some("hn_not-a-token".into());
-    assert_eq!(bad.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        bad.get("/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -108,13 +142,24 @@ async fn disabling_a_user_ends_their_sessions_and_tokens() {
     let admin = app.login("admin", "hazardnet-demo").await;
     let victim = app.login("expert", "hazardnet-demo").await;
     let token = app.bearer("expert").await;
-    let (status, _) = admin.post_json("/api/v1/users/expert/disable", &json!({})).await;
+    let (status, _) = admin
+        .post_json("/api/v1/users/expert/disable", &json!({}))
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(victim.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(token.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        victim.get("/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        token.get("/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let (status, _) = app
         .anonymous()
-        .post_json("/api/v1/session", &json!({"username": "expert", "password": "hazardnet-demo"}))
+        .post_json(
+            "/api/v1/session",
+            &json!({"username": "expert", "password": "hazardnet-demo"}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
@@ -123,19 +168,32 @@ async fn disabling_a_user_ends_their_sessions_and_tokens() {
 async fn user_administration_is_for_the_admin_only() {
     let app = TestApp::spawn_demo().await;
     let clerk = app.bearer("district-office").await;
-    assert_eq!(clerk.get("/api/v1/users").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        clerk.get("/api/v1/users").await.status(),
+        StatusCode::FORBIDDEN
+    );
     let admin = app.bearer("admin").await;
     let (status, users) = admin.get_json("/api/v1/users").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(users["total"], 6);
-    let org = app.store.organization_by_name("公园街道办事处").await.unwrap();
+    let org = app
+        .store
+        .organization_by_name("公园街道办事处")
+        .await
+        .unwrap();
     let new = json!({"username": "grid-1", "display_name": "网格员一", "org_id": org.id, "role": "grid_supervisor", "password": "long-enough-pw"});
-    assert_eq!(admin.post_json("/api/v1/users", &new).await.0, StatusCode::CREATED);
+    assert_eq!(
+        admin.post_json("/api/v1/users", &new).await.0,
+        StatusCode::CREATED
+    );
     let (status, body) = admin.post_json("/api/v1/users", &new).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"]["code"], "duplicate_username");
     let bad_role = json!({"username": "grid-2", "display_name": "x", "org_id": org.id, "role": "expert", "password": "long-enough-pw"});
-    assert_eq!(admin.post_json("/api/v1/users", &bad_role).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        admin.post_json("/api/v1/users", &bad_role).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     let weak = json!({"username": "grid-3", "display_name": "x", "org_id": org.id, "role": "grid_supervisor", "password": "short"});
     let (status, body) = admin.post_json("/api/v1/users", &weak).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -148,7 +206,13 @@ async fn openapi_document_describes_the_api() {
     let app = TestApp::spawn().await;
     let (status, doc) = app.anonymous().get_json("/api/v1/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
-    for path in ["/api/v1/session", "/api/v1/enterprises", "/api/v1/enterprises/{id}", "/api/v1/users", "/api/v1/jurisdictions"] {
+    for path in [
+        "/api/v1/session",
+        "/api/v1/enterprises",
+        "/api/v1/enterprises/{id}",
+        "/api/v1/users",
+        "/api/v1/jurisdictions",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["EnterpriseInput"].is_object());

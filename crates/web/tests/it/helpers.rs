@@ -27,7 +27,10 @@ async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
                 .execute(&mut conn)
                 .await
                 .expect("create test database");
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
             (format!("{base}/{name}"), None)
         }
         _ => {
@@ -47,15 +50,29 @@ impl TestApp {
             .await
             .expect("connect");
         store.migrate().await.expect("migrate");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let server_store = store.clone();
         tokio::spawn(async move {
-            hazardnet_web::serve(listener, server_store, Config { secure_cookies: false })
-                .await
-                .expect("serve");
+            hazardnet_web::serve(
+                listener,
+                server_store,
+                Config {
+                    secure_cookies: false,
+                },
+            )
+            .await
+            .expect("serve");
         });
-        let app = TestApp { base, store, db_url, clock, _dir: dir };
+        let app = TestApp {
+            base,
+            store,
+            db_url,
+            clock,
+            _dir: dir,
+        };
         let client = Client::new();
         for _ in 0..100 {
             if let Ok(r) = client.get(app.url("/healthz")).send().await
@@ -71,7 +88,11 @@ impl TestApp {
     /// A server with the demo data loaded.
     pub async fn spawn_demo() -> TestApp {
         let app = TestApp::spawn().await;
-        assert!(hazardnet_store::demo::load_demo(&app.store).await.expect("demo"));
+        assert!(
+            hazardnet_store::demo::load_demo(&app.store)
+                .await
+                .expect("demo")
+        );
         app
     }
 
@@ -81,7 +102,11 @@ impl TestApp {
 
     pub fn anonymous(&self) -> Session {
         Session {
-            client: Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+            client: Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
             base: self.base.clone(),
             csrf: None,
             bearer: None,
@@ -119,7 +144,9 @@ impl TestApp {
     /// A raw connection to the same database, for tampering behind the application's back.
     pub async fn raw(&self) -> sqlx::AnyPool {
         sqlx::any::install_default_drivers();
-        sqlx::AnyPool::connect(&self.db_url).await.expect("raw connect")
+        sqlx::AnyPool::connect(&self.db_url)
+            .await
+            .expect("raw connect")
     }
 }
 
@@ -165,8 +192,15 @@ impl Session {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    pub async fn put_json(&self, path: &str, body: &Value, if_match: Option<i64>) -> (StatusCode, Value) {
-        let mut request = self.with_auth(self.client.put(format!("{}{}", self.base, path))).json(body);
+    pub async fn put_json(
+        &self,
+        path: &str,
+        body: &Value,
+        if_match: Option<i64>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .with_auth(self.client.put(format!("{}{}", self.base, path)))
+            .json(body);
         if let Some(v) = if_match {
             request = request.header("if-match", v.to_string());
         }
@@ -175,7 +209,12 @@ impl Session {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
         let r = self
             .with_auth(self.client.post(format!("{}{}", self.base, path)))
             .header("content-type", content_type)
@@ -188,8 +227,10 @@ impl Session {
     }
 
     pub async fn upload(&self, path: &str, filename: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-        let form = reqwest::multipart::Form::new()
-            .part("file", reqwest::multipart::Part::bytes(bytes).file_name(filename.to_string()));
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(filename.to_string()),
+        );
         let r = self
             .with_auth(self.client.post(format!("{}{}", self.base, path)))
             .multipart(form)

@@ -6,7 +6,16 @@ use reqwest::StatusCode;
 fn workbook(rows: &[[&str; 5]]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
-    for (c, h) in ["单位名称", "统一社会信用代码", "所属辖区代码", "类型", "人员密集场所"].iter().enumerate() {
+    for (c, h) in [
+        "单位名称",
+        "统一社会信用代码",
+        "所属辖区代码",
+        "类型",
+        "人员密集场所",
+    ]
+    .iter()
+    .enumerate()
+    {
         sheet.write_string(0, c as u16, *h).unwrap();
     }
     for (r, row) in rows.iter().enumerate() {
@@ -22,11 +31,25 @@ async fn a_good_sheet_imports_every_row() {
     let app = TestApp::spawn_demo().await;
     let clerk = app.bearer("street-office").await;
     let (a, b) = (credit_code(40), credit_code(41));
-    let bytes = workbook(&[["甲餐馆", &a, "450202002000", "餐饮业", "是"], ["乙旅馆", &b, "450202002000", "住宿业", "否"]]);
-    let (status, dry) = clerk.upload("/api/v1/enterprises/import?dry_run=true", "a.xlsx", bytes.clone()).await;
+    let bytes = workbook(&[
+        ["甲餐馆", &a, "450202002000", "餐饮业", "是"],
+        ["乙旅馆", &b, "450202002000", "住宿业", "否"],
+    ]);
+    let (status, dry) = clerk
+        .upload(
+            "/api/v1/enterprises/import?dry_run=true",
+            "a.xlsx",
+            bytes.clone(),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{dry}");
-    assert_eq!((dry["rows"].as_i64(), dry["imported"].as_i64()), (Some(2), Some(0)));
-    let (status, result) = clerk.upload("/api/v1/enterprises/import", "a.xlsx", bytes).await;
+    assert_eq!(
+        (dry["rows"].as_i64(), dry["imported"].as_i64()),
+        (Some(2), Some(0))
+    );
+    let (status, result) = clerk
+        .upload("/api/v1/enterprises/import", "a.xlsx", bytes)
+        .await;
     assert_eq!(status, StatusCode::OK, "{result}");
     assert_eq!(result["imported"], 2);
     let (_, list) = clerk.get_json("/api/v1/enterprises").await;
@@ -48,7 +71,9 @@ async fn one_bad_row_imports_nothing_and_every_bad_row_is_named() {
         ["已登记", "91450202MA5L000101", "450202002000", "餐饮业", ""],
         ["标志错", &credit_code(54), "450202002000", "餐饮业", "也许"],
     ]);
-    let (status, err) = clerk.upload("/api/v1/enterprises/import", "bad.xlsx", bytes).await;
+    let (status, err) = clerk
+        .upload("/api/v1/enterprises/import", "bad.xlsx", bytes)
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(err["error"]["code"], "rows_refused");
     let rows: Vec<(i64, &str)> = err["error"]["rows"]
@@ -59,10 +84,22 @@ async fn one_bad_row_imports_nothing_and_every_bad_row_is_named() {
         .collect();
     assert_eq!(
         rows,
-        [(3, "required"), (4, "invalid_credit_code"), (5, "out_of_scope"), (6, "unknown_industry"),
-         (7, "duplicate_in_file"), (8, "duplicate_credit_code"), (9, "invalid_value")]
+        [
+            (3, "required"),
+            (4, "invalid_credit_code"),
+            (5, "out_of_scope"),
+            (6, "unknown_industry"),
+            (7, "duplicate_in_file"),
+            (8, "duplicate_credit_code"),
+            (9, "invalid_value")
+        ]
     );
-    assert!(err["error"]["rows"][0]["message"].as_str().unwrap().contains("名称"));
+    assert!(
+        err["error"]["rows"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("名称")
+    );
     let (_, list) = clerk.get_json("/api/v1/enterprises").await;
     assert_eq!(list["total"], 12, "nothing may be imported");
 }
@@ -71,29 +108,72 @@ async fn one_bad_row_imports_nothing_and_every_bad_row_is_named() {
 async fn files_that_are_not_sheets_are_refused() {
     let app = TestApp::spawn_demo().await;
     let clerk = app.bearer("street-office").await;
-    let (status, err) = clerk.upload("/api/v1/enterprises/import", "x.xlsx", b"PK\x03\x04 not really a zip".to_vec()).await;
-    assert_eq!((status, err["error"]["code"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "sheet_not_a_sheet"));
-    let (status, err) = clerk.upload("/api/v1/enterprises/import", "x.xlsx", vec![0u8, 159, 146, 150]).await;
-    assert_eq!((status, err["error"]["code"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "sheet_not_a_sheet"));
+    let (status, err) = clerk
+        .upload(
+            "/api/v1/enterprises/import",
+            "x.xlsx",
+            b"PK\x03\x04 not really a zip".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "sheet_not_a_sheet")
+    );
+    let (status, err) = clerk
+        .upload(
+            "/api/v1/enterprises/import",
+            "x.xlsx",
+            vec![0u8, 159, 146, 150],
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "sheet_not_a_sheet")
+    );
     let (status, _) = clerk
-        .upload("/api/v1/enterprises/import", "big.csv", vec![b'a'; hazardnet_web::sheets::MAX_UPLOAD_BYTES + 1])
+        .upload(
+            "/api/v1/enterprises/import",
+            "big.csv",
+            vec![b'a'; hazardnet_web::sheets::MAX_UPLOAD_BYTES + 1],
+        )
         .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    let (status, err) = clerk.upload("/api/v1/enterprises/import", "x.csv", "名称\n甲\n".as_bytes().to_vec()).await;
-    assert_eq!((status, err["error"]["code"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "sheet_missing_column"));
+    let (status, err) = clerk
+        .upload(
+            "/api/v1/enterprises/import",
+            "x.csv",
+            "名称\n甲\n".as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "sheet_missing_column")
+    );
     let regulator_viewer = app.bearer("expert").await;
-    let (status, _) = regulator_viewer.upload("/api/v1/enterprises/import", "x.csv", b"a".to_vec()).await;
+    let (status, _) = regulator_viewer
+        .upload("/api/v1/enterprises/import", "x.csv", b"a".to_vec())
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(app.anonymous().get("/healthz").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.anonymous().get("/healthz").await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
 async fn export_holds_the_rows_in_scope_and_reads_back() {
     let app = TestApp::spawn_demo().await;
     let clerk = app.bearer("regulator").await;
-    let r = clerk.get("/api/v1/enterprises/export.xlsx?industry=61").await;
+    let r = clerk
+        .get("/api/v1/enterprises/export.xlsx?industry=61")
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
     let bytes = r.bytes().await.unwrap().to_vec();
     let rows = hazardnet_web::sheets::read_rows(&bytes).unwrap();
     assert_eq!(rows.len(), 1 + 8);

@@ -25,7 +25,14 @@ struct Fixture {
     ids: BTreeMap<&'static str, i64>,
 }
 
-async fn org(store: &Store, name: &str, kind: &str, jurisdiction: Option<&str>, industries: &[&str], enterprise_id: Option<i64>) -> i64 {
+async fn org(
+    store: &Store,
+    name: &str,
+    kind: &str,
+    jurisdiction: Option<&str>,
+    industries: &[&str],
+    enterprise_id: Option<i64>,
+) -> i64 {
     store
         .create_organization(
             &Actor::system("test"),
@@ -63,29 +70,96 @@ async fn fixture() -> Fixture {
     let store = &app.store;
     let actor = Actor::system("test");
     // Test-only divisions beside the shipped ones: a community and a second district.
-    let rows = [("450202002001", "测试社区"), ("450203000000", "鱼峰区"), ("450203001000", "测试街道")]
-        .iter()
-        .map(|(c, n)| JurisdictionRow { code: c.to_string(), name: n.to_string(), parent_code: String::new() })
-        .collect();
-    store.import_jurisdictions(&actor, rows).await.expect("jurisdictions");
+    let rows = [
+        ("450202002001", "测试社区"),
+        ("450203000000", "鱼峰区"),
+        ("450203001000", "测试街道"),
+    ]
+    .iter()
+    .map(|(c, n)| JurisdictionRow {
+        code: c.to_string(),
+        name: n.to_string(),
+        parent_code: String::new(),
+    })
+    .collect();
+    store
+        .import_jurisdictions(&actor, rows)
+        .await
+        .expect("jurisdictions");
 
     let system = org(store, "系统", "system", None, &[], None).await;
     user(store, "admin", system, "admin").await;
-    let city_admin = org(store, "市安委办", "safety_committee_office", Some("450200000000"), &[], None).await;
+    let city_admin = org(
+        store,
+        "市安委办",
+        "safety_committee_office",
+        Some("450200000000"),
+        &[],
+        None,
+    )
+    .await;
     user(store, "city-clerk", city_admin, "committee_clerk").await;
-    let committee = org(store, "城中区安委办", "safety_committee_office", Some("450202000000"), &[], None).await;
+    let committee = org(
+        store,
+        "城中区安委办",
+        "safety_committee_office",
+        Some("450202000000"),
+        &[],
+        None,
+    )
+    .await;
     user(store, "committee", committee, "committee_clerk").await;
     user(store, "leader", committee, "leader").await;
-    let regulator = org(store, "城中区商务局", "industry_regulator", Some("450202000000"), &["62"], None).await;
+    let regulator = org(
+        store,
+        "城中区商务局",
+        "industry_regulator",
+        Some("450202000000"),
+        &["62"],
+        None,
+    )
+    .await;
     user(store, "regulator", regulator, "regulator_clerk").await;
-    let section_regulator = org(store, "城中区文旅局", "industry_regulator", Some("450202000000"), &["H"], None).await;
+    let section_regulator = org(
+        store,
+        "城中区文旅局",
+        "industry_regulator",
+        Some("450202000000"),
+        &["H"],
+        None,
+    )
+    .await;
     user(store, "regulator-h", section_regulator, "regulator_clerk").await;
-    let street = org(store, "公园街道办事处", "street_office", Some("450202002000"), &[], None).await;
+    let street = org(
+        store,
+        "公园街道办事处",
+        "street_office",
+        Some("450202002000"),
+        &[],
+        None,
+    )
+    .await;
     user(store, "territorial", street, "territorial_clerk").await;
     user(store, "grid", street, "grid_supervisor").await;
-    let community = org(store, "测试社区居委会", "community", Some("450202002001"), &[], None).await;
+    let community = org(
+        store,
+        "测试社区居委会",
+        "community",
+        Some("450202002001"),
+        &[],
+        None,
+    )
+    .await;
     user(store, "community", community, "territorial_clerk").await;
-    let experts = org(store, "专家组", "expert_panel", Some("450202000000"), &[], None).await;
+    let experts = org(
+        store,
+        "专家组",
+        "expert_panel",
+        Some("450202000000"),
+        &[],
+        None,
+    )
+    .await;
     user(store, "expert", experts, "expert").await;
 
     let admin = store.principal_for_username("admin").await.unwrap();
@@ -98,14 +172,23 @@ async fn fixture() -> Fixture {
             industry_code: industry.to_string(),
             ..Default::default()
         };
-        ids.insert(*key, store.create_enterprise(&admin, &input).await.expect("enterprise"));
+        ids.insert(
+            *key,
+            store
+                .create_enterprise(&admin, &input)
+                .await
+                .expect("enterprise"),
+        );
     }
     let own = org(store, "企业A62", "enterprise", None, &[], Some(ids["A62"])).await;
     user(store, "principal", own, "enterprise_principal").await;
     user(store, "safety", own, "enterprise_safety_manager").await;
     user(store, "staff", own, "enterprise_staff").await;
     let expert_id = store.user_by_username("expert").await.unwrap().id;
-    store.assign_expert(&actor, expert_id, ids["A61"]).await.unwrap();
+    store
+        .assign_expert(&actor, expert_id, ids["A61"])
+        .await
+        .unwrap();
     Fixture { app, ids }
 }
 
@@ -131,21 +214,45 @@ const VISIBLE: [(&str, &[&str]); 14] = [
 /// safety manager may edit their own contacts.
 fn may_edit(username: &str, key: &str) -> bool {
     match username {
-        "admin" | "city-clerk" | "committee" | "regulator" | "regulator-h" | "territorial" | "community" => true,
+        "admin" | "city-clerk" | "committee" | "regulator" | "regulator-h" | "territorial"
+        | "community" => true,
         "principal" | "safety" => key == "A62",
         _ => false,
     }
 }
 
 /// For each registering user: a place and industry inside their scope, and one outside.
-const CREATE_CASES: [(&str, (&str, &str), Option<(&str, &str)>); 7] = [
+/// (jurisdiction code, industry code)
+type Place = (&'static str, &'static str);
+
+const CREATE_CASES: [(&str, Place, Option<Place>); 7] = [
     ("admin", ("450203001000", "62"), None),
     ("city-clerk", ("450203001000", "61"), None),
-    ("committee", ("450202001000", "61"), Some(("450203001000", "62"))),
-    ("regulator", ("450202001000", "6210"), Some(("450202001000", "61"))),
-    ("regulator-h", ("450202002000", "61"), Some(("450202002000", "52"))),
-    ("territorial", ("450202002000", "52"), Some(("450202001000", "52"))),
-    ("community", ("450202002001", "61"), Some(("450202002000", "61"))),
+    (
+        "committee",
+        ("450202001000", "61"),
+        Some(("450203001000", "62")),
+    ),
+    (
+        "regulator",
+        ("450202001000", "6210"),
+        Some(("450202001000", "61")),
+    ),
+    (
+        "regulator-h",
+        ("450202002000", "61"),
+        Some(("450202002000", "52")),
+    ),
+    (
+        "territorial",
+        ("450202002000", "52"),
+        Some(("450202001000", "52")),
+    ),
+    (
+        "community",
+        ("450202002001", "61"),
+        Some(("450202002000", "61")),
+    ),
 ];
 
 async fn session_for(app: &TestApp, username: &str) -> Session {
@@ -169,28 +276,58 @@ async fn every_role_sees_reads_lists_counts_and_exports_exactly_its_scope() {
             } else {
                 StatusCode::NOT_FOUND // out of scope looks like absent
             };
-            for path in [format!("/api/v1/enterprises/{id}"), format!("/api/v1/enterprises/{id}/history")] {
-                assert_eq!(session.get(&path).await.status(), expected, "{username} GET {path} ({key})");
+            for path in [
+                format!("/api/v1/enterprises/{id}"),
+                format!("/api/v1/enterprises/{id}/history"),
+            ] {
+                assert_eq!(
+                    session.get(&path).await.status(),
+                    expected,
+                    "{username} GET {path} ({key})"
+                );
             }
         }
         if username == "nobody" {
-            assert_eq!(session.get("/api/v1/enterprises").await.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(
+                session.get("/api/v1/enterprises").await.status(),
+                StatusCode::UNAUTHORIZED
+            );
             continue;
         }
         let (status, list) = session.get_json("/api/v1/enterprises?per_page=100").await;
         assert_eq!(status, StatusCode::OK);
-        let listed: BTreeSet<i64> = list["items"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()).collect();
+        let listed: BTreeSet<i64> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect();
         let expected: BTreeSet<i64> = visible.iter().map(|k| f.ids[k]).collect();
         assert_eq!(listed, expected, "{username} list");
-        assert_eq!(list["total"].as_i64().unwrap(), expected.len() as i64, "{username} count");
+        assert_eq!(
+            list["total"].as_i64().unwrap(),
+            expected.len() as i64,
+            "{username} count"
+        );
         // A filter can narrow the scope but never widen it.
-        let (_, other_district) = session.get_json("/api/v1/enterprises?jurisdiction=450203000000").await;
+        let (_, other_district) = session
+            .get_json("/api/v1/enterprises?jurisdiction=450203000000")
+            .await;
         let wide = ["admin", "city-clerk"].contains(&username);
-        assert_eq!(other_district["total"].as_i64().unwrap(), if wide { 1 } else { 0 }, "{username} filter");
+        assert_eq!(
+            other_district["total"].as_i64().unwrap(),
+            if wide { 1 } else { 0 },
+            "{username} filter"
+        );
         let principal = f.app.store.principal_for_username(username).await.unwrap();
         let stats = f.app.store.enterprise_stats(&principal).await.unwrap();
         assert_eq!(stats.total, expected.len() as i64, "{username} stats");
-        let bytes = session.get("/api/v1/enterprises/export.xlsx").await.bytes().await.unwrap();
+        let bytes = session
+            .get("/api/v1/enterprises/export.xlsx")
+            .await
+            .bytes()
+            .await
+            .unwrap();
         let rows = hazardnet_web::sheets::read_rows(&bytes).unwrap();
         assert_eq!(rows.len() - 1, expected.len(), "{username} export");
     }
@@ -202,7 +339,12 @@ async fn every_role_writes_exactly_within_its_scope() {
     for (username, visible) in VISIBLE.iter().filter(|(u, _)| *u != "nobody") {
         let session = session_for(&f.app, username).await;
         for (key, id) in &f.ids {
-            let (_, current) = f.app.bearer("admin").await.get_json(&format!("/api/v1/enterprises/{id}")).await;
+            let (_, current) = f
+                .app
+                .bearer("admin")
+                .await
+                .get_json(&format!("/api/v1/enterprises/{id}"))
+                .await;
             let mut body = json!({
                 "name": current["name"], "credit_code": current["credit_code"],
                 "jurisdiction_code": current["jurisdiction_code"], "industry_code": current["industry_code"],
@@ -211,7 +353,9 @@ async fn every_role_writes_exactly_within_its_scope() {
             if !may_edit(username, key) {
                 body["address"] = json!("不应保存");
             }
-            let (status, _) = session.put_json(&format!("/api/v1/enterprises/{id}"), &body, None).await;
+            let (status, _) = session
+                .put_json(&format!("/api/v1/enterprises/{id}"), &body, None)
+                .await;
             let expected = if !visible.contains(key) {
                 StatusCode::NOT_FOUND
             } else if may_edit(username, key) {
@@ -232,9 +376,16 @@ async fn every_role_writes_exactly_within_its_scope() {
     let territorial = f.app.bearer("territorial").await;
     let id = f.ids["A61"];
     let (status, err) = territorial
-        .put_json(&format!("/api/v1/enterprises/{id}"), &enterprise_body("企业A61", &credit_code(101), "450202001000", "61"), None)
+        .put_json(
+            &format!("/api/v1/enterprises/{id}"),
+            &enterprise_body("企业A61", &credit_code(101), "450202001000", "61"),
+            None,
+        )
         .await;
-    assert_eq!((status, err["error"]["code"].as_str().unwrap()), (StatusCode::FORBIDDEN, "out_of_scope"));
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::FORBIDDEN, "out_of_scope")
+    );
     let (_, e) = admin.get_json(&format!("/api/v1/enterprises/{id}")).await;
     assert_eq!(e["jurisdiction_code"], "450202002000");
 
@@ -243,20 +394,39 @@ async fn every_role_writes_exactly_within_its_scope() {
         let session = session_for(&f.app, username).await;
         n += 1;
         let (status, body) = session
-            .post_json("/api/v1/enterprises", &enterprise_body("新企业", &credit_code(n), inside.0, inside.1))
+            .post_json(
+                "/api/v1/enterprises",
+                &enterprise_body("新企业", &credit_code(n), inside.0, inside.1),
+            )
             .await;
-        assert_eq!(status, StatusCode::CREATED, "{username} create inside: {body}");
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "{username} create inside: {body}"
+        );
         if let Some((j, i)) = outside {
             n += 1;
-            let (status, body) = session.post_json("/api/v1/enterprises", &enterprise_body("越界企业", &credit_code(n), j, i)).await;
-            assert_eq!((status, body["error"]["code"].as_str().unwrap()), (StatusCode::FORBIDDEN, "out_of_scope"), "{username} create outside");
+            let (status, body) = session
+                .post_json(
+                    "/api/v1/enterprises",
+                    &enterprise_body("越界企业", &credit_code(n), j, i),
+                )
+                .await;
+            assert_eq!(
+                (status, body["error"]["code"].as_str().unwrap()),
+                (StatusCode::FORBIDDEN, "out_of_scope"),
+                "{username} create outside"
+            );
         }
     }
     for username in ["leader", "grid", "expert", "principal", "safety", "staff"] {
         let session = session_for(&f.app, username).await;
         n += 1;
         let (status, _) = session
-            .post_json("/api/v1/enterprises", &enterprise_body("无权企业", &credit_code(n), "450202002001", "6210"))
+            .post_json(
+                "/api/v1/enterprises",
+                &enterprise_body("无权企业", &credit_code(n), "450202002001", "6210"),
+            )
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{username} may not register");
     }
@@ -269,5 +439,8 @@ async fn a_regulator_without_industries_cannot_be_created() {
     let (status, err) = admin
         .post_json("/api/v1/organizations", &json!({"name": "空部门", "kind": "industry_regulator", "jurisdiction_code": "450202000000"}))
         .await;
-    assert_eq!((status, err["error"]["code"].as_str().unwrap()), (StatusCode::UNPROCESSABLE_ENTITY, "required"));
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "required")
+    );
 }

@@ -9,7 +9,11 @@ async fn page_login(app: &TestApp, username: &str) -> crate::helpers::Session {
     let r = session
         .client
         .post(app.url("/login"))
-        .form(&[("username", username), ("password", "hazardnet-demo"), ("next", "/enterprises")])
+        .form(&[
+            ("username", username),
+            ("password", "hazardnet-demo"),
+            ("next", "/enterprises"),
+        ])
         .send()
         .await
         .unwrap();
@@ -29,7 +33,12 @@ async fn pages_need_a_login_and_show_the_scope() {
     let anon = app.anonymous();
     let r = anon.get("/enterprises").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login?next="));
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login?next=")
+    );
     let login = anon.get("/login").await.text().await.unwrap();
     assert!(login.contains("登录隐患排查治理一张网"));
 
@@ -37,7 +46,10 @@ async fn pages_need_a_login_and_show_the_scope() {
     let html = session.get("/enterprises").await.text().await.unwrap();
     assert!(html.contains("佰迪乐KTV") && html.contains("东都好酒店"));
     assert!(html.contains("共 12 条"));
-    assert!(!html.contains("用户管理"), "no user administration for a clerk");
+    assert!(
+        !html.contains("用户管理"),
+        "no user administration for a clerk"
+    );
     let home = session.get("/").await.text().await.unwrap();
     assert!(home.contains("数据范围：公园街道"));
 
@@ -71,7 +83,10 @@ async fn a_refused_form_keeps_what_was_typed() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
-    assert!(html.contains("统一社会信用代码“91450202MA5L000102”不正确"), "{html}");
+    assert!(
+        html.contains("统一社会信用代码“91450202MA5L000102”不正确"),
+        "{html}"
+    );
     assert!(html.contains("value=\"柳州市新开饭店\"") && html.contains("value=\"公园路 8 号\""));
     assert!(html.contains("name=\"crowded_place\" value=\"on\" checked"));
 
@@ -79,12 +94,24 @@ async fn a_refused_form_keeps_what_was_typed() {
     let r = session
         .client
         .post(app.url("/enterprises"))
-        .form(&[("csrf", csrf.as_str()), ("name", "柳州市新开饭店"), ("credit_code", good.as_str()), ("jurisdiction_code", "450202002000"), ("industry_code", "62"), ("status", "operating")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "柳州市新开饭店"),
+            ("credit_code", good.as_str()),
+            ("jurisdiction_code", "450202002000"),
+            ("industry_code", "62"),
+            ("status", "operating"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let detail = session.get(r.headers()["location"].to_str().unwrap()).await.text().await.unwrap();
+    let detail = session
+        .get(r.headers()["location"].to_str().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(detail.contains("柳州市新开饭店") && detail.contains("登记"));
 
     // Without the CSRF token the page write is refused.
@@ -104,7 +131,13 @@ async fn the_language_switch_turns_pages_english() {
     let session = page_login(&app, "admin").await;
     let html = session.get("/enterprises").await.text().await.unwrap();
     let csrf = csrf_of(&html);
-    let r = session.client.post(app.url("/lang")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    let r = session
+        .client
+        .post(app.url("/lang"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let html = session.get("/enterprises").await.text().await.unwrap();
     assert!(html.contains("Export to Excel"), "{html}");
@@ -115,5 +148,10 @@ async fn static_assets_are_embedded() {
     let app = TestApp::spawn().await;
     let r = app.anonymous().get("/static/app.css").await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
 }

@@ -1,0 +1,147 @@
+//! The binary's subcommands, run as a user would: demo, audit verify (intact, then tampered
+//! with behind its back), user management and jurisdiction import.
+
+use std::process::{Command, Output};
+
+fn hazardnet(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hazardnet"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("HAZARDNET_PASSWORD", "cli-password-1")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run hazardnet")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn audit_verify_names_the_first_tampered_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let out = hazardnet(&db, &["demo"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = hazardnet(&db, &["audit", "verify"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("intact"));
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&db).await.unwrap();
+        sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 7")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let out = hazardnet(&db, &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("broken at entry 7"), "{}", text(&out));
+}
+
+#[test]
+fn users_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    assert!(hazardnet(&db, &["demo"]).status.success());
+    let out = hazardnet(
+        &db,
+        &[
+            "user",
+            "create",
+            "grid-7",
+            "--name",
+            "网格员七",
+            "--org",
+            "公园街道办事处",
+            "--role",
+            "grid_supervisor",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = hazardnet(
+        &db,
+        &[
+            "user",
+            "create",
+            "grid-8",
+            "--name",
+            "x",
+            "--org",
+            "公园街道办事处",
+            "--role",
+            "expert",
+        ],
+    );
+    assert!(!out.status.success(), "a street office has no experts");
+    let out = hazardnet(&db, &["user", "token", "grid-7"]);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .starts_with("hn_")
+    );
+    assert!(
+        hazardnet(&db, &["user", "disable", "grid-7"])
+            .status
+            .success()
+    );
+    let out = hazardnet(&db, &["user", "list"]);
+    assert!(
+        text(&out).contains("grid-7\t网格员七\tgrid_supervisor\t公园街道办事处\tdisabled"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        hazardnet(&db, &["user", "passwd", "grid-7"])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn jurisdictions_import_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    assert!(hazardnet(&db, &["migrate"]).status.success());
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "代码,名称\n450203000000,鱼峰区\n450203001000,天马街道\n",
+    )
+    .unwrap();
+    let out = hazardnet(&db, &["import", "jurisdictions", good.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("2 jurisdictions imported"));
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "code,name\n450204000000,柳南区\n45020500100,短代码\n450299001000,无上级\n",
+    )
+    .unwrap();
+    let out = hazardnet(&db, &["import", "jurisdictions", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(
+        said.contains("row 3: invalid_jurisdiction_code") && said.contains("row 4: unknown_parent"),
+        "{said}"
+    );
+    // Nothing of the bad file was kept, not even its good first row.
+    let kept: i64 = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&db).await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM jurisdictions WHERE code = '450204000000'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(kept, 0);
+}
