@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use hazardnet_store::{Actor, JurisdictionRow, NewUser, Store, StoreError, demo};
+use hazardnet_store::{Actor, JurisdictionRow, NewOrganization, NewUser, Store, StoreError, demo};
 use hazardnet_web::{Config, sheets};
 use std::process::ExitCode;
 
@@ -42,6 +42,9 @@ enum Command {
     Migrate,
     /// Fill an empty database with the demo data.
     Demo,
+    /// Manage organizations (offices, regulators, enterprises, expert panels).
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -54,6 +57,28 @@ enum Command {
     /// The audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organization. Kinds: system, safety_committee_office, industry_regulator,
+    /// street_office, community, enterprise, expert_panel.
+    Create {
+        name: String,
+        #[arg(long)]
+        kind: String,
+        /// 12-digit division code (government kinds).
+        #[arg(long)]
+        jurisdiction: Option<String>,
+        /// GB/T 4754 codes a regulator covers, comma-separated (e.g. 61,62 or H).
+        #[arg(long, value_delimiter = ',')]
+        industries: Vec<String>,
+        /// The enterprise's id (kind enterprise).
+        #[arg(long)]
+        enterprise: Option<i64>,
+    },
+    /// List organizations.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -192,6 +217,44 @@ pub async fn run() -> Result<ExitCode> {
                 eprintln!("demo data loaded (password {})", demo::DEMO_PASSWORD);
             } else {
                 eprintln!("the database has users already; demo data not loaded");
+            }
+        }
+        Command::Org(cmd) => {
+            let store = open(&cli.db).await?;
+            match cmd {
+                OrgCommand::Create {
+                    name,
+                    kind,
+                    jurisdiction,
+                    industries,
+                    enterprise,
+                } => {
+                    let id = store
+                        .create_organization(
+                            &cli_actor(),
+                            NewOrganization {
+                                name,
+                                kind,
+                                jurisdiction_code: jurisdiction,
+                                industries,
+                                enterprise_id: enterprise,
+                            },
+                        )
+                        .await?;
+                    println!("created organization {id}");
+                }
+                OrgCommand::List => {
+                    for o in store.organizations().await? {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            o.id,
+                            o.name,
+                            o.kind,
+                            o.jurisdiction_code.unwrap_or_default(),
+                            o.industries
+                        );
+                    }
+                }
             }
         }
         Command::User(cmd) => {

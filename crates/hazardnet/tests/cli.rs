@@ -145,3 +145,55 @@ fn jurisdictions_import_all_or_nothing() {
     });
     assert_eq!(kept, 0);
 }
+
+#[test]
+fn a_fresh_installation_is_bootstrapped_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let out = hazardnet(&db, &["org", "create", "系统管理", "--kind", "system"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = hazardnet(
+        &db,
+        &[
+            "user",
+            "create",
+            "root",
+            "--name",
+            "管理员",
+            "--org",
+            "系统管理",
+            "--role",
+            "admin",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = hazardnet(
+        &db,
+        &[
+            "org",
+            "create",
+            "城中区住建局",
+            "--kind",
+            "industry_regulator",
+            "--jurisdiction",
+            "450202000000",
+            "--industries",
+            "47,48,49,50",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = hazardnet(
+        &db,
+        &["org", "create", "无区划办公室", "--kind", "street_office"],
+    );
+    assert!(
+        !out.status.success(),
+        "a street office needs a jurisdiction"
+    );
+    let out = hazardnet(&db, &["org", "list"]);
+    assert!(
+        text(&out).contains("城中区住建局\tindustry_regulator\t450202000000\t47,48,49,50"),
+        "{}",
+        text(&out)
+    );
+}

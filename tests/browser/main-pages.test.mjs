@@ -1,0 +1,133 @@
+// Headless-browser test of the main pages, at phone and desk widths, in Debian's Chromium.
+// Starts the real binary over a fresh SQLite file with the demo data.
+//   HAZARDNET_BIN   the binary (default ../../target/debug/hazardnet)
+//   CHROMIUM        the browser (default /usr/bin/chromium)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const bin = process.env.HAZARDNET_BIN ?? path.join(here, '../../target/debug/hazardnet');
+const shots = path.join(here, '../../target/screenshots');
+mkdirSync(shots, { recursive: true });
+
+let server;
+let base;
+let browser;
+
+before(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hazardnet-browser-'));
+  server = spawn(bin, ['--db', `sqlite://${dir}/browser.db`, 'serve', '--demo', '--listen', '127.0.0.1:0'], {
+    env: { ...process.env, RUST_LOG: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  base = await new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${seen}`)), 60_000);
+    server.stderr.on('data', (chunk) => {
+      seen += chunk;
+      const m = seen.match(/listening on (http:\/\/[\d.]+:\d+)\s/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    server.on('exit', (code) => reject(new Error(`server exited ${code}: ${seen}`)));
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+// GB 32100-2015: the 18th character makes the weighted sum of all 18 a multiple of 31.
+function withCheckChar(first17) {
+  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  const weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+  const sum = [...first17].reduce((acc, ch, i) => acc + alphabet.indexOf(ch) * weights[i], 0);
+  return first17 + alphabet[(31 - (sum % 31)) % 31];
+}
+
+async function login(page, username) {
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', 'hazardnet-demo');
+  await Promise.all([page.waitForURL(`${base}/`), page.click('button.primary')]);
+}
+
+async function noSidewaysScroll(page) {
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scroll <= width + 1, `page scrolls sideways: ${scroll} > ${width}`);
+}
+
+test('a street clerk on a phone signs in, finds the enterprises and opens one', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await login(page, 'street-office');
+  assert.match(await page.textContent('h1'), /您好/);
+  assert.equal((await page.textContent('.tile .figure')).trim(), '12');
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: `${shots}/phone-home.png`, fullPage: true });
+
+  await page.click('label.menu-button');
+  await Promise.all([page.waitForURL(`${base}/enterprises`), page.click('nav a[href="/enterprises"]')]);
+  assert.equal(await page.locator('table.list tbody tr').count(), 12);
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: `${shots}/phone-enterprises.png`, fullPage: true });
+
+  // On a phone the filters fold away behind a button.
+  assert.equal(await page.isVisible('select[name=industry]'), false);
+  await page.click('label.filters-button');
+  await page.selectOption('select[name=industry]', '61');
+  await Promise.all([page.waitForURL(/industry=61/), page.click('form.filters button.primary')]);
+  assert.equal(await page.locator('table.list tbody tr').count(), 8);
+
+  await Promise.all([page.waitForURL(/\/enterprises\/\d+$/), page.click('table.list tbody tr:first-child a')]);
+  assert.match(await page.textContent('dl.facts'), /91450202MA5L/);
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: `${shots}/phone-enterprise.png`, fullPage: true });
+  await context.close();
+});
+
+test('a refused form keeps what was typed, and a corrected one saves', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await login(page, 'street-office');
+  await page.goto(`${base}/enterprises/new`);
+  await page.fill('input[name=name]', '柳州市浏览器测试饭店');
+  await page.fill('input[name=credit_code]', '91450202MA5L000102');
+  await page.selectOption('select[name=jurisdiction_code]', '450202002000');
+  await page.selectOption('select[name=industry_code]', '62');
+  await page.check('input[name=crowded_place]');
+  await page.click('form button.primary');
+  assert.match(await page.textContent('.error'), /统一社会信用代码/);
+  assert.equal(await page.inputValue('input[name=name]'), '柳州市浏览器测试饭店');
+  assert.ok(await page.isChecked('input[name=crowded_place]'));
+  await page.screenshot({ path: `${shots}/desk-form-refused.png`, fullPage: true });
+
+  await page.fill('input[name=credit_code]', withCheckChar('91450202MA5L99990'));
+  await Promise.all([page.waitForURL(/\/enterprises\/\d+$/), page.click('form button.primary')]);
+  assert.match(await page.textContent('h1'), /浏览器测试饭店/);
+  await context.close();
+});
+
+test('the admin manages users and switches to English', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await login(page, 'admin');
+  await page.goto(`${base}/users`);
+  assert.ok(await page.locator('td', { hasText: 'street-office' }).count() >= 1);
+  await page.click('nav form[action="/lang"] button');
+  await page.waitForLoadState();
+  assert.equal((await page.textContent('h1')).trim(), 'Users');
+  await page.screenshot({ path: `${shots}/desk-users-en.png`, fullPage: true });
+  await context.close();
+});
