@@ -577,3 +577,21 @@ impl Store {
         Ok(sql.query_as().fetch_one(&self.read).await?)
     }
 }
+
+impl Store {
+    /// The id of the enterprise with this credit code, within the caller's scope.
+    pub async fn enterprise_id_by_credit_code(
+        &self,
+        who: &Principal,
+        credit_code: &str,
+    ) -> Result<i64> {
+        let mut sql = Sql::new("SELECT e.id FROM enterprises e WHERE e.credit_code = ");
+        sql.bind(credit_code.trim().to_ascii_uppercase())
+            .push(" AND ");
+        push_scope(&mut sql, &who.scope, &ENTERPRISE_SCOPE);
+        sql.query_scalar_i64()
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+}

@@ -29,6 +29,8 @@ pub enum StoreError {
     Forbidden,
     #[error("unknown jurisdiction {0}")]
     UnknownJurisdiction(String),
+    #[error("unknown enterprise {0}")]
+    UnknownEnterprise(String),
     #[error("unknown industry {0}")]
     UnknownIndustry(String),
     #[error("the record changed since it was read (version {0})")]

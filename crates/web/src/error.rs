@@ -21,6 +21,8 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("account locked")]
     Locked { until: String },
+    #[error("too many failed sign-ins from this address")]
+    TooManyAttempts,
     #[error("csrf token missing or wrong")]
     Csrf,
     #[error("forbidden")]
@@ -73,6 +75,7 @@ impl ApiError {
                 "account_locked",
                 vec![("until".into(), until.clone())],
             ),
+            ApiError::TooManyAttempts => simple(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::Csrf => simple(StatusCode::FORBIDDEN, "csrf"),
             ApiError::Forbidden | ApiError::Store(StoreError::Forbidden) => {
                 simple(StatusCode::FORBIDDEN, "forbidden")
@@ -114,6 +117,11 @@ impl ApiError {
                 StoreError::UnknownJurisdiction(v) => with(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "unknown_jurisdiction",
+                    vec![("value".into(), v.clone())],
+                ),
+                StoreError::UnknownEnterprise(v) => with(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_enterprise",
                     vec![("value".into(), v.clone())],
                 ),
                 StoreError::UnknownIndustry(v) => with(

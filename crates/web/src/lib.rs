@@ -13,6 +13,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod sheets;
+pub mod throttle;
 pub mod ui;
 
 use axum::Router;
@@ -35,6 +36,7 @@ pub struct Config {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
+    pub login_throttle: Arc<throttle::LoginThrottle>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -64,10 +66,14 @@ pub async fn serve(listener: TcpListener, store: Store, config: Config) -> std::
     let app = router(AppState {
         store,
         config: Arc::new(config),
+        login_throttle: Arc::default(),
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

@@ -5,6 +5,7 @@ use super::ApiJson;
 use crate::AppState;
 use crate::auth::{Caller, clear_session_cookie, session_cookie};
 use crate::error::ApiError;
+use crate::throttle::ClientAddr;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::response::{AppendHeaders, IntoResponse};
@@ -61,8 +62,25 @@ pub struct SessionCreated {
     pub csrf_token: String,
 }
 
-/// Shared by the API and the login page: a login attempt, mapped to our errors.
+/// Shared by the API and the login page: a login attempt, throttled by client address and
+/// mapped to our errors.
 pub async fn attempt_login(
+    state: &AppState,
+    client: Option<std::net::IpAddr>,
+    username: &str,
+    password: &str,
+) -> Result<(hazardnet_store::SessionInfo, Principal), ApiError> {
+    if !state.login_throttle.allows(client) {
+        return Err(ApiError::TooManyAttempts);
+    }
+    let result = login_outcome(&state.store, username, password).await;
+    if matches!(result, Err(ApiError::InvalidCredentials)) {
+        state.login_throttle.record_failure(client);
+    }
+    result
+}
+
+async fn login_outcome(
     store: &Store,
     username: &str,
     password: &str,
@@ -87,13 +105,14 @@ pub async fn attempt_login(
 
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Credentials,
     responses((status = 200, body = SessionCreated), (status = 401, description = "wrong username or password"),
-              (status = 429, description = "account locked after repeated failures")))]
+              (status = 429, description = "account locked, or too many failures from this address")))]
 pub async fn create_session(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (session, principal) =
-        attempt_login(&state.store, &credentials.username, &credentials.password).await?;
+        attempt_login(&state, client, &credentials.username, &credentials.password).await?;
     Ok((
         AppendHeaders([(
             SET_COOKIE,

@@ -3,6 +3,7 @@
 //! same store functions as the API, with the caller's scope.
 
 mod enterprises;
+mod organizations;
 mod session;
 mod users;
 
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(enterprises::router())
         .merge(users::router())
+        .merge(organizations::router())
 }
 
 #[derive(RustEmbed)]
@@ -89,6 +91,7 @@ impl Chrome {
         }
         if p.role == Role::Admin {
             nav.push(("/users", "ui.users", "users"));
+            nav.push(("/organizations", "ui.organizations", "organizations"));
         }
         Chrome {
             lang,

@@ -6,6 +6,7 @@ use crate::api::session_login;
 use crate::auth::{Caller, PageCaller, clear_session_cookie, session_cookie};
 use crate::error::ApiError;
 use crate::i18n::{Lang, t_args};
+use crate::throttle::ClientAddr;
 use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, header};
@@ -66,10 +67,11 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    match session_login(&state.store, &form.username, &form.password).await {
+    match session_login(&state, client, &form.username, &form.password).await {
         Ok((session, _)) => (
             [(
                 header::SET_COOKIE,

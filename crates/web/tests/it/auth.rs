@@ -217,3 +217,27 @@ async fn openapi_document_describes_the_api() {
     }
     assert!(doc["components"]["schemas"]["EnterpriseInput"].is_object());
 }
+
+#[tokio::test]
+async fn one_address_spraying_many_accounts_is_throttled() {
+    let app = TestApp::spawn_demo().await;
+    let anon = app.anonymous();
+    for n in 0..hazardnet_web::throttle::MAX_FAILURES_PER_WINDOW {
+        let (status, _) = anon
+            .post_json(
+                "/api/v1/session",
+                &json!({"username": format!("guess-{n}"), "password": "Password123"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // Now even a correct password from this address waits.
+    let (status, body) = anon
+        .post_json(
+            "/api/v1/session",
+            &json!({"username": "admin", "password": "hazardnet-demo"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["error"]["code"], "too_many_attempts");
+}

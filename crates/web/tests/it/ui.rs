@@ -155,3 +155,71 @@ async fn static_assets_are_embedded() {
             .starts_with("text/css")
     );
 }
+
+#[tokio::test]
+async fn the_admin_creates_organizations_from_the_web() {
+    let app = TestApp::spawn_demo().await;
+    let admin = page_login(&app, "admin").await;
+    let html = admin.get("/organizations").await.text().await.unwrap();
+    assert!(html.contains("城中区应急管理局"));
+    let csrf = csrf_of(&html);
+    // A regulator without industries is refused, and the form keeps its name.
+    let r = admin
+        .client
+        .post(app.url("/organizations"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "城中区市场监管局"),
+            ("kind", "industry_regulator"),
+            ("jurisdiction_code", "450202000000"),
+            ("industries", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("value=\"城中区市场监管局\"") && html.contains("监管行业"),
+        "{html}"
+    );
+    let r = admin
+        .client
+        .post(app.url("/organizations"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "城中区市场监管局"),
+            ("kind", "industry_regulator"),
+            ("jurisdiction_code", "450202000000"),
+            ("industries", "52，62"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let org = app
+        .store
+        .organization_by_name("城中区市场监管局")
+        .await
+        .unwrap();
+    assert_eq!(org.industries, "52,62");
+    // An enterprise organization is named by its credit code.
+    let r = admin
+        .client
+        .post(app.url("/organizations"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "东都百货"),
+            ("kind", "enterprise"),
+            ("credit_code", "91450202MA5L000202"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let clerk = page_login(&app, "street-office").await;
+    assert_eq!(
+        clerk.get("/organizations").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
