@@ -56,25 +56,6 @@ impl LoginThrottle {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_address_is_refused_after_too_many_failures_and_others_are_not() {
-        let throttle = LoginThrottle::default();
-        let a: IpAddr = "10.0.0.1".parse().unwrap();
-        let b: IpAddr = "10.0.0.2".parse().unwrap();
-        for _ in 0..MAX_FAILURES_PER_WINDOW {
-            assert!(throttle.allows(Some(a)));
-            throttle.record_failure(Some(a));
-        }
-        assert!(!throttle.allows(Some(a)));
-        assert!(throttle.allows(Some(b)));
-        assert!(throttle.allows(None));
-    }
-}
-
 /// The client's address when the server was started with connect info (it is in `serve`;
 /// tests that build the router alone have none, and are then not throttled by address).
 pub struct ClientAddr(pub Option<IpAddr>);
@@ -92,5 +73,24 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .map(|c| c.0.ip()),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_refused_after_too_many_failures_and_others_are_not() {
+        let throttle = LoginThrottle::default();
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        for _ in 0..MAX_FAILURES_PER_WINDOW {
+            assert!(throttle.allows(Some(a)));
+            throttle.record_failure(Some(a));
+        }
+        assert!(!throttle.allows(Some(a)));
+        assert!(throttle.allows(Some(b)));
+        assert!(throttle.allows(None));
     }
 }
