@@ -26,6 +26,8 @@ pub enum DomainError {
         role: &'static str,
         kind: &'static str,
     },
+    #[error("field {field} is a date in the past")]
+    DateInPast { field: &'static str },
     #[error("password must be at least {min} characters")]
     WeakPassword { min: usize },
 }
@@ -44,6 +46,7 @@ impl DomainError {
             DomainError::UnknownOrgKind(_) => "unknown_org_kind",
             DomainError::RoleNotAllowedInOrg { .. } => "role_not_allowed_in_org",
             DomainError::WeakPassword { .. } => "weak_password",
+            DomainError::DateInPast { .. } => "date_in_past",
         }
     }
 
@@ -55,7 +58,9 @@ impl DomainError {
             | DomainError::InvalidIndustryCode(v)
             | DomainError::UnknownRole(v)
             | DomainError::UnknownOrgKind(v) => vec![("value", v.clone())],
-            DomainError::Required { field } => vec![("field", (*field).to_string())],
+            DomainError::Required { field } | DomainError::DateInPast { field } => {
+                vec![("field", (*field).to_string())]
+            }
             DomainError::TooLong { field, max } => {
                 vec![("field", (*field).to_string()), ("max", max.to_string())]
             }

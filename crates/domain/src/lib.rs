@@ -6,6 +6,7 @@ pub mod audit;
 pub mod codes;
 pub mod enterprise;
 pub mod error;
+pub mod hazard;
 pub mod org;
 pub mod scope;
 

@@ -1,0 +1,709 @@
+//! The hazard lifecycle (DESIGN.md, "The hazard lifecycle — the spine") as a pure state
+//! machine: which action may move a hazard from which state, who may fire it, and what it
+//! changes. The store loads the facts, calls [`decide`], and writes the outcome together with
+//! its audit entry.
+//!
+//! ```text
+//! reported ──confirm──▶ rectifying ──submit──▶ awaiting_acceptance ──accept──▶ closed
+//!    │                     ▲   │                       │
+//!    └──reject──▶ rejected └───┴─extension (approved)   └──send_back──▶ rectifying
+//! reported ──immediate_fix (立查立改, with evidence)──▶ awaiting_acceptance
+//! ```
+
+use crate::enterprise::text;
+use crate::{DomainError, Role};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+macro_rules! text_enum {
+    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $text),+ } }
+            pub fn parse(s: &str) -> Option<Self> { Self::ALL.iter().copied().find(|v| v.as_str() == s) }
+        }
+    };
+}
+
+text_enum!(HazardState {
+    Reported => "reported",
+    Rectifying => "rectifying",
+    AwaitingAcceptance => "awaiting_acceptance",
+    Closed => "closed",
+    Rejected => "rejected",
+});
+
+text_enum!(HazardLevel {
+    General => "general",
+    Major => "major",
+});
+
+text_enum!(HazardSource {
+    SelfInspection => "self_inspection",
+    DepartmentInspection => "department_inspection",
+    Supervision => "supervision",
+    UnannouncedVisit => "unannounced_visit",
+    LawEnforcement => "law_enforcement",
+    Tip => "tip",
+    Expert => "expert",
+});
+
+/// GB/T 13861-2022 hazard factors: the four classes and their second-level groups.
+pub const CATEGORIES: &[(&str, &str)] = &[
+    ("1", "人的因素"),
+    ("11", "心理、生理性危险和有害因素"),
+    ("12", "行为性危险和有害因素"),
+    ("2", "物的因素"),
+    ("21", "物理性危险和有害因素"),
+    ("22", "化学性危险和有害因素"),
+    ("23", "生物性危险和有害因素"),
+    ("3", "环境因素"),
+    ("31", "室内作业场所环境不良"),
+    ("32", "室外作业场地环境不良"),
+    ("33", "地下（含水下）作业环境不良"),
+    ("39", "其他作业环境不良"),
+    ("4", "管理因素"),
+    ("41", "职业安全卫生管理机构设置和人员配备不健全"),
+    ("42", "职业安全卫生责任制不完善或未落实"),
+    ("43", "职业安全卫生管理制度不完善或未落实"),
+    ("44", "职业安全卫生投入不足"),
+    ("45", "应急管理缺陷"),
+    ("49", "其他管理因素缺陷"),
+];
+
+pub fn check_category(code: &str) -> Result<String, DomainError> {
+    let code = code.trim();
+    if CATEGORIES.iter().any(|(c, _)| *c == code) {
+        Ok(code.to_string())
+    } else {
+        Err(DomainError::InvalidValue {
+            field: "category",
+            value: code.to_string(),
+        })
+    }
+}
+
+/// A rectification plan with the five elements (五落实) the 暂行规定 (安监总局令第16号, art. 15)
+/// asks of a major hazard: responsible person, measures, funds, time limit, and safety and
+/// emergency measures for the meantime.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct RectificationPlan {
+    pub responsible_person: String,
+    pub measures: String,
+    /// Funds in yuan.
+    pub funds_yuan: Option<i64>,
+    /// YYYY-MM-DD, China time.
+    pub deadline: String,
+    pub interim_measures: String,
+}
+
+impl RectificationPlan {
+    /// Checks all five elements; the first missing one is named.
+    pub fn check(&self, today: NaiveDate) -> Result<NaiveDate, DomainError> {
+        text(
+            "plan.responsible_person",
+            &self.responsible_person,
+            50,
+            true,
+        )?;
+        text("plan.measures", &self.measures, 2000, true)?;
+        match self.funds_yuan {
+            None => {
+                return Err(DomainError::Required {
+                    field: "plan.funds_yuan",
+                });
+            }
+            Some(f) if !(0..=10_000_000_000).contains(&f) => {
+                return Err(DomainError::InvalidValue {
+                    field: "plan.funds_yuan",
+                    value: f.to_string(),
+                });
+            }
+            Some(_) => {}
+        }
+        let deadline = future_date("plan.deadline", &self.deadline, today)?;
+        text("plan.interim_measures", &self.interim_measures, 2000, true)?;
+        Ok(deadline)
+    }
+}
+
+/// A calendar date that is today or later.
+pub fn future_date(
+    field: &'static str,
+    value: &str,
+    today: NaiveDate,
+) -> Result<NaiveDate, DomainError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(DomainError::Required { field });
+    }
+    let date =
+        NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| DomainError::InvalidValue {
+            field,
+            value: value.to_string(),
+        })?;
+    if date < today {
+        return Err(DomainError::DateInPast { field });
+    }
+    Ok(date)
+}
+
+/// Supervision listing (挂牌督办).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Listing {
+    pub office_org_id: i64,
+    pub office_name: String,
+    /// e.g. 区级 / 市级 / 省级
+    pub level: String,
+    pub date: String,
+    pub letter_number: String,
+}
+
+/// A pending request to move the deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ExtensionRequest {
+    pub new_deadline: String,
+    pub reason: String,
+    pub requested_by: i64,
+}
+
+/// What the machine needs to know about a hazard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HazardFacts {
+    pub state: HazardState,
+    pub level: HazardLevel,
+    pub deadline: Option<NaiveDate>,
+    pub has_plan: bool,
+    pub listing_office: Option<i64>,
+    pub pending_extension: bool,
+}
+
+/// What the machine needs to know about the person acting. Scope has already been checked
+/// by the store (a hazard outside scope is not found at all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorFacts {
+    pub role: Role,
+    pub org_id: i64,
+    /// The hazard belongs to the actor's own enterprise.
+    pub own_enterprise: bool,
+    /// The actor is an expert assigned to the hazard's enterprise.
+    pub assigned_expert: bool,
+}
+
+impl ActorFacts {
+    fn enterprise_manager(&self) -> bool {
+        self.own_enterprise
+            && matches!(
+                self.role,
+                Role::EnterprisePrincipal | Role::EnterpriseSafetyManager
+            )
+    }
+    fn enterprise_member(&self) -> bool {
+        self.own_enterprise && self.role.is_enterprise_role()
+    }
+    fn government_clerk(&self) -> bool {
+        matches!(
+            self.role,
+            Role::Admin
+                | Role::CommitteeClerk
+                | Role::RegulatorClerk
+                | Role::TerritorialClerk
+                | Role::GridSupervisor
+        )
+    }
+    /// Who may accept a major hazard's rectification: a regulator clerk or an assigned expert.
+    fn major_acceptor(&self) -> bool {
+        self.role == Role::RegulatorClerk || (self.role == Role::Expert && self.assigned_expert)
+    }
+}
+
+/// Every step of the lifecycle, with what it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    /// reported → rectifying. A major hazard needs its plan (五落实); a general one a deadline.
+    Confirm {
+        #[serde(default)]
+        plan: Option<RectificationPlan>,
+        #[serde(default)]
+        deadline: Option<String>,
+        #[serde(default)]
+        note: String,
+    },
+    /// reported → rejected: not a hazard.
+    Reject { reason: String },
+    /// reported → awaiting_acceptance: fixed on the spot (立查立改), with evidence.
+    ImmediateFix {
+        evidence: Vec<i64>,
+        #[serde(default)]
+        note: String,
+    },
+    /// rectifying → awaiting_acceptance, with evidence of the work.
+    Submit {
+        evidence: Vec<i64>,
+        #[serde(default)]
+        note: String,
+    },
+    /// awaiting_acceptance → closed (销号).
+    Accept {
+        #[serde(default)]
+        evidence: Vec<i64>,
+        #[serde(default)]
+        note: String,
+    },
+    /// awaiting_acceptance → rectifying.
+    SendBack { reason: String },
+    /// While rectifying: ask for a later deadline.
+    RequestExtension {
+        new_deadline: String,
+        reason: String,
+    },
+    /// While rectifying with a request pending: grant or refuse it.
+    DecideExtension {
+        approve: bool,
+        #[serde(default)]
+        note: String,
+    },
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Confirm { .. } => "confirm",
+            Action::Reject { .. } => "reject",
+            Action::ImmediateFix { .. } => "immediate_fix",
+            Action::Submit { .. } => "submit",
+            Action::Accept { .. } => "accept",
+            Action::SendBack { .. } => "send_back",
+            Action::RequestExtension { .. } => "request_extension",
+            Action::DecideExtension { .. } => "decide_extension",
+        }
+    }
+
+    pub fn evidence(&self) -> &[i64] {
+        match self {
+            Action::ImmediateFix { evidence, .. }
+            | Action::Submit { evidence, .. }
+            | Action::Accept { evidence, .. } => evidence,
+            _ => &[],
+        }
+    }
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TransitionError {
+    /// Not possible from the current state (HTTP 409).
+    #[error("action {action} is not possible while the hazard is {state}")]
+    WrongState {
+        action: &'static str,
+        state: &'static str,
+    },
+    /// The actor's role may not do this to this hazard (HTTP 403).
+    #[error("{role} may not {action} this hazard")]
+    NotPermitted {
+        action: &'static str,
+        role: &'static str,
+        rule: &'static str,
+    },
+    /// The action's content is incomplete or invalid (HTTP 422).
+    #[error(transparent)]
+    Invalid(#[from] DomainError),
+}
+
+/// What a permitted action changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub state: HazardState,
+    /// Some(new) when the deadline changes.
+    pub deadline: Option<NaiveDate>,
+    pub plan: Option<RectificationPlan>,
+    /// Some(None) clears a pending extension, Some(Some(..)) records one.
+    pub pending_extension: Option<Option<ExtensionRequest>>,
+    pub closed: bool,
+}
+
+fn wrong(action: &Action, state: HazardState) -> TransitionError {
+    TransitionError::WrongState {
+        action: action.name(),
+        state: state.as_str(),
+    }
+}
+
+fn refuse(action: &Action, actor: &ActorFacts, rule: &'static str) -> TransitionError {
+    TransitionError::NotPermitted {
+        action: action.name(),
+        role: actor.role.as_str(),
+        rule,
+    }
+}
+
+fn needs_evidence(evidence: &[i64]) -> Result<(), TransitionError> {
+    if evidence.is_empty() {
+        Err(DomainError::Required { field: "evidence" }.into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Decides an action. Pure: the same facts always give the same answer.
+pub fn decide(
+    hazard: &HazardFacts,
+    actor: &ActorFacts,
+    action: &Action,
+    user_id: i64,
+    today: NaiveDate,
+) -> Result<Outcome, TransitionError> {
+    use HazardState::*;
+    let major = hazard.level == HazardLevel::Major;
+    let stay = |state| Outcome {
+        state,
+        deadline: None,
+        plan: None,
+        pending_extension: None,
+        closed: false,
+    };
+    match action {
+        Action::Confirm { plan, deadline, .. } => {
+            if hazard.state != Reported {
+                return Err(wrong(action, hazard.state));
+            }
+            if !(actor.enterprise_manager() || actor.government_clerk() || actor.major_acceptor()) {
+                return Err(refuse(action, actor, "confirm_by_manager_or_government"));
+            }
+            if major {
+                // A major hazard moves to rectifying only with all five elements.
+                let plan = plan
+                    .as_ref()
+                    .ok_or(DomainError::Required { field: "plan" })?;
+                let due = plan.check(today)?;
+                Ok(Outcome {
+                    deadline: Some(due),
+                    plan: Some(plan.clone()),
+                    ..stay(Rectifying)
+                })
+            } else {
+                let due = match (deadline, plan) {
+                    (Some(d), _) => future_date("deadline", d, today)?,
+                    (None, Some(p)) => future_date("plan.deadline", &p.deadline, today)?,
+                    (None, None) => return Err(DomainError::Required { field: "deadline" }.into()),
+                };
+                Ok(Outcome {
+                    deadline: Some(due),
+                    plan: plan.clone(),
+                    ..stay(Rectifying)
+                })
+            }
+        }
+        Action::Reject { reason } => {
+            if hazard.state != Reported {
+                return Err(wrong(action, hazard.state));
+            }
+            text("reason", reason, 1000, true)?;
+            let allowed = if major {
+                actor.major_acceptor() || matches!(actor.role, Role::CommitteeClerk | Role::Admin)
+            } else {
+                actor.enterprise_manager() || actor.government_clerk() || actor.major_acceptor()
+            };
+            if !allowed {
+                return Err(refuse(
+                    action,
+                    actor,
+                    if major {
+                        "major_rejected_by_regulator_or_expert"
+                    } else {
+                        "reject_by_manager_or_government"
+                    },
+                ));
+            }
+            Ok(Outcome {
+                closed: true,
+                ..stay(Rejected)
+            })
+        }
+        Action::ImmediateFix { evidence, .. } => {
+            if hazard.state != Reported {
+                return Err(wrong(action, hazard.state));
+            }
+            if major {
+                return Err(refuse(action, actor, "major_needs_plan"));
+            }
+            if !(actor.enterprise_member() || actor.government_clerk() || actor.major_acceptor()) {
+                return Err(refuse(action, actor, "fix_by_enterprise_or_inspector"));
+            }
+            needs_evidence(evidence)?;
+            Ok(stay(AwaitingAcceptance))
+        }
+        Action::Submit { evidence, .. } => {
+            if hazard.state != Rectifying {
+                return Err(wrong(action, hazard.state));
+            }
+            if !actor.enterprise_member() && !actor.government_clerk() {
+                return Err(refuse(action, actor, "submit_by_enterprise"));
+            }
+            needs_evidence(evidence)?;
+            Ok(Outcome {
+                pending_extension: hazard.pending_extension.then_some(None),
+                ..stay(AwaitingAcceptance)
+            })
+        }
+        Action::Accept { .. } | Action::SendBack { .. } => {
+            if hazard.state != AwaitingAcceptance {
+                return Err(wrong(action, hazard.state));
+            }
+            if let Action::SendBack { reason } = action {
+                text("reason", reason, 1000, true)?;
+            }
+            if let Some(office) = hazard.listing_office {
+                // A listed hazard is closed only on the listing office's acceptance.
+                if actor.org_id != office {
+                    return Err(refuse(action, actor, "listed_accepted_by_listing_office"));
+                }
+            } else if major {
+                if !actor.major_acceptor() {
+                    return Err(refuse(
+                        action,
+                        actor,
+                        "major_accepted_by_regulator_or_expert",
+                    ));
+                }
+            } else if !(actor.enterprise_manager()
+                || actor.government_clerk()
+                || actor.major_acceptor())
+            {
+                return Err(refuse(action, actor, "general_accepted_by_manager"));
+            }
+            if matches!(action, Action::Accept { .. }) {
+                Ok(Outcome {
+                    closed: true,
+                    ..stay(Closed)
+                })
+            } else {
+                Ok(stay(Rectifying))
+            }
+        }
+        Action::RequestExtension {
+            new_deadline,
+            reason,
+        } => {
+            if hazard.state != Rectifying {
+                return Err(wrong(action, hazard.state));
+            }
+            if !actor.enterprise_member() {
+                return Err(refuse(action, actor, "extension_requested_by_enterprise"));
+            }
+            let new = future_date("new_deadline", new_deadline, today)?;
+            if hazard.deadline.is_some_and(|d| new <= d) {
+                return Err(DomainError::InvalidValue {
+                    field: "new_deadline",
+                    value: new_deadline.clone(),
+                }
+                .into());
+            }
+            let reason = text("reason", reason, 1000, true)?;
+            Ok(Outcome {
+                pending_extension: Some(Some(ExtensionRequest {
+                    new_deadline: new.to_string(),
+                    reason,
+                    requested_by: user_id,
+                })),
+                ..stay(Rectifying)
+            })
+        }
+        Action::DecideExtension { .. } => {
+            if hazard.state != Rectifying || !hazard.pending_extension {
+                return Err(wrong(action, hazard.state));
+            }
+            let allowed = if major {
+                matches!(actor.role, Role::RegulatorClerk | Role::CommitteeClerk)
+            } else {
+                matches!(
+                    actor.role,
+                    Role::RegulatorClerk | Role::CommitteeClerk | Role::TerritorialClerk
+                )
+            };
+            if !allowed {
+                return Err(refuse(action, actor, "extension_decided_by_government"));
+            }
+            // The new deadline itself is filled in by the store from the pending request.
+            Ok(Outcome {
+                pending_extension: Some(None),
+                ..stay(Rectifying)
+            })
+        }
+    }
+}
+
+/// Overdue (逾期) is derived, never stored: the deadline has passed and the hazard is open.
+pub fn is_overdue(state: HazardState, deadline: Option<NaiveDate>, today: NaiveDate) -> bool {
+    !matches!(state, HazardState::Closed | HazardState::Rejected)
+        && deadline.is_some_and(|d| d < today)
+}
+
+#[cfg(test)]
+mod tests;
+
+/// A hazard as reported.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct HazardInput {
+    pub enterprise_id: i64,
+    pub title: String,
+    pub description: String,
+    /// Where on the site (e.g. 二楼KTV包厢走廊).
+    pub place: String,
+    /// general | major
+    pub level: String,
+    /// GB/T 13861 code, e.g. 21 (physical) or 43 (rules not in force).
+    pub category: String,
+    /// The judgement-standard clause it violates (free text until checklists exist).
+    pub basis: String,
+    /// self_inspection | department_inspection | supervision | unannounced_visit | law_enforcement | tip | expert
+    pub source: String,
+    /// YYYY-MM-DD
+    pub found_at: String,
+    pub found_by: String,
+}
+
+/// A validated report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HazardFields {
+    pub enterprise_id: i64,
+    pub title: String,
+    pub description: String,
+    pub place: String,
+    pub level: HazardLevel,
+    pub category: String,
+    pub basis: String,
+    pub source: HazardSource,
+    pub found_at: NaiveDate,
+    pub found_by: String,
+}
+
+impl HazardInput {
+    pub fn validate(&self, today: NaiveDate) -> Result<HazardFields, DomainError> {
+        let level =
+            HazardLevel::parse(self.level.trim()).ok_or_else(|| DomainError::InvalidValue {
+                field: "level",
+                value: self.level.clone(),
+            })?;
+        let source =
+            HazardSource::parse(self.source.trim()).ok_or_else(|| DomainError::InvalidValue {
+                field: "source",
+                value: self.source.clone(),
+            })?;
+        let found_text = self.found_at.trim();
+        let found_at = if found_text.is_empty() {
+            today
+        } else {
+            NaiveDate::parse_from_str(found_text, "%Y-%m-%d").map_err(|_| {
+                DomainError::InvalidValue {
+                    field: "found_at",
+                    value: found_text.to_string(),
+                }
+            })?
+        };
+        if found_at > today {
+            return Err(DomainError::InvalidValue {
+                field: "found_at",
+                value: found_text.to_string(),
+            });
+        }
+        Ok(HazardFields {
+            enterprise_id: self.enterprise_id,
+            title: text("title", &self.title, 100, true)?,
+            description: text("description", &self.description, 4000, false)?,
+            place: text("place", &self.place, 200, false)?,
+            level,
+            category: check_category(&self.category)?,
+            basis: text("basis", &self.basis, 500, false)?,
+            source,
+            found_at,
+            found_by: text("found_by", &self.found_by, 50, false)?,
+        })
+    }
+}
+
+/// Text prepared for Chinese full-text search: every CJK character and every pair of
+/// neighbouring CJK characters become tokens, other words are lower-cased, all separated by
+/// spaces. Both engines index these tokens with a plain whitespace tokenizer, so a search for
+/// 消防 (two characters) or 灭火器 (its pairs 灭火 + 火器) finds what contains it.
+pub fn search_tokens(text: &str) -> String {
+    let mut tokens: Vec<String> = Vec::new();
+    for run in split_runs(text) {
+        match run {
+            Run::Cjk(chars) => {
+                for c in &chars {
+                    tokens.push(c.to_string());
+                }
+                for pair in chars.windows(2) {
+                    tokens.push(pair.iter().collect());
+                }
+            }
+            Run::Word(word) => tokens.push(word.to_lowercase()),
+        }
+    }
+    tokens.join(" ")
+}
+
+/// The tokens a query must all match: pairs for CJK runs (a lone character as itself).
+pub fn query_tokens(query: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for run in split_runs(query) {
+        match run {
+            Run::Cjk(chars) if chars.len() == 1 => tokens.push(chars[0].to_string()),
+            Run::Cjk(chars) => {
+                tokens.extend(chars.windows(2).map(|p| p.iter().collect::<String>()))
+            }
+            Run::Word(word) => tokens.push(word.to_lowercase()),
+        }
+    }
+    tokens.sort();
+    tokens.dedup();
+    tokens
+}
+
+enum Run {
+    Cjk(Vec<char>),
+    Word(String),
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+fn split_runs(text: &str) -> Vec<Run> {
+    let mut runs = Vec::new();
+    let mut cjk: Vec<char> = Vec::new();
+    let mut word = String::new();
+    let flush = |cjk: &mut Vec<char>, word: &mut String, runs: &mut Vec<Run>| {
+        if !cjk.is_empty() {
+            runs.push(Run::Cjk(std::mem::take(cjk)));
+        }
+        if !word.is_empty() {
+            runs.push(Run::Word(std::mem::take(word)));
+        }
+    };
+    for c in text.chars() {
+        if is_cjk(c) {
+            if !word.is_empty() {
+                flush(&mut Vec::new(), &mut word, &mut runs);
+            }
+            cjk.push(c);
+        } else if c.is_alphanumeric() {
+            if !cjk.is_empty() {
+                flush(&mut cjk, &mut String::new(), &mut runs);
+            }
+            word.push(c);
+        } else {
+            flush(&mut cjk, &mut word, &mut runs);
+        }
+    }
+    flush(&mut cjk, &mut word, &mut runs);
+    runs
+}
