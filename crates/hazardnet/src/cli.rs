@@ -21,6 +21,14 @@ struct Cli {
         default_value = "sqlite://hazardnet.db"
     )]
     db: String,
+    /// Where evidence files are kept.
+    #[arg(
+        long,
+        global = true,
+        env = "HAZARDNET_DATA_DIR",
+        default_value = "hazardnet-data"
+    )]
+    data_dir: std::path::PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -178,10 +186,11 @@ fn explain(e: StoreError) -> anyhow::Error {
     }
 }
 
-async fn open(db: &str) -> Result<Store> {
+async fn open(db: &str, data_dir: &std::path::Path) -> Result<Store> {
     let store = Store::connect(db)
         .await
-        .with_context(|| format!("opening {db}"))?;
+        .with_context(|| format!("opening {db}"))?
+        .with_data_dir(data_dir);
     store.migrate().await.context("migrating")?;
     Ok(store)
 }
@@ -194,7 +203,7 @@ pub async fn run() -> Result<ExitCode> {
             demo: with_demo,
             secure_cookies,
         } => {
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db, &cli.data_dir).await?;
             if with_demo && demo::load_demo(&store).await? {
                 eprintln!(
                     "demo data loaded; sign in as admin, district-office, street-office, regulator, enterprise or expert with password {}",
@@ -208,11 +217,11 @@ pub async fn run() -> Result<ExitCode> {
             hazardnet_web::serve(listener, store, Config { secure_cookies }).await?;
         }
         Command::Migrate => {
-            open(&cli.db).await?;
+            open(&cli.db, &cli.data_dir).await?;
             eprintln!("migrations applied");
         }
         Command::Demo => {
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db, &cli.data_dir).await?;
             if demo::load_demo(&store).await? {
                 eprintln!("demo data loaded (password {})", demo::DEMO_PASSWORD);
             } else {
@@ -220,7 +229,7 @@ pub async fn run() -> Result<ExitCode> {
             }
         }
         Command::Org(cmd) => {
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db, &cli.data_dir).await?;
             match cmd {
                 OrgCommand::Create {
                     name,
@@ -258,7 +267,7 @@ pub async fn run() -> Result<ExitCode> {
             }
         }
         Command::User(cmd) => {
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db, &cli.data_dir).await?;
             let actor = cli_actor();
             match cmd {
                 UserCommand::Create {
@@ -332,7 +341,7 @@ pub async fn run() -> Result<ExitCode> {
             }
         }
         Command::Import(ImportCommand::Jurisdictions { file }) => {
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db, &cli.data_dir).await?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let rows = sheets::read_rows(&bytes)
@@ -366,7 +375,7 @@ pub async fn run() -> Result<ExitCode> {
             println!("{n} jurisdictions imported");
         }
         Command::Import(ImportCommand::Enterprises { file, as_user }) => {
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db, &cli.data_dir).await?;
             let who = store
                 .principal_for_username(&as_user)
                 .await
@@ -388,7 +397,7 @@ pub async fn run() -> Result<ExitCode> {
             println!("{} enterprises imported", ids.len());
         }
         Command::Export(ExportCommand::Enterprises { file, as_user }) => {
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db, &cli.data_dir).await?;
             let who = store
                 .principal_for_username(&as_user)
                 .await
@@ -399,7 +408,7 @@ pub async fn run() -> Result<ExitCode> {
             println!("{} enterprises exported to {}", rows.len(), file.display());
         }
         Command::Audit(AuditCommand::Verify) => {
-            let store = open(&cli.db).await?;
+            let store = open(&cli.db, &cli.data_dir).await?;
             match store.verify_audit_chain().await? {
                 Ok(n) => println!("audit chain intact: {n} entries"),
                 Err(b) => {

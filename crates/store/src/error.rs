@@ -37,6 +37,9 @@ pub enum StoreError {
     StaleVersion(i64),
     #[error("{} rows refused", .0.len())]
     Rows(Vec<RowError>),
+    /// An uploaded file was refused: file_empty, file_too_large, file_type, file_pixels.
+    #[error("file refused: {0}")]
+    BadFile(&'static str),
     #[error("unsupported database URL scheme {0:?}")]
     UnsupportedUrl(String),
     #[error(transparent)]

@@ -12,6 +12,7 @@ mod clock;
 pub mod demo;
 mod enterprises;
 mod error;
+mod hazards;
 mod reference;
 mod sql;
 
@@ -22,6 +23,10 @@ pub use audit::{Actor, AuditBreak, AuditEntry};
 pub use clock::Clock;
 pub use enterprises::{Enterprise, EnterpriseFilter, EnterpriseSort, EnterpriseStats};
 pub use error::{RowError, StoreError};
+pub use hazards::{
+    Dashboard, DashboardCount, Evidence, EvidenceUpload, Hazard, HazardFilter, HazardSort,
+    MonthPoint, TransitionFailure,
+};
 pub use reference::{Industry, Jurisdiction, JurisdictionRow};
 
 use hazardnet_domain::Scope;
@@ -47,6 +52,8 @@ pub struct Store {
     /// queueing writers here avoids `SQLITE_BUSY` on lock upgrades.
     write: AnyPool,
     clock: Clock,
+    /// Where evidence files are kept (`evidence/<sha256>`); None until configured.
+    data_dir: Option<std::path::PathBuf>,
 }
 
 impl Store {
@@ -86,6 +93,7 @@ impl Store {
                 read,
                 write,
                 clock,
+                data_dir: None,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
@@ -98,12 +106,19 @@ impl Store {
                 read: pool.clone(),
                 write: pool,
                 clock,
+                data_dir: None,
             })
         } else {
             Err(StoreError::UnsupportedUrl(
                 url.split(':').next().unwrap_or("").to_string(),
             ))
         }
+    }
+
+    /// Keeps evidence files under `dir` (created when needed).
+    pub fn with_data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Store {
+        self.data_dir = Some(dir.into());
+        self
     }
 
     pub fn kind(&self) -> DbKind {

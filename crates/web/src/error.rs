@@ -35,6 +35,17 @@ pub enum ApiError {
     Unprocessable { code: &'static str, detail: String },
     #[error("payload too large")]
     TooLarge,
+    #[error(transparent)]
+    Transition(#[from] hazardnet_domain::hazard::TransitionError),
+}
+
+impl From<hazardnet_store::TransitionFailure> for ApiError {
+    fn from(e: hazardnet_store::TransitionFailure) -> Self {
+        match e {
+            hazardnet_store::TransitionFailure::Rule(rule) => ApiError::Transition(rule),
+            hazardnet_store::TransitionFailure::Store(store) => ApiError::Store(store),
+        }
+    }
 }
 
 /// What the localizing middleware needs to render an error.
@@ -94,6 +105,32 @@ impl ApiError {
                 vec![("detail".into(), detail.clone())],
             ),
             ApiError::TooLarge => simple(StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::Transition(rule) => {
+                use hazardnet_domain::hazard::TransitionError;
+                match rule {
+                    TransitionError::WrongState { action, state } => with(
+                        StatusCode::CONFLICT,
+                        "wrong_state",
+                        vec![
+                            ("action".into(), action.to_string()),
+                            ("state".into(), state.to_string()),
+                        ],
+                    ),
+                    TransitionError::NotPermitted { action, rule, .. } => with(
+                        StatusCode::FORBIDDEN,
+                        rule,
+                        vec![("action".into(), action.to_string())],
+                    ),
+                    TransitionError::Invalid(d) => with(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        d.code(),
+                        d.args()
+                            .into_iter()
+                            .map(|(k, v)| (k.to_string(), v))
+                            .collect(),
+                    ),
+                }
+            }
             ApiError::Store(err) => match err {
                 StoreError::Domain(d) => with(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -119,6 +156,10 @@ impl ApiError {
                     "unknown_jurisdiction",
                     vec![("value".into(), v.clone())],
                 ),
+                StoreError::BadFile("file_too_large") => {
+                    simple(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large")
+                }
+                StoreError::BadFile(code) => simple(StatusCode::UNPROCESSABLE_ENTITY, code),
                 StoreError::UnknownEnterprise(v) => with(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "unknown_enterprise",

@@ -81,10 +81,11 @@ pub fn t_args(lang: Lang, key: &str, args: &[(impl AsRef<str>, impl AsRef<str>)]
     let mut text = t(lang, key);
     for (name, value) in args {
         let (name, value) = (name.as_ref(), value.as_ref());
-        let shown = if name == "field" {
-            t(lang, &format!("field.{value}"))
-        } else {
-            value.to_string()
+        let shown = match name {
+            "field" => t(lang, &format!("field.{value}")),
+            "state" => t(lang, &format!("hazard_state.{value}")),
+            "action" => t(lang, &format!("hazard_action.{value}")),
+            _ => value.to_string(),
         };
         text = text.replace(&format!("{{{name}}}"), &shown);
     }

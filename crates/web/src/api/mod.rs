@@ -3,6 +3,7 @@
 
 mod accounts;
 mod enterprises;
+mod hazards;
 mod openapi;
 mod reference;
 mod session;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(session::router())
         .merge(enterprises::router())
+        .merge(hazards::router())
         .merge(accounts::router())
         .merge(reference::router())
         .merge(openapi::router())

@@ -19,6 +19,9 @@ use utoipa::{Modify, OpenApi};
         super::accounts::list_organizations, super::accounts::create_organization,
         super::reference::list_jurisdictions, super::reference::read_jurisdiction,
         super::reference::list_industries,
+        super::hazards::list, super::hazards::create, super::hazards::read, super::hazards::transition,
+        super::hazards::list_evidence, super::hazards::upload_evidence, super::hazards::download_evidence,
+        super::hazards::list_for_supervision, super::hazards::history, super::hazards::dashboard,
     ),
     modifiers(&Security)
 )]

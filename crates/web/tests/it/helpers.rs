@@ -46,9 +46,11 @@ impl TestApp {
         let (db_url, dir) = fresh_database().await;
         // A fixed clock lets tests move time (idle sessions, lockouts) without sleeping.
         let clock = Clock::fixed(Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap());
+        let files = tempfile::tempdir().expect("tempdir");
         let store = Store::connect_with_clock(&db_url, clock.clone())
             .await
-            .expect("connect");
+            .expect("connect")
+            .with_data_dir(files.path());
         store.migrate().await.expect("migrate");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 mod enterprises;
+mod hazards;
 mod helpers;
 mod import;
 mod scope_matrix;

@@ -1,0 +1,208 @@
+//! Dashboard figures for a caller's scope, computed by grouped, scoped queries.
+
+use super::HAZARD_SCOPE;
+use crate::accounts::Principal;
+use crate::sql::{Sql, push_scope};
+use crate::{Result, Store};
+use chrono::Datelike;
+use hazardnet_domain::Scope;
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DashboardCount {
+    /// A jurisdiction code, an industry section or a state.
+    pub key: String,
+    pub name: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MonthPoint {
+    /// YYYY-MM
+    pub month: String,
+    pub found: i64,
+    pub closed: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Dashboard {
+    pub total: i64,
+    pub open: i64,
+    pub closed: i64,
+    pub rejected: i64,
+    pub overdue: i64,
+    pub major_total: i64,
+    pub major_open: i64,
+    pub supervised_open: i64,
+    /// Closed ÷ (all − rejected), 0 when there is nothing; 整改率.
+    pub closure_rate: f64,
+    pub by_state: Vec<DashboardCount>,
+    /// Open major hazards per child jurisdiction of the scope's root.
+    pub majors_by_jurisdiction: Vec<DashboardCount>,
+    /// Open major hazards per industry section.
+    pub majors_by_industry: Vec<DashboardCount>,
+    /// The last 12 months, oldest first.
+    pub trend: Vec<MonthPoint>,
+}
+
+const OPEN: &str = "h.state NOT IN ('closed', 'rejected')";
+
+impl Store {
+    fn scoped(&self, who: &Principal, select: &str) -> Sql {
+        let mut sql = Sql::new(select);
+        sql.push(" FROM hazards h WHERE ");
+        push_scope(&mut sql, &who.scope, &HAZARD_SCOPE);
+        sql
+    }
+
+    pub async fn dashboard(&self, who: &Principal) -> Result<Dashboard> {
+        let today = self.today();
+        let mut d = Dashboard::default();
+        let mut sql = self.scoped(who, "SELECT h.state, h.level, COUNT(*) AS n");
+        sql.push(" GROUP BY h.state, h.level");
+        let rows: Vec<(String, String, i64)> = sql.query_as().fetch_all(&self.read).await?;
+        let mut by_state: HashMap<String, i64> = HashMap::new();
+        for (state, level, n) in rows {
+            d.total += n;
+            *by_state.entry(state.clone()).or_default() += n;
+            let open = !matches!(state.as_str(), "closed" | "rejected");
+            match state.as_str() {
+                "closed" => d.closed += n,
+                "rejected" => d.rejected += n,
+                _ => d.open += n,
+            }
+            if level == "major" {
+                d.major_total += n;
+                if open {
+                    d.major_open += n;
+                }
+            }
+        }
+        let decided = d.total - d.rejected;
+        d.closure_rate = if decided > 0 {
+            d.closed as f64 / decided as f64
+        } else {
+            0.0
+        };
+        for state in hazardnet_domain::hazard::HazardState::ALL {
+            d.by_state.push(DashboardCount {
+                key: state.as_str().to_string(),
+                name: String::new(),
+                count: by_state.get(state.as_str()).copied().unwrap_or(0),
+            });
+        }
+
+        let mut sql = self.scoped(who, "SELECT COUNT(*)");
+        sql.push(" AND ")
+            .push(OPEN)
+            .push(" AND h.deadline < ")
+            .bind(today.to_string());
+        d.overdue = sql.query_scalar_i64().fetch_one(&self.read).await?;
+        let mut sql = self.scoped(who, "SELECT COUNT(*)");
+        sql.push(" AND ")
+            .push(OPEN)
+            .push(" AND h.listing_org_id IS NOT NULL");
+        d.supervised_open = sql.query_scalar_i64().fetch_one(&self.read).await?;
+
+        // One level below the scope's root (provinces for a national view).
+        let child_len = match &who.scope {
+            Scope::Government { jurisdiction, .. } => match jurisdiction.level().prefix_len() {
+                2 => 4,
+                4 => 6,
+                6 => 9,
+                _ => 12,
+            },
+            _ => 2,
+        };
+        let mut sql = self.scoped(
+            who,
+            &format!("SELECT SUBSTR(h.jurisdiction_code, 1, {child_len}) AS code, COUNT(*) AS n"),
+        );
+        sql.push(" AND h.level = 'major' AND ")
+            .push(OPEN)
+            .push(" GROUP BY SUBSTR(h.jurisdiction_code, 1, ");
+        sql.push(&child_len.to_string()).push(") ORDER BY n DESC");
+        let rows: Vec<(String, i64)> = sql.query_as().fetch_all(&self.read).await?;
+        for (prefix, count) in rows {
+            let code = format!("{prefix:0<12}");
+            let name = self
+                .jurisdiction(&code)
+                .await
+                .map(|j| j.name)
+                .unwrap_or_else(|_| code.clone());
+            d.majors_by_jurisdiction.push(DashboardCount {
+                key: code,
+                name,
+                count,
+            });
+        }
+        let mut sql = self.scoped(who, "SELECT h.industry_section, COUNT(*) AS n");
+        sql.push(" AND h.level = 'major' AND ")
+            .push(OPEN)
+            .push(" GROUP BY h.industry_section ORDER BY n DESC");
+        let rows: Vec<(String, i64)> = sql.query_as().fetch_all(&self.read).await?;
+        for (section, count) in rows {
+            let name = self
+                .industry(&section)
+                .await
+                .map(|i| i.name)
+                .unwrap_or_default();
+            d.majors_by_industry.push(DashboardCount {
+                key: section,
+                name,
+                count,
+            });
+        }
+
+        // Twelve calendar months ending with this one.
+        let mut months = Vec::with_capacity(12);
+        let (mut y, mut m) = (today.year(), today.month());
+        for _ in 0..12 {
+            months.push(format!("{y:04}-{m:02}"));
+            if m == 1 {
+                y -= 1;
+                m = 12;
+            } else {
+                m -= 1;
+            }
+        }
+        months.reverse();
+        let first = format!("{}-01", months[0]);
+        let mut sql = self.scoped(
+            who,
+            "SELECT SUBSTR(h.found_at, 1, 7) AS month, COUNT(*) AS n",
+        );
+        sql.push(" AND h.found_at >= ")
+            .bind(first.clone())
+            .push(" GROUP BY SUBSTR(h.found_at, 1, 7)");
+        let found: HashMap<String, i64> = sql
+            .query_as::<(String, i64)>()
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .collect();
+        let mut sql = self.scoped(
+            who,
+            "SELECT SUBSTR(h.closed_at, 1, 7) AS month, COUNT(*) AS n",
+        );
+        sql.push(" AND h.state = 'closed' AND h.closed_at >= ")
+            .bind(first)
+            .push(" GROUP BY SUBSTR(h.closed_at, 1, 7)");
+        let closed: HashMap<String, i64> = sql
+            .query_as::<(String, i64)>()
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .collect();
+        d.trend = months
+            .into_iter()
+            .map(|month| MonthPoint {
+                found: found.get(&month).copied().unwrap_or(0),
+                closed: closed.get(&month).copied().unwrap_or(0),
+                month,
+            })
+            .collect();
+        Ok(d)
+    }
+}

@@ -1,0 +1,214 @@
+//! The ledger list (台账): scoped, filtered, searched, sorted and paged in SQL.
+
+use super::{HAZARD_SCOPE, Hazard, HazardRow, SELECT};
+use crate::accounts::Principal;
+use crate::sql::{Sql, push_scope};
+use crate::{DbKind, Result, Store};
+use hazardnet_domain::hazard::query_tokens;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HazardSort {
+    #[default]
+    FoundAt,
+    Deadline,
+    Number,
+    UpdatedAt,
+}
+
+/// The ledger's filters; all optional. Dates are YYYY-MM-DD.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct HazardFilter {
+    /// Full-text search over title, description and place (Chinese words of any length).
+    pub q: Option<String>,
+    pub jurisdiction: Option<String>,
+    pub industry: Option<String>,
+    pub enterprise_id: Option<i64>,
+    pub level: Option<String>,
+    /// One state or several separated by commas.
+    pub state: Option<String>,
+    pub overdue: Option<bool>,
+    pub source: Option<String>,
+    /// Listed for supervision (挂牌督办).
+    pub supervised: Option<bool>,
+    pub found_from: Option<String>,
+    pub found_to: Option<String>,
+    pub sort: Option<HazardSort>,
+    pub desc: Option<bool>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+pub const MAX_PER_PAGE: i64 = 500;
+
+impl HazardFilter {
+    pub fn page(&self) -> i64 {
+        self.page.unwrap_or(1).max(1)
+    }
+    pub fn per_page(&self) -> i64 {
+        self.per_page.unwrap_or(20).clamp(1, MAX_PER_PAGE)
+    }
+}
+
+fn push_list(sql: &mut Sql, column: &str, values: &str) {
+    sql.push(" AND ").push(column).push(" IN (");
+    for (i, v) in values
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .enumerate()
+    {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(v);
+    }
+    sql.push(")");
+}
+
+impl Store {
+    fn push_hazard_filters(&self, sql: &mut Sql, f: &HazardFilter) {
+        let today = self.today().to_string();
+        if let Some(q) = f.q.as_deref() {
+            let tokens = query_tokens(q);
+            if !tokens.is_empty() {
+                match self.kind() {
+                    DbKind::Sqlite => {
+                        let expr = tokens
+                            .iter()
+                            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        sql.push(" AND h.id IN (SELECT rowid FROM hazard_search WHERE hazard_search MATCH ");
+                        sql.bind(expr).push(")");
+                    }
+                    DbKind::Postgres => {
+                        sql.push(" AND to_tsvector('simple', h.search_tokens) @@ plainto_tsquery('simple', ");
+                        sql.bind(tokens.join(" ")).push(")");
+                    }
+                }
+            }
+        }
+        if let Some(code) = f
+            .jurisdiction
+            .as_deref()
+            .and_then(|c| hazardnet_domain::JurisdictionCode::parse(c).ok())
+        {
+            let (low, high) = code.subtree_bounds();
+            sql.push(" AND h.jurisdiction_code BETWEEN ")
+                .bind(low)
+                .push(" AND ")
+                .bind(high);
+        }
+        if let Some(code) = f
+            .industry
+            .as_deref()
+            .and_then(|c| hazardnet_domain::IndustryCode::parse(c).ok())
+        {
+            if code.is_section() {
+                sql.push(" AND h.industry_section = ").bind(code.as_str());
+            } else {
+                sql.push(" AND h.industry_code LIKE ")
+                    .bind(format!("{}%", code.as_str()));
+            }
+        }
+        if let Some(id) = f.enterprise_id {
+            sql.push(" AND h.enterprise_id = ").bind(id);
+        }
+        if let Some(level) = f.level.as_deref().filter(|s| !s.is_empty()) {
+            sql.push(" AND h.level = ").bind(level);
+        }
+        if let Some(states) = f.state.as_deref().filter(|s| !s.is_empty()) {
+            push_list(sql, "h.state", states);
+        }
+        if let Some(source) = f.source.as_deref().filter(|s| !s.is_empty()) {
+            sql.push(" AND h.source = ").bind(source);
+        }
+        match f.overdue {
+            Some(true) => {
+                sql.push(" AND h.state NOT IN ('closed', 'rejected') AND h.deadline < ")
+                    .bind(today);
+            }
+            Some(false) => {
+                sql.push(" AND NOT (h.state NOT IN ('closed', 'rejected') AND h.deadline IS NOT NULL AND h.deadline < ");
+                sql.bind(today).push(")");
+            }
+            None => {}
+        }
+        match f.supervised {
+            Some(true) => {
+                sql.push(" AND h.listing_org_id IS NOT NULL");
+            }
+            Some(false) => {
+                sql.push(" AND h.listing_org_id IS NULL");
+            }
+            None => {}
+        }
+        if let Some(from) = f.found_from.as_deref().filter(|s| !s.is_empty()) {
+            sql.push(" AND h.found_at >= ").bind(from);
+        }
+        if let Some(to) = f.found_to.as_deref().filter(|s| !s.is_empty()) {
+            sql.push(" AND h.found_at <= ").bind(to);
+        }
+    }
+
+    pub async fn hazards(
+        &self,
+        who: &Principal,
+        filter: &HazardFilter,
+    ) -> Result<(Vec<Hazard>, i64)> {
+        let mut count = Sql::new("SELECT COUNT(*) FROM hazards h WHERE ");
+        push_scope(&mut count, &who.scope, &HAZARD_SCOPE);
+        self.push_hazard_filters(&mut count, filter);
+        let total = count.query_scalar_i64().fetch_one(&self.read).await?;
+        let items = self
+            .hazard_page(who, filter, Some((filter.page(), filter.per_page())))
+            .await?;
+        Ok((items, total))
+    }
+
+    /// All hazards the filter selects (for export), or one page.
+    pub async fn hazard_page(
+        &self,
+        who: &Principal,
+        filter: &HazardFilter,
+        page: Option<(i64, i64)>,
+    ) -> Result<Vec<Hazard>> {
+        let mut sql = Sql::new(SELECT);
+        sql.push(" WHERE ");
+        push_scope(&mut sql, &who.scope, &HAZARD_SCOPE);
+        self.push_hazard_filters(&mut sql, filter);
+        let column = match filter.sort.unwrap_or_default() {
+            HazardSort::FoundAt => "h.found_at",
+            HazardSort::Deadline => "h.deadline",
+            HazardSort::Number => "h.number",
+            HazardSort::UpdatedAt => "h.updated_at",
+        };
+        let default_desc = matches!(
+            filter.sort.unwrap_or_default(),
+            HazardSort::FoundAt | HazardSort::UpdatedAt
+        );
+        let direction = if filter.desc.unwrap_or(default_desc) {
+            " DESC"
+        } else {
+            " ASC"
+        };
+        sql.push(" ORDER BY ")
+            .push(column)
+            .push(direction)
+            .push(", h.id")
+            .push(direction);
+        if let Some((page, per_page)) = page {
+            sql.push(" LIMIT ")
+                .bind(per_page)
+                .push(" OFFSET ")
+                .bind((page - 1) * per_page);
+        }
+        let rows: Vec<HazardRow> = sql.query_as().fetch_all(&self.read).await?;
+        let today = self.today();
+        Ok(rows.into_iter().map(|r| r.into_hazard(today)).collect())
+    }
+}

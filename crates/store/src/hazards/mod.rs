@@ -1,0 +1,479 @@
+//! The hazard ledger: reports, the lifecycle transitions (decided by
+//! `domain::hazard::decide`, written here with their audit entries), scoped lists with
+//! full-text search, evidence files and the dashboard figures.
+
+mod dashboard;
+mod evidence;
+mod list;
+
+pub use dashboard::{Dashboard, DashboardCount, MonthPoint};
+pub use evidence::{Evidence, EvidenceUpload};
+pub use list::{HazardFilter, HazardSort};
+
+use crate::accounts::Principal;
+use crate::audit::{Change, append, to_json};
+use crate::clock::format_time;
+use crate::sql::{ScopeColumns, Sql, push_scope};
+use crate::{Result, Store, StoreError};
+use chrono::{Datelike, NaiveDate};
+use hazardnet_domain::hazard::{
+    Action, ActorFacts, ExtensionRequest, HazardFacts, HazardInput, HazardLevel, HazardState,
+    Listing, RectificationPlan, TransitionError, decide, is_overdue, search_tokens,
+};
+use hazardnet_domain::{DomainError, Role};
+use serde::Serialize;
+use sqlx::FromRow;
+
+pub(crate) const HAZARD_SCOPE: ScopeColumns<'static> = ScopeColumns {
+    enterprise_id: "h.enterprise_id",
+    jurisdiction: "h.jurisdiction_code",
+    industry_code: "h.industry_code",
+    industry_section: "h.industry_section",
+};
+
+pub(crate) const SELECT: &str = "SELECT h.id, h.number, h.enterprise_id, e.name AS enterprise_name, \
+    h.jurisdiction_code, COALESCE(j.name, '') AS jurisdiction_name, h.industry_code, h.title, \
+    h.description, h.place, h.level, h.category, h.basis, h.source, h.found_at, h.found_by, h.state, \
+    h.deadline, h.plan_json, h.listing_org_id, h.listing_json, h.leader_user_id, \
+    h.pending_extension_json, h.closed_at, h.created_at, h.updated_at, h.version \
+    FROM hazards h JOIN enterprises e ON e.id = h.enterprise_id \
+    LEFT JOIN jurisdictions j ON j.code = h.jurisdiction_code";
+
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct HazardRow {
+    id: i64,
+    number: String,
+    enterprise_id: i64,
+    enterprise_name: String,
+    jurisdiction_code: String,
+    jurisdiction_name: String,
+    industry_code: String,
+    title: String,
+    description: String,
+    place: String,
+    level: String,
+    category: String,
+    basis: String,
+    source: String,
+    found_at: String,
+    found_by: String,
+    state: String,
+    deadline: Option<String>,
+    plan_json: Option<String>,
+    listing_org_id: Option<i64>,
+    listing_json: Option<String>,
+    leader_user_id: Option<i64>,
+    pending_extension_json: Option<String>,
+    closed_at: Option<String>,
+    created_at: String,
+    updated_at: String,
+    version: i64,
+}
+
+/// A hazard as shown to a user.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Hazard {
+    pub id: i64,
+    pub number: String,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub jurisdiction_code: String,
+    pub jurisdiction_name: String,
+    pub industry_code: String,
+    pub title: String,
+    pub description: String,
+    pub place: String,
+    pub level: String,
+    pub category: String,
+    pub basis: String,
+    pub source: String,
+    pub found_at: String,
+    pub found_by: String,
+    pub state: String,
+    pub deadline: Option<String>,
+    /// Derived: the deadline has passed and the hazard is still open.
+    pub overdue: bool,
+    pub plan: Option<RectificationPlan>,
+    pub listing: Option<Listing>,
+    pub leader_user_id: Option<i64>,
+    pub pending_extension: Option<ExtensionRequest>,
+    pub closed_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: i64,
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+impl HazardRow {
+    pub(crate) fn into_hazard(self, today: NaiveDate) -> Hazard {
+        let state = HazardState::parse(&self.state).unwrap_or(HazardState::Reported);
+        let deadline = self.deadline.as_deref().and_then(parse_date);
+        Hazard {
+            overdue: is_overdue(state, deadline, today),
+            plan: self
+                .plan_json
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok()),
+            listing: self
+                .listing_json
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok()),
+            pending_extension: self
+                .pending_extension_json
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok()),
+            id: self.id,
+            number: self.number,
+            enterprise_id: self.enterprise_id,
+            enterprise_name: self.enterprise_name,
+            jurisdiction_code: self.jurisdiction_code,
+            jurisdiction_name: self.jurisdiction_name,
+            industry_code: self.industry_code,
+            title: self.title,
+            description: self.description,
+            place: self.place,
+            level: self.level,
+            category: self.category,
+            basis: self.basis,
+            source: self.source,
+            found_at: self.found_at,
+            found_by: self.found_by,
+            state: self.state,
+            deadline: self.deadline,
+            leader_user_id: self.leader_user_id,
+            closed_at: self.closed_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        }
+    }
+}
+
+/// Why a transition was refused, or a storage error.
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionFailure {
+    #[error(transparent)]
+    Rule(#[from] TransitionError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for TransitionFailure {
+    fn from(e: sqlx::Error) -> Self {
+        TransitionFailure::Store(e.into())
+    }
+}
+
+impl Store {
+    /// Today's date in China (deadlines are calendar dates in China time).
+    pub fn today(&self) -> NaiveDate {
+        (self.clock().now() + chrono::Duration::hours(8)).date_naive()
+    }
+
+    fn may_report(who: &Principal, enterprise_id: i64) -> bool {
+        match who.role {
+            Role::EnterprisePrincipal | Role::EnterpriseSafetyManager | Role::EnterpriseStaff => {
+                who.enterprise_id == Some(enterprise_id)
+            }
+            Role::Leader => false,
+            _ => true,
+        }
+    }
+
+    /// Records a hazard found at an enterprise in the caller's scope. A major hazard is
+    /// visible to its regulator and territorial offices from this moment (their scope covers it).
+    pub async fn create_hazard(&self, who: &Principal, input: &HazardInput) -> Result<i64> {
+        let today = self.today();
+        let fields = input.validate(today)?;
+        let enterprise = self.enterprise(who, fields.enterprise_id).await?;
+        if !Self::may_report(who, enterprise.id) {
+            return Err(StoreError::Forbidden);
+        }
+        let section = hazardnet_domain::IndustryCode::parse(&enterprise.industry_code)
+            .map(|c| c.section().to_string())
+            .unwrap_or_default();
+        let tokens = search_tokens(&format!(
+            "{} {} {}",
+            fields.title, fields.description, fields.place
+        ));
+        let now = format_time(self.clock().now());
+        let mut tx = self.begin_write().await?;
+        // Number: the enterprise's township (9 digits), the year found, a serial.
+        let prefix = enterprise.jurisdiction_code[..9].to_string();
+        let year = i64::from(fields.found_at.year());
+        let serial: i64 = sqlx::query_scalar(
+            "INSERT INTO hazard_counters (prefix, year, last) VALUES ($1, $2, 1) \
+             ON CONFLICT (prefix, year) DO UPDATE SET last = hazard_counters.last + 1 RETURNING last",
+        )
+        .bind(prefix.clone())
+        .bind(year)
+        .fetch_one(&mut *tx)
+        .await?;
+        let number = format!("YH{prefix}-{year}-{serial:05}");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO hazards (number, enterprise_id, jurisdiction_code, industry_code, \
+             industry_section, title, description, place, level, category, basis, source, found_at, \
+             found_by, reported_by, state, search_tokens, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
+             RETURNING id",
+        )
+        .bind(number.clone())
+        .bind(enterprise.id)
+        .bind(enterprise.jurisdiction_code.clone())
+        .bind(enterprise.industry_code.clone())
+        .bind(section)
+        .bind(fields.title.clone())
+        .bind(fields.description.clone())
+        .bind(fields.place.clone())
+        .bind(fields.level.as_str().to_string())
+        .bind(fields.category.clone())
+        .bind(fields.basis.clone())
+        .bind(fields.source.as_str().to_string())
+        .bind(fields.found_at.to_string())
+        .bind(fields.found_by.clone())
+        .bind(who.user_id)
+        .bind(HazardState::Reported.as_str().to_string())
+        .bind(tokens.clone())
+        .bind(now.clone())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        if self.kind() == crate::DbKind::Sqlite {
+            sqlx::query("INSERT INTO hazard_search (rowid, tokens) VALUES ($1, $2)")
+                .bind(id)
+                .bind(tokens)
+                .execute(&mut *tx)
+                .await?;
+        }
+        append(
+            &mut tx,
+            self,
+            &who.actor(),
+            Change {
+                action: "hazard.create",
+                entity: "hazard",
+                entity_id: id.to_string(),
+                jurisdiction: &enterprise.jurisdiction_code,
+                before: None,
+                after: to_json(&serde_json::json!({ "number": number, "fields": fields })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn hazard(&self, who: &Principal, id: i64) -> Result<Hazard> {
+        let mut sql = Sql::new(SELECT);
+        sql.push(" WHERE h.id = ").bind(id).push(" AND ");
+        push_scope(&mut sql, &who.scope, &HAZARD_SCOPE);
+        let row: HazardRow = sql
+            .query_as()
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.into_hazard(self.today()))
+    }
+
+    async fn row_for_update(&self, who: &Principal, id: i64) -> Result<(HazardRow, Option<i64>)> {
+        let mut sql = Sql::new(SELECT);
+        sql.push(" WHERE h.id = ").bind(id).push(" AND ");
+        push_scope(&mut sql, &who.scope, &HAZARD_SCOPE);
+        let row: HazardRow = sql
+            .query_as()
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let listing = row.listing_org_id;
+        Ok((row, listing))
+    }
+
+    /// Fires one lifecycle action. The rule is the domain's; this writes the outcome and its
+    /// audit entry in one transaction, guarded by the version read (a concurrent change makes
+    /// this one fail rather than both apply).
+    pub async fn transition_hazard(
+        &self,
+        who: &Principal,
+        id: i64,
+        action: &Action,
+    ) -> std::result::Result<Hazard, TransitionFailure> {
+        let today = self.today();
+        let (row, listing_office) = self.row_for_update(who, id).await?;
+        let state = HazardState::parse(&row.state).unwrap_or(HazardState::Reported);
+        let level = HazardLevel::parse(&row.level).unwrap_or(HazardLevel::General);
+        let pending: Option<ExtensionRequest> = row
+            .pending_extension_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok());
+        let facts = HazardFacts {
+            state,
+            level,
+            deadline: row.deadline.as_deref().and_then(parse_date),
+            has_plan: row.plan_json.is_some(),
+            listing_office,
+            pending_extension: pending.is_some(),
+        };
+        let assigned: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM expert_assignments WHERE user_id = $1 AND enterprise_id = $2",
+        )
+        .bind(who.user_id)
+        .bind(row.enterprise_id)
+        .fetch_optional(&self.read)
+        .await?;
+        let actor = ActorFacts {
+            role: who.role,
+            org_id: who.org_id,
+            own_enterprise: who.enterprise_id == Some(row.enterprise_id),
+            assigned_expert: assigned.is_some(),
+        };
+        let outcome = decide(&facts, &actor, action, who.user_id, today)?;
+        // Evidence must be files of this hazard.
+        for evidence_id in action.evidence() {
+            let owner: Option<i64> =
+                sqlx::query_scalar("SELECT hazard_id FROM evidence WHERE id = $1")
+                    .bind(*evidence_id)
+                    .fetch_optional(&self.read)
+                    .await?;
+            if owner != Some(id) {
+                return Err(TransitionError::Invalid(DomainError::InvalidValue {
+                    field: "evidence",
+                    value: evidence_id.to_string(),
+                })
+                .into());
+            }
+        }
+        let mut deadline = outcome
+            .deadline
+            .map(|d| d.to_string())
+            .or(row.deadline.clone());
+        if let Action::DecideExtension { approve: true, .. } = action
+            && let Some(request) = &pending
+        {
+            deadline = Some(request.new_deadline.clone());
+        }
+        let plan_json = match &outcome.plan {
+            Some(plan) => to_json(plan),
+            None => row.plan_json.clone(),
+        };
+        let pending_json = match &outcome.pending_extension {
+            Some(Some(request)) => to_json(request),
+            Some(None) => None,
+            None => row.pending_extension_json.clone(),
+        };
+        let now = format_time(self.clock().now());
+        let closed_at = if outcome.closed {
+            Some(now.clone())
+        } else {
+            row.closed_at.clone()
+        };
+        let mut tx = self.begin_write().await?;
+        let updated: Option<i64> = sqlx::query_scalar(
+            "UPDATE hazards SET state = $1, deadline = $2, plan_json = $3, pending_extension_json = $4, \
+             closed_at = $5, updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8 \
+             RETURNING id",
+        )
+        .bind(outcome.state.as_str().to_string())
+        .bind(deadline.clone())
+        .bind(plan_json)
+        .bind(pending_json)
+        .bind(closed_at)
+        .bind(now)
+        .bind(id)
+        .bind(row.version)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if updated.is_none() {
+            return Err(StoreError::StaleVersion(row.version).into());
+        }
+        let audit_action = format!("hazard.{}", action.name());
+        append(
+            &mut tx,
+            self,
+            &who.actor(),
+            Change {
+                action: &audit_action,
+                entity: "hazard",
+                entity_id: id.to_string(),
+                jurisdiction: &row.jurisdiction_code,
+                before: to_json(
+                    &serde_json::json!({ "state": row.state, "deadline": row.deadline }),
+                ),
+                after: to_json(&serde_json::json!({
+                    "state": outcome.state.as_str(), "deadline": deadline, "action": action,
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self.hazard(who, id).await?)
+    }
+
+    /// Lists a hazard for supervision (挂牌督办) by the caller's office. An audited attribute:
+    /// from now on only that office may accept its closure.
+    pub async fn list_hazard_for_supervision(
+        &self,
+        who: &Principal,
+        id: i64,
+        level: &str,
+        date: &str,
+        letter_number: &str,
+    ) -> Result<Hazard> {
+        if !matches!(
+            who.role,
+            Role::CommitteeClerk | Role::RegulatorClerk | Role::Admin
+        ) {
+            return Err(StoreError::Forbidden);
+        }
+        let (row, _) = self.row_for_update(who, id).await?;
+        if matches!(row.state.as_str(), "closed" | "rejected") {
+            return Err(StoreError::Conflict {
+                code: "hazard_finished",
+                value: row.number,
+            });
+        }
+        let listing = Listing {
+            office_org_id: who.org_id,
+            office_name: who.org_name.clone(),
+            level: hazardnet_domain::enterprise::text("listing.level", level, 20, true)?,
+            date: parse_date(date.trim())
+                .ok_or(DomainError::InvalidValue {
+                    field: "listing.date",
+                    value: date.to_string(),
+                })?
+                .to_string(),
+            letter_number: hazardnet_domain::enterprise::text(
+                "listing.letter_number",
+                letter_number,
+                60,
+                true,
+            )?,
+        };
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE hazards SET listing_org_id = $1, listing_json = $2, updated_at = $3, version = version + 1 WHERE id = $4")
+            .bind(who.org_id)
+            .bind(to_json(&listing))
+            .bind(format_time(self.clock().now()))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            self,
+            &who.actor(),
+            Change {
+                action: "hazard.list_supervision",
+                entity: "hazard",
+                entity_id: id.to_string(),
+                jurisdiction: &row.jurisdiction_code,
+                before: row.listing_json.clone(),
+                after: to_json(&listing),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.hazard(who, id).await
+    }
+}

@@ -1,0 +1,242 @@
+//! `/api/v1/hazards`: the ledger and its closed loop, `/api/v1/evidence/{id}` and
+//! `/api/v1/dashboard`, all scoped to the caller.
+
+use super::{ApiJson, ApiQuery};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hazardnet_domain::hazard::{Action, HazardInput};
+use hazardnet_store::{AuditEntry, Dashboard, Evidence, EvidenceUpload, Hazard, HazardFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/hazards", get(list).post(create))
+        .route("/hazards/{id}", get(read))
+        .route("/hazards/{id}/transitions", post(transition))
+        .route(
+            "/hazards/{id}/evidence",
+            get(list_evidence).post(upload_evidence),
+        )
+        .route("/hazards/{id}/listing", post(list_for_supervision))
+        .route("/hazards/{id}/history", get(history))
+        .route("/evidence/{id}", get(download_evidence))
+        .route("/dashboard", get(dashboard))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HazardPage {
+    pub items: Vec<Hazard>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HazardCreated {
+    pub id: i64,
+    pub number: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/hazards", tag = "hazards", params(HazardFilter),
+    responses((status = 200, body = HazardPage)), security(("bearer" = []), ("session" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(filter): ApiQuery<HazardFilter>,
+) -> Result<Json<HazardPage>, ApiError> {
+    let (items, total) = state.store.hazards(&caller.principal, &filter).await?;
+    Ok(Json(HazardPage {
+        items,
+        total,
+        page: filter.page(),
+        per_page: filter.per_page(),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/hazards", tag = "hazards", request_body = HazardInput,
+    responses((status = 201, body = HazardCreated), (status = 404, description = "enterprise absent or outside scope"),
+              (status = 422, description = "invalid field")), security(("bearer" = []), ("session" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<HazardInput>,
+) -> Result<(StatusCode, Json<HazardCreated>), ApiError> {
+    let id = state.store.create_hazard(&caller.principal, &input).await?;
+    let hazard = state.store.hazard(&caller.principal, id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(HazardCreated {
+            id,
+            number: hazard.number,
+        }),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/hazards/{id}", tag = "hazards", params(("id" = i64, Path)),
+    responses((status = 200, body = Hazard), (status = 404, description = "absent or outside scope")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn read(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Hazard>, ApiError> {
+    Ok(Json(state.store.hazard(&caller.principal, id).await?))
+}
+
+/// Every lifecycle step: `{"action": "confirm" | "reject" | "immediate_fix" | "submit" |
+/// "accept" | "send_back" | "request_extension" | "decide_extension", ...}`.
+#[utoipa::path(post, path = "/api/v1/hazards/{id}/transitions", tag = "hazards", params(("id" = i64, Path)),
+    request_body = Action,
+    responses((status = 200, body = Hazard), (status = 403, description = "the role may not do this to this hazard; the rule is named"),
+              (status = 409, description = "not possible from the current state"), (status = 422, description = "incomplete, e.g. a plan element missing")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn transition(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(action): ApiJson<Action>,
+) -> Result<Json<Hazard>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .transition_hazard(&caller.principal, id, &action)
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/hazards/{id}/evidence", tag = "hazards", params(("id" = i64, Path)),
+    responses((status = 200, body = [Evidence])), security(("bearer" = []), ("session" = [])))]
+pub async fn list_evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<Evidence>>, ApiError> {
+    Ok(Json(
+        state.store.hazard_evidence(&caller.principal, id).await?,
+    ))
+}
+
+/// Reads the `file` part of a multipart upload with its file name.
+pub async fn upload_part(mut multipart: Multipart) -> Result<EvidenceUpload, ApiError> {
+    let invalid = || ApiError::BadRequest {
+        code: "invalid_upload",
+        detail: String::new(),
+    };
+    while let Some(field) = multipart.next_field().await.map_err(|_| invalid())? {
+        if field.name() == Some("file") {
+            let file_name = field.file_name().unwrap_or("file").to_string();
+            let bytes = field.bytes().await.map_err(|_| ApiError::TooLarge)?;
+            return Ok(EvidenceUpload {
+                file_name,
+                bytes: bytes.to_vec(),
+            });
+        }
+    }
+    Err(invalid())
+}
+
+#[utoipa::path(post, path = "/api/v1/hazards/{id}/evidence", tag = "hazards", params(("id" = i64, Path)),
+    request_body(content_type = "multipart/form-data", description = "part `file`: a JPG/PNG/WebP photo or a PDF/DOCX/XLSX document, at most 10 MB"),
+    responses((status = 201, body = Evidence), (status = 413, description = "too large"), (status = 422, description = "type does not match the content")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Result<(StatusCode, Json<Evidence>), ApiError> {
+    let upload = upload_part(multipart).await?;
+    let evidence = state
+        .store
+        .attach_evidence(&caller.principal, id, upload)
+        .await?;
+    Ok((StatusCode::CREATED, Json(evidence)))
+}
+
+#[utoipa::path(get, path = "/api/v1/evidence/{id}", tag = "hazards", params(("id" = i64, Path)),
+    responses((status = 200, description = "the file"), (status = 404, description = "absent or outside scope")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let (evidence, bytes) = state.store.evidence_file(&caller.principal, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, evidence.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "inline; filename*=UTF-8''{}",
+                    urlencoding::encode(&evidence.file_name)
+                ),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListingInput {
+    /// 区级 / 市级 / 省级
+    pub level: String,
+    /// YYYY-MM-DD
+    pub date: String,
+    pub letter_number: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/hazards/{id}/listing", tag = "hazards", params(("id" = i64, Path)),
+    request_body = ListingInput, responses((status = 200, body = Hazard), (status = 403, description = "committee or regulator clerks only")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn list_for_supervision(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<ListingInput>,
+) -> Result<Json<Hazard>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .list_hazard_for_supervision(
+                &caller.principal,
+                id,
+                &input.level,
+                &input.date,
+                &input.letter_number,
+            )
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/hazards/{id}/history", tag = "hazards", params(("id" = i64, Path)),
+    responses((status = 200, description = "audit entries, oldest first")), security(("bearer" = []), ("session" = [])))]
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    state.store.hazard(&caller.principal, id).await?;
+    Ok(Json(
+        state.store.audit_history("hazard", &id.to_string()).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/dashboard", tag = "hazards",
+    responses((status = 200, body = Dashboard)), security(("bearer" = []), ("session" = [])))]
+pub async fn dashboard(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Dashboard>, ApiError> {
+    Ok(Json(state.store.dashboard(&caller.principal).await?))
+}

@@ -1,0 +1,479 @@
+//! The hazard ledger over HTTP: the closed loop for general and major hazards, the role
+//! rules, supervision listing, extensions, evidence files, search, filters and the dashboard.
+
+use crate::helpers::{Session, TestApp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const JPEG: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9,
+];
+
+async fn enterprise_id(session: &Session) -> i64 {
+    let (_, me) = session.get_json("/api/v1/me").await;
+    me["enterprise_id"].as_i64().unwrap()
+}
+
+async fn report(session: &Session, enterprise: i64, title: &str, level: &str) -> i64 {
+    let (status, body) = session
+        .post_json(
+            "/api/v1/hazards",
+            &json!({
+                "enterprise_id": enterprise, "title": title, "description": "检查中发现", "place": "二楼走廊",
+                "level": level, "category": "21", "source": "self_inspection", "found_at": "2026-11-20",
+                "basis": "GB 35181-2025 第5.1条",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(
+        body["number"]
+            .as_str()
+            .unwrap()
+            .starts_with("YH450202002-2026-")
+    );
+    body["id"].as_i64().unwrap()
+}
+
+async fn evidence(session: &Session, hazard: i64) -> i64 {
+    let (status, body) = session
+        .upload(
+            &format!("/api/v1/hazards/{hazard}/evidence"),
+            "现场照片.jpg",
+            JPEG.to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_i64().unwrap()
+}
+
+async fn act(session: &Session, hazard: i64, action: Value) -> (StatusCode, Value) {
+    session
+        .post_json(&format!("/api/v1/hazards/{hazard}/transitions"), &action)
+        .await
+}
+
+fn plan() -> Value {
+    json!({
+        "responsible_person": "韦经理", "measures": "更换疏散指示标志，拆除包厢内违规隔断",
+        "funds_yuan": 12000, "deadline": "2026-12-31", "interim_measures": "停用二楼包厢，安排专人巡查",
+    })
+}
+
+#[tokio::test]
+async fn a_general_hazard_is_fixed_on_the_spot_and_closed_by_its_safety_manager() {
+    let app = TestApp::spawn_demo().await;
+    let manager = app.bearer("enterprise").await;
+    let own = enterprise_id(&manager).await;
+    let id = report(&manager, own, "灭火器压力不足", "general").await;
+    let (status, err) = act(
+        &manager,
+        id,
+        json!({"action": "immediate_fix", "evidence": []}),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "required")
+    );
+    let photo = evidence(&manager, id).await;
+    let (status, h) = act(
+        &manager,
+        id,
+        json!({"action": "immediate_fix", "evidence": [photo], "note": "已更换"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{h}");
+    assert_eq!(h["state"], "awaiting_acceptance");
+    let (status, h) = act(&manager, id, json!({"action": "accept"})).await;
+    assert_eq!(status, StatusCode::OK, "{h}");
+    assert_eq!(h["state"], "closed");
+    assert!(h["closed_at"].is_string());
+    // Finished is finished.
+    let (status, err) = act(
+        &manager,
+        id,
+        json!({"action": "send_back", "reason": "再看看"}),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::CONFLICT, "wrong_state")
+    );
+    assert!(err["error"]["message"].as_str().unwrap().contains("已销号"));
+    let (_, history) = manager
+        .get_json(&format!("/api/v1/hazards/{id}/history"))
+        .await;
+    let actions: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "hazard.create",
+            "evidence.upload",
+            "hazard.immediate_fix",
+            "hazard.accept"
+        ]
+    );
+    assert!(app.store.verify_audit_chain().await.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn a_major_hazard_needs_a_full_plan_and_a_regulators_acceptance() {
+    let app = TestApp::spawn_demo().await;
+    let manager = app.bearer("enterprise").await;
+    let regulator = app.bearer("regulator").await;
+    let street = app.bearer("street-office").await;
+    let own = enterprise_id(&manager).await;
+    let id = report(&manager, own, "安全出口被封堵", "major").await;
+    // Visible upward from the moment it is recorded.
+    for session in [&regulator, &street] {
+        let (_, list) = session
+            .get_json("/api/v1/hazards?level=major&state=reported")
+            .await;
+        assert_eq!(list["total"], 1);
+    }
+    let (status, err) = act(&manager, id, json!({"action": "confirm"})).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "required")
+    );
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("整改方案")
+    );
+    let mut partial = plan();
+    partial.as_object_mut().unwrap().remove("funds_yuan");
+    let (status, err) = act(&manager, id, json!({"action": "confirm", "plan": partial})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("整改资金"),
+        "{err}"
+    );
+    let mut past = plan();
+    past["deadline"] = json!("2026-11-01");
+    let (_, err) = act(&manager, id, json!({"action": "confirm", "plan": past})).await;
+    assert_eq!(err["error"]["code"], "date_in_past");
+    let (status, h) = act(&manager, id, json!({"action": "confirm", "plan": plan()})).await;
+    assert_eq!(status, StatusCode::OK, "{h}");
+    assert_eq!(
+        (h["state"].as_str(), h["deadline"].as_str()),
+        (Some("rectifying"), Some("2026-12-31"))
+    );
+    assert_eq!(h["plan"]["funds_yuan"], 12000);
+    let (status, _) = act(
+        &manager,
+        id,
+        json!({"action": "immediate_fix", "evidence": []}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let photo = evidence(&manager, id).await;
+    let (status, h) = act(
+        &manager,
+        id,
+        json!({"action": "submit", "evidence": [photo]}),
+    )
+    .await;
+    assert_eq!(
+        (status, h["state"].as_str()),
+        (StatusCode::OK, Some("awaiting_acceptance"))
+    );
+    let (status, err) = act(&manager, id, json!({"action": "accept"})).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (
+            StatusCode::FORBIDDEN,
+            "major_accepted_by_regulator_or_expert"
+        )
+    );
+    let (status, _) = act(&street, id, json!({"action": "accept"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, h) = act(
+        &regulator,
+        id,
+        json!({"action": "send_back", "reason": "隔断未拆除完"}),
+    )
+    .await;
+    assert_eq!(
+        (status, h["state"].as_str()),
+        (StatusCode::OK, Some("rectifying"))
+    );
+    let (_, _) = act(
+        &manager,
+        id,
+        json!({"action": "submit", "evidence": [photo]}),
+    )
+    .await;
+    let (status, h) = act(
+        &regulator,
+        id,
+        json!({"action": "accept", "note": "现场复核合格"}),
+    )
+    .await;
+    assert_eq!(
+        (status, h["state"].as_str()),
+        (StatusCode::OK, Some("closed"))
+    );
+}
+
+#[tokio::test]
+async fn a_listed_hazard_is_accepted_only_by_the_listing_office() {
+    let app = TestApp::spawn_demo().await;
+    let manager = app.bearer("enterprise").await;
+    let district = app.bearer("district-office").await;
+    let regulator = app.bearer("regulator").await;
+    let own = enterprise_id(&manager).await;
+    let id = report(&manager, own, "消防控制室无人值守", "major").await;
+    let listing =
+        json!({"level": "区级", "date": "2026-11-21", "letter_number": "城中安委督〔2026〕3号"});
+    let (status, _) = manager
+        .post_json(&format!("/api/v1/hazards/{id}/listing"), &listing)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, h) = district
+        .post_json(&format!("/api/v1/hazards/{id}/listing"), &listing)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{h}");
+    assert_eq!(h["listing"]["office_name"], "城中区安委办");
+    let (_, supervised) = regulator.get_json("/api/v1/hazards?supervised=true").await;
+    assert_eq!(supervised["total"], 1);
+    act(&manager, id, json!({"action": "confirm", "plan": plan()})).await;
+    let photo = evidence(&manager, id).await;
+    act(
+        &manager,
+        id,
+        json!({"action": "submit", "evidence": [photo]}),
+    )
+    .await;
+    let (status, err) = act(&regulator, id, json!({"action": "accept"})).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::FORBIDDEN, "listed_accepted_by_listing_office")
+    );
+    let (status, h) = act(&district, id, json!({"action": "accept"})).await;
+    assert_eq!(
+        (status, h["state"].as_str()),
+        (StatusCode::OK, Some("closed"))
+    );
+}
+
+#[tokio::test]
+async fn deadlines_move_only_by_an_approved_extension_and_overdue_is_derived() {
+    let app = TestApp::spawn_demo().await;
+    let manager = app.bearer("enterprise").await;
+    let street = app.bearer("street-office").await;
+    let own = enterprise_id(&manager).await;
+    let id = report(&manager, own, "疏散指示标志损坏", "general").await;
+    let (_, h) = act(
+        &manager,
+        id,
+        json!({"action": "confirm", "deadline": "2026-11-30"}),
+    )
+    .await;
+    assert_eq!(h["deadline"], "2026-11-30");
+    let (status, h) = act(&manager, id, json!({"action": "request_extension", "new_deadline": "2026-12-15", "reason": "配件需订货"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h["deadline"], "2026-11-30", "a request alone moves nothing");
+    assert_eq!(h["pending_extension"]["new_deadline"], "2026-12-15");
+    let (status, _) = act(
+        &manager,
+        id,
+        json!({"action": "decide_extension", "approve": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, h) = act(
+        &street,
+        id,
+        json!({"action": "decide_extension", "approve": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h["deadline"], "2026-12-15");
+    assert!(h["pending_extension"].is_null());
+    let (_, list) = street.get_json("/api/v1/hazards?overdue=true").await;
+    assert_eq!(list["total"], 0);
+    app.clock.advance(chrono::Duration::days(30));
+    let (_, list) = street.get_json("/api/v1/hazards?overdue=true").await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["overdue"], true);
+    let (_, d) = street.get_json("/api/v1/dashboard").await;
+    assert_eq!(d["overdue"], 1);
+}
+
+#[tokio::test]
+async fn hazards_are_scoped_like_their_enterprises() {
+    let app = TestApp::spawn_demo().await;
+    let street = app.bearer("street-office").await;
+    let expert = app.bearer("expert").await;
+    let manager = app.bearer("enterprise").await;
+    let (_, enterprises) = street
+        .get_json("/api/v1/enterprises?per_page=20&sort=credit_code")
+        .await;
+    let ids: Vec<i64> = enterprises["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    // The expert is assigned to the first two enterprises of the demo (ids 1 and 2).
+    let outside = *ids.iter().find(|i| **i > 2).unwrap();
+    let hazard = report(&street, outside, "厨房燃气管道老化", "general").await;
+    for session in [&expert, &manager] {
+        assert_eq!(
+            session
+                .get(&format!("/api/v1/hazards/{hazard}"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        let (_, list) = session.get_json("/api/v1/hazards").await;
+        assert_eq!(list["total"], 0);
+        let (_, d) = session.get_json("/api/v1/dashboard").await;
+        assert_eq!(d["total"], 0);
+    }
+    // An enterprise user cannot report at another enterprise (it is not even visible).
+    let (status, _) = manager
+        .post_json("/api/v1/hazards", &json!({"enterprise_id": outside, "title": "x", "level": "general", "category": "21", "source": "self_inspection"}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let photo = evidence(&street, hazard).await;
+    assert_eq!(
+        manager
+            .get(&format!("/api/v1/evidence/{photo}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let r = street.get(&format!("/api/v1/evidence/{photo}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), JPEG);
+}
+
+#[tokio::test]
+async fn chinese_full_text_search_finds_two_character_words() {
+    let app = TestApp::spawn_demo().await;
+    let manager = app.bearer("enterprise").await;
+    let own = enterprise_id(&manager).await;
+    report(&manager, own, "灭火器过期未检", "general").await;
+    report(&manager, own, "消防通道堆放杂物", "general").await;
+    report(&manager, own, "电梯年检标志缺失", "general").await;
+    for (q, expected) in [
+        ("灭火器", 1),
+        ("消防", 1),
+        ("消防通道", 1),
+        ("杂物", 1),
+        ("检", 3),
+        ("年检", 1),
+        ("电气", 0),
+        ("走廊", 3),
+        ("火器过期", 1),
+    ] {
+        let (status, list) = manager
+            .get_json(&format!("/api/v1/hazards?q={}", urlencoding::encode(q)))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list["total"], expected, "q={q}");
+    }
+}
+
+#[tokio::test]
+async fn bad_evidence_is_refused_and_nothing_is_stored() {
+    let app = TestApp::spawn_demo().await;
+    let manager = app.bearer("enterprise").await;
+    let own = enterprise_id(&manager).await;
+    let id = report(&manager, own, "配电箱未上锁", "general").await;
+    let (status, err) = manager
+        .upload(
+            &format!("/api/v1/hazards/{id}/evidence"),
+            "photo.jpg",
+            b"%PDF-1.4 not a photo".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "file_type")
+    );
+    let (status, _) = manager
+        .upload(
+            &format!("/api/v1/hazards/{id}/evidence"),
+            "run.exe",
+            b"MZ".to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut big = JPEG.to_vec();
+    big.resize(10 * 1024 * 1024 + 1, 0);
+    let (status, _) = manager
+        .upload(&format!("/api/v1/hazards/{id}/evidence"), "big.jpg", big)
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let (_, files) = manager
+        .get_json(&format!("/api/v1/hazards/{id}/evidence"))
+        .await;
+    assert_eq!(files.as_array().unwrap().len(), 0);
+    // Evidence of another hazard cannot be passed off as this one's.
+    let other = report(&manager, own, "另一处隐患", "general").await;
+    let photo = evidence(&manager, other).await;
+    let (status, err) = act(
+        &manager,
+        id,
+        json!({"action": "immediate_fix", "evidence": [photo]}),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_value")
+    );
+    let (status, err) = act(&manager, id, json!({"action": "fly_away"})).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body")
+    );
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_the_scope() {
+    let app = TestApp::spawn_demo().await;
+    let manager = app.bearer("enterprise").await;
+    let regulator = app.bearer("regulator").await;
+    let own = enterprise_id(&manager).await;
+    let general = report(&manager, own, "一般隐患甲", "general").await;
+    report(&manager, own, "重大隐患乙", "major").await;
+    let photo = evidence(&manager, general).await;
+    act(
+        &manager,
+        general,
+        json!({"action": "immediate_fix", "evidence": [photo]}),
+    )
+    .await;
+    act(&manager, general, json!({"action": "accept"})).await;
+    let (status, d) = regulator.get_json("/api/v1/dashboard").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (
+            d["total"].as_i64(),
+            d["closed"].as_i64(),
+            d["open"].as_i64(),
+            d["major_open"].as_i64()
+        ),
+        (Some(2), Some(1), Some(1), Some(1))
+    );
+    assert_eq!(d["closure_rate"], 0.5);
+    assert_eq!(d["majors_by_jurisdiction"][0]["name"], "公园街道");
+    assert_eq!(d["majors_by_industry"][0]["key"], "H");
+    assert_eq!(d["trend"].as_array().unwrap().len(), 12);
+    assert_eq!(d["trend"][11]["month"], "2026-11");
+    assert_eq!(d["trend"][11]["found"], 2);
+}
