@@ -22,7 +22,7 @@ let browser;
 
 before(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'hazardnet-browser-'));
-  server = spawn(bin, ['--db', `sqlite://${dir}/browser.db`, 'serve', '--demo', '--listen', '127.0.0.1:0'], {
+  server = spawn(bin, ['--db', `sqlite://${dir}/browser.db`, '--data-dir', `${dir}/files`, 'serve', '--demo', '--listen', '127.0.0.1:0'], {
     env: { ...process.env, RUST_LOG: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -116,6 +116,45 @@ test('a refused form keeps what was typed, and a corrected one saves', async () 
   await page.fill('input[name=credit_code]', withCheckChar('91450202MA5L99990'));
   await Promise.all([page.waitForURL(/\/enterprises\/\d+$/), page.click('form button.primary')]);
   assert.match(await page.textContent('h1'), /浏览器测试饭店/);
+  await context.close();
+});
+
+test('a safety manager records a hazard with a photo from a phone', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await login(page, 'enterprise');
+  const started = Date.now();
+  await page.goto(`${base}/hazards/new`);
+  await noSidewaysScroll(page);
+  await page.fill('input[name=title]', '吧台插座面板破损');
+  await page.setInputFiles('input[name=file]', {
+    name: 'photo.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201e5279cba0000000049454e44ae426082', 'hex'),
+  });
+  await page.fill('input[name=place]', '一楼吧台');
+  await Promise.all([page.waitForURL(/\/hazards\/\d+$/), page.click('form button.primary')]);
+  assert.ok(Date.now() - started < 60_000);
+  assert.match(await page.textContent('h1'), /吧台插座面板破损/);
+  assert.equal(await page.locator('.gallery img').count(), 1);
+  assert.match(await page.textContent('dl.facts'), /YH450202002-/);
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: `${shots}/phone-hazard.png`, fullPage: true });
+  await page.goto(`${base}/hazards`);
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: `${shots}/phone-ledger.png`, fullPage: true });
+  await context.close();
+});
+
+test('the dashboard shows the street office its figures', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await login(page, 'street-office');
+  await page.goto(`${base}/dashboard`);
+  assert.match(await page.textContent('main'), /整改率/);
+  await page.screenshot({ path: `${shots}/desk-dashboard.png`, fullPage: true });
+  await Promise.all([page.waitForURL(/state=closed/), page.click('a.tile[href*="state=closed"]')]);
+  assert.ok(await page.locator('table.list tbody tr').count() >= 1);
   await context.close();
 });
 

@@ -4,9 +4,13 @@
 use std::process::{Command, Output};
 
 fn hazardnet(db: &str, args: &[&str]) -> Output {
+    // Evidence files go beside the database file, inside the test's temporary directory.
+    let files = db.trim_start_matches("sqlite://").to_string() + ".files";
     Command::new(env!("CARGO_BIN_EXE_hazardnet"))
         .arg("--db")
         .arg(db)
+        .arg("--data-dir")
+        .arg(files)
         .args(args)
         .env("HAZARDNET_PASSWORD", "cli-password-1")
         .env("RUST_LOG", "warn")

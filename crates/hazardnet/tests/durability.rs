@@ -5,8 +5,18 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
+/// The binary, with evidence files kept beside the test's database.
+fn hazardnet(db: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hazardnet"));
+    command.env(
+        "HAZARDNET_DATA_DIR",
+        format!("{}.files", db.trim_start_matches("sqlite://")),
+    );
+    command
+}
+
 fn start(db: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hazardnet"))
+    let mut child = hazardnet(db)
         .args(["--db", db, "serve", "--listen", "127.0.0.1:0"])
         .env("RUST_LOG", "warn")
         .stderr(Stdio::piped())
@@ -35,9 +45,8 @@ fn credit_code(n: usize) -> String {
 async fn acknowledged_writes_survive_kill_minus_nine() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("durable.db").display());
-    let bin = env!("CARGO_BIN_EXE_hazardnet");
     assert!(
-        Command::new(bin)
+        hazardnet(&db)
             .args(["--db", &db, "demo"])
             .output()
             .unwrap()
@@ -45,7 +54,7 @@ async fn acknowledged_writes_survive_kill_minus_nine() {
             .success()
     );
     let token = String::from_utf8(
-        Command::new(bin)
+        hazardnet(&db)
             .args(["--db", &db, "user", "token", "street-office"])
             .output()
             .unwrap()
@@ -136,7 +145,7 @@ async fn acknowledged_writes_survive_kill_minus_nine() {
     // And the audit chain is whole after the crash.
     server.kill().unwrap();
     server.wait().unwrap();
-    let out = Command::new(bin)
+    let out = hazardnet(&db)
         .args(["--db", &db, "audit", "verify"])
         .output()
         .unwrap();

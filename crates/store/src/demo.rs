@@ -42,13 +42,25 @@ pub fn demo_credit_code(index: usize) -> Result<CreditCode> {
     ))?)
 }
 
-/// Fills an empty database; does nothing (and says so) when users exist already.
+/// Fills an empty database with the registry and hazards in every state; does nothing (and
+/// says so) when users exist already.
 pub async fn load_demo(store: &Store) -> Result<bool> {
+    let ids = match load_demo_registry(store).await? {
+        Some(ids) => ids,
+        None => return Ok(false),
+    };
+    load_demo_hazards(store, &ids).await?;
+    Ok(true)
+}
+
+/// The demo's organizations, accounts and enterprises only (the enterprises' ids, or None when
+/// the database has users already).
+pub async fn load_demo_registry(store: &Store) -> Result<Option<Vec<i64>>> {
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(&store.read)
         .await?;
     if users > 0 {
-        return Ok(false);
+        return Ok(None);
     }
     let actor = Actor::system("demo");
     let org = |name: &str,
@@ -191,5 +203,270 @@ pub async fn load_demo(store: &Store) -> Result<bool> {
     for id in ids.iter().take(2) {
         store.assign_expert(&actor, expert, *id).await?;
     }
-    Ok(true)
+    Ok(Some(ids))
+}
+
+/// A 1×1 PNG, standing in for a site photo.
+const DEMO_PHOTO: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// Hazards in every state of the lifecycle at the seed's enterprises, reported and handled by
+/// the demo accounts through the same rules as everyone else.
+async fn load_demo_hazards(store: &Store, enterprises: &[i64]) -> Result<()> {
+    use hazardnet_domain::hazard::{Action, HazardInput, RectificationPlan};
+    let manager = store.principal_for_username("enterprise").await?;
+    let street = store.principal_for_username("street-office").await?;
+    let district = store.principal_for_username("district-office").await?;
+    let today = store.today();
+    let days_ago = |n: i64| (today - chrono::Duration::days(n)).to_string();
+    let in_days = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let report = |enterprise: i64,
+                  title: &str,
+                  place: &str,
+                  level: &str,
+                  category: &str,
+                  source: &str,
+                  found: String,
+                  basis: &str| HazardInput {
+        enterprise_id: enterprise,
+        title: title.into(),
+        description: String::new(),
+        place: place.into(),
+        level: level.into(),
+        category: category.into(),
+        basis: basis.into(),
+        source: source.into(),
+        found_at: found,
+        found_by: String::new(),
+    };
+    let step = |who: &crate::Principal, id: i64, action: Action| {
+        let who = who.clone();
+        async move {
+            store
+                .transition_hazard(&who, id, &action)
+                .await
+                .map_err(|e| StoreError::Internal(format!("demo transition: {e}")))
+        }
+    };
+    let photo = |who: &crate::Principal, id: i64| {
+        let who = who.clone();
+        async move {
+            store
+                .attach_evidence(
+                    &who,
+                    id,
+                    crate::EvidenceUpload {
+                        file_name: "现场照片.png".into(),
+                        bytes: DEMO_PHOTO.to_vec(),
+                    },
+                )
+                .await
+                .map(|e| e.id)
+        }
+    };
+    let e = |i: usize| {
+        enterprises
+            .get(i)
+            .copied()
+            .ok_or_else(|| StoreError::Internal("demo enterprise".into()))
+    };
+
+    // 佰迪乐KTV: a major hazard under rectification with its five-element plan, listed by the district.
+    let mut input = report(
+        e(0)?,
+        "KTV包厢区安全出口被封堵",
+        "二楼包厢区东侧安全出口",
+        "major",
+        "43",
+        "self_inspection",
+        days_ago(12),
+        "重大火灾隐患判定规则 GB 35181-2025：人员密集场所安全出口被封闭",
+    );
+    input.description = "二楼东侧安全出口被杂物和临时隔断封堵，疏散通道宽度不足。".into();
+    let id = store.create_hazard(&manager, &input).await?;
+    step(
+        &manager,
+        id,
+        Action::Confirm {
+            plan: Some(RectificationPlan {
+                responsible_person: "覃经理".into(),
+                measures: "拆除临时隔断，清理杂物，恢复安全出口和疏散通道；增设疏散指示标志。"
+                    .into(),
+                funds_yuan: Some(18000),
+                deadline: in_days(20),
+                interim_measures: "停用二楼东侧包厢，营业期间专人值守疏散通道，每日巡查。".into(),
+            }),
+            deadline: None,
+            note: String::new(),
+        },
+    )
+    .await?;
+    store
+        .list_hazard_for_supervision(&district, id, "区级", &days_ago(5), "城中安委督〔2026〕1号")
+        .await?;
+
+    // 东都百货: a general hazard fixed on the spot and closed.
+    let id = store
+        .create_hazard(
+            &street,
+            &report(
+                e(1)?,
+                "灭火器压力不足",
+                "一楼化妆品区",
+                "general",
+                "21",
+                "department_inspection",
+                days_ago(20),
+                "",
+            ),
+        )
+        .await?;
+    let evidence = photo(&street, id).await?;
+    step(
+        &street,
+        id,
+        Action::ImmediateFix {
+            evidence: vec![evidence],
+            note: "已现场更换灭火器".into(),
+        },
+    )
+    .await?;
+    step(
+        &street,
+        id,
+        Action::Accept {
+            evidence: vec![],
+            note: "复查合格".into(),
+        },
+    )
+    .await?;
+
+    // 江海百鱼庄: just reported.
+    store
+        .create_hazard(
+            &street,
+            &report(
+                e(2)?,
+                "厨房燃气软管老化",
+                "后厨灶台",
+                "general",
+                "21",
+                "department_inspection",
+                days_ago(2),
+                "",
+            ),
+        )
+        .await?;
+
+    // 联华超市: rectified and awaiting acceptance.
+    let id = store
+        .create_hazard(
+            &street,
+            &report(
+                e(3)?,
+                "消防通道堆放货物",
+                "仓库与卖场之间的消防通道",
+                "general",
+                "32",
+                "unannounced_visit",
+                days_ago(9),
+                "",
+            ),
+        )
+        .await?;
+    step(
+        &street,
+        id,
+        Action::Confirm {
+            plan: None,
+            deadline: Some(in_days(7)),
+            note: String::new(),
+        },
+    )
+    .await?;
+    let evidence = photo(&street, id).await?;
+    step(
+        &street,
+        id,
+        Action::Submit {
+            evidence: vec![evidence],
+            note: "货物已清走".into(),
+        },
+    )
+    .await?;
+
+    // 人人红酒店: under rectification with its deadline.
+    let id = store
+        .create_hazard(
+            &street,
+            &report(
+                e(4)?,
+                "疏散指示标志损坏",
+                "三楼走廊",
+                "general",
+                "21",
+                "department_inspection",
+                days_ago(6),
+                "",
+            ),
+        )
+        .await?;
+    step(
+        &street,
+        id,
+        Action::Confirm {
+            plan: None,
+            deadline: Some(in_days(10)),
+            note: String::new(),
+        },
+    )
+    .await?;
+
+    // 雅钥酒店: checked and found not to be a hazard.
+    let id = store
+        .create_hazard(
+            &street,
+            &report(
+                e(5)?,
+                "客房烟感探测器缺失",
+                "五楼客房",
+                "general",
+                "21",
+                "tip",
+                days_ago(4),
+                "",
+            ),
+        )
+        .await?;
+    step(
+        &street,
+        id,
+        Action::Reject {
+            reason: "经现场核实，烟感探测器已安装且工作正常。".into(),
+        },
+    )
+    .await?;
+
+    // 铂涛精品酒店: a major hazard just recorded — visible to the regulator at once.
+    store
+        .create_hazard(
+            &street,
+            &report(
+                e(6)?,
+                "消防控制室值班人员无证上岗",
+                "一楼消防控制室",
+                "major",
+                "41",
+                "department_inspection",
+                days_ago(1),
+                "重大火灾隐患判定规则 GB 35181-2025：消防控制室值班人员不具备相应资格",
+            ),
+        )
+        .await?;
+    Ok(())
 }

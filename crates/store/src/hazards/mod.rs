@@ -168,6 +168,91 @@ impl From<sqlx::Error> for TransitionFailure {
 }
 
 impl Store {
+    /// The facts `decide` needs, from a hazard row and the caller.
+    async fn decision_facts(
+        &self,
+        who: &Principal,
+        row: &HazardRow,
+    ) -> Result<(HazardFacts, ActorFacts, Option<ExtensionRequest>)> {
+        let pending: Option<ExtensionRequest> = row
+            .pending_extension_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok());
+        let facts = HazardFacts {
+            state: HazardState::parse(&row.state).unwrap_or(HazardState::Reported),
+            level: HazardLevel::parse(&row.level).unwrap_or(HazardLevel::General),
+            deadline: row.deadline.as_deref().and_then(parse_date),
+            has_plan: row.plan_json.is_some(),
+            listing_office: row.listing_org_id,
+            pending_extension: pending.is_some(),
+        };
+        let assigned: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM expert_assignments WHERE user_id = $1 AND enterprise_id = $2",
+        )
+        .bind(who.user_id)
+        .bind(row.enterprise_id)
+        .fetch_optional(&self.read)
+        .await?;
+        let actor = ActorFacts {
+            role: who.role,
+            org_id: who.org_id,
+            own_enterprise: who.enterprise_id == Some(row.enterprise_id),
+            assigned_expert: assigned.is_some(),
+        };
+        Ok((facts, actor, pending))
+    }
+
+    /// The actions the caller may take on a hazard now, for showing the right buttons. Each
+    /// is probed with the domain rule; one refused only for missing content still counts.
+    pub async fn available_actions(&self, who: &Principal, id: i64) -> Result<Vec<&'static str>> {
+        let (row, _) = self.row_for_update(who, id).await?;
+        let (facts, actor, _) = self.decision_facts(who, &row).await?;
+        let today = self.today();
+        let probes = [
+            Action::Confirm {
+                plan: None,
+                deadline: None,
+                note: String::new(),
+            },
+            Action::Reject {
+                reason: String::new(),
+            },
+            Action::ImmediateFix {
+                evidence: vec![],
+                note: String::new(),
+            },
+            Action::Submit {
+                evidence: vec![],
+                note: String::new(),
+            },
+            Action::Accept {
+                evidence: vec![],
+                note: String::new(),
+            },
+            Action::SendBack {
+                reason: String::new(),
+            },
+            Action::RequestExtension {
+                new_deadline: String::new(),
+                reason: String::new(),
+            },
+            Action::DecideExtension {
+                approve: false,
+                note: String::new(),
+            },
+        ];
+        Ok(probes
+            .iter()
+            .filter(|probe| {
+                matches!(
+                    decide(&facts, &actor, probe, who.user_id, today),
+                    Ok(_) | Err(TransitionError::Invalid(_))
+                )
+            })
+            .map(|probe| probe.name())
+            .collect())
+    }
+
     /// Today's date in China (deadlines are calendar dates in China time).
     pub fn today(&self) -> NaiveDate {
         (self.clock().now() + chrono::Duration::hours(8)).date_naive()
@@ -301,34 +386,8 @@ impl Store {
         action: &Action,
     ) -> std::result::Result<Hazard, TransitionFailure> {
         let today = self.today();
-        let (row, listing_office) = self.row_for_update(who, id).await?;
-        let state = HazardState::parse(&row.state).unwrap_or(HazardState::Reported);
-        let level = HazardLevel::parse(&row.level).unwrap_or(HazardLevel::General);
-        let pending: Option<ExtensionRequest> = row
-            .pending_extension_json
-            .as_deref()
-            .and_then(|j| serde_json::from_str(j).ok());
-        let facts = HazardFacts {
-            state,
-            level,
-            deadline: row.deadline.as_deref().and_then(parse_date),
-            has_plan: row.plan_json.is_some(),
-            listing_office,
-            pending_extension: pending.is_some(),
-        };
-        let assigned: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM expert_assignments WHERE user_id = $1 AND enterprise_id = $2",
-        )
-        .bind(who.user_id)
-        .bind(row.enterprise_id)
-        .fetch_optional(&self.read)
-        .await?;
-        let actor = ActorFacts {
-            role: who.role,
-            org_id: who.org_id,
-            own_enterprise: who.enterprise_id == Some(row.enterprise_id),
-            assigned_expert: assigned.is_some(),
-        };
+        let (row, _) = self.row_for_update(who, id).await?;
+        let (facts, actor, pending) = self.decision_facts(who, &row).await?;
         let outcome = decide(&facts, &actor, action, who.user_id, today)?;
         // Evidence must be files of this hazard.
         for evidence_id in action.evidence() {

@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/hazards", get(list).post(create))
+        .route("/hazards/export.xlsx", get(export))
         .route("/hazards/{id}", get(read))
         .route("/hazards/{id}/transitions", post(transition))
         .route(
@@ -131,15 +132,22 @@ pub async fn upload_part(mut multipart: Multipart) -> Result<EvidenceUpload, Api
     };
     while let Some(field) = multipart.next_field().await.map_err(|_| invalid())? {
         if field.name() == Some("file") {
-            let file_name = field.file_name().unwrap_or("file").to_string();
-            let bytes = field.bytes().await.map_err(|_| ApiError::TooLarge)?;
-            return Ok(EvidenceUpload {
-                file_name,
-                bytes: bytes.to_vec(),
-            });
+            return upload_part_from(field).await;
         }
     }
     Err(invalid())
+}
+
+/// One multipart field as an evidence upload.
+pub async fn upload_part_from(
+    field: axum::extract::multipart::Field<'_>,
+) -> Result<EvidenceUpload, ApiError> {
+    let file_name = field.file_name().unwrap_or("file").to_string();
+    let bytes = field.bytes().await.map_err(|_| ApiError::TooLarge)?;
+    Ok(EvidenceUpload {
+        file_name,
+        bytes: bytes.to_vec(),
+    })
 }
 
 #[utoipa::path(post, path = "/api/v1/hazards/{id}/evidence", tag = "hazards", params(("id" = i64, Path)),
@@ -239,4 +247,26 @@ pub async fn dashboard(
     caller: Caller,
 ) -> Result<Json<Dashboard>, ApiError> {
     Ok(Json(state.store.dashboard(&caller.principal).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/hazards/export.xlsx", tag = "hazards", params(HazardFilter),
+    responses((status = 200, description = "the ledger as xlsx", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    ApiQuery(filter): ApiQuery<HazardFilter>,
+) -> Result<Response, ApiError> {
+    let lang = crate::i18n::Lang::from_headers(&headers);
+    let rows = state
+        .store
+        .hazard_page(&caller.principal, &filter, None)
+        .await?;
+    let bytes = tokio::task::spawn_blocking(move || crate::sheets::hazards_workbook(lang, &rows))
+        .await
+        .map_err(|e| ApiError::Store(hazardnet_store::StoreError::Internal(e.to_string())))?
+        .map_err(|e| ApiError::Store(hazardnet_store::StoreError::Internal(e.to_string())))?;
+    let name = format!("{}.xlsx", crate::i18n::t(lang, "ledger.title"));
+    Ok(super::xlsx_response(bytes, &name))
 }

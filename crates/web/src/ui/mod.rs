@@ -3,6 +3,7 @@
 //! same store functions as the API, with the caller's scope.
 
 mod enterprises;
+mod hazards;
 mod organizations;
 mod session;
 mod users;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/{*path}", get(static_asset))
         .merge(session::router())
         .merge(enterprises::router())
+        .merge(hazards::router())
         .merge(users::router())
         .merge(organizations::router())
 }
@@ -84,7 +86,11 @@ impl Chrome {
             };
         };
         let p = &caller.principal;
-        let mut nav = vec![("/", "ui.home", "home")];
+        let mut nav = vec![
+            ("/", "ui.home", "home"),
+            ("/dashboard", "ui.dashboard", "dashboard"),
+            ("/hazards", "ui.hazards", "hazards"),
+        ];
         match (p.role.is_enterprise_role(), p.enterprise_id) {
             (true, Some(_)) => nav.push(("/enterprises/mine", "ui.my_enterprise", "enterprises")),
             _ => nav.push(("/enterprises", "ui.enterprises", "enterprises")),
@@ -118,6 +124,11 @@ impl Chrome {
 
     pub fn t(&self, key: &str) -> String {
         t(self.lang, key)
+    }
+
+    /// The translation of `value` within a group of keys (`hazard_state`, `hazard_level` …).
+    pub fn tk(&self, group: &str, value: &str) -> String {
+        t(self.lang, &format!("{group}.{value}"))
     }
 
     pub fn risk(&self, grade: &str) -> String {

@@ -477,3 +477,33 @@ async fn the_dashboard_counts_the_scope() {
     assert_eq!(d["trend"][11]["month"], "2026-11");
     assert_eq!(d["trend"][11]["found"], 2);
 }
+
+#[tokio::test]
+async fn the_demo_holds_hazards_in_every_state() {
+    let app = TestApp::spawn_full_demo().await;
+    let street = app.bearer("street-office").await;
+    for state in [
+        "reported",
+        "rectifying",
+        "awaiting_acceptance",
+        "closed",
+        "rejected",
+    ] {
+        let (_, list) = street
+            .get_json(&format!("/api/v1/hazards?state={state}"))
+            .await;
+        assert!(
+            list["total"].as_i64().unwrap() >= 1,
+            "no {state} hazard in the demo"
+        );
+    }
+    let (_, majors) = app
+        .bearer("regulator")
+        .await
+        .get_json("/api/v1/hazards?level=major")
+        .await;
+    assert_eq!(majors["total"], 2);
+    let (_, listed) = street.get_json("/api/v1/hazards?supervised=true").await;
+    assert_eq!(listed["total"], 1);
+    assert!(app.store.verify_audit_chain().await.unwrap().is_ok());
+}

@@ -87,8 +87,19 @@ impl TestApp {
         panic!("server did not become healthy");
     }
 
-    /// A server with the demo data loaded.
+    /// A server with the demo's registry (organizations, accounts, enterprises) and an empty
+    /// hazard ledger.
     pub async fn spawn_demo() -> TestApp {
+        let app = TestApp::spawn().await;
+        let loaded = hazardnet_store::demo::load_demo_registry(&app.store)
+            .await
+            .expect("demo");
+        assert!(loaded.is_some());
+        app
+    }
+
+    /// A server with the whole demo, hazards included.
+    pub async fn spawn_full_demo() -> TestApp {
         let app = TestApp::spawn().await;
         assert!(
             hazardnet_store::demo::load_demo(&app.store)

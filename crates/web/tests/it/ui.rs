@@ -223,3 +223,80 @@ async fn the_admin_creates_organizations_from_the_web() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_ledger_detail_and_dashboard_pages_work_through_forms() {
+    let app = TestApp::spawn_full_demo().await;
+    let session = page_login(&app, "enterprise").await;
+    let ledger = session.get("/hazards").await.text().await.unwrap();
+    assert!(ledger.contains("KTV包厢区安全出口被封堵"));
+    assert!(
+        !ledger.contains("灭火器压力不足"),
+        "another enterprise's hazard"
+    );
+    let csrf = csrf_of(&session.get("/hazards/new").await.text().await.unwrap());
+    let photo: &[u8] = &[
+        0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF,
+        0xD9,
+    ];
+    let form = reqwest::multipart::Form::new()
+        .text("title", "吧台电源插座破损")
+        .text("level", "general")
+        .text("category", "21")
+        .text("source", "self_inspection")
+        .text("place", "一楼吧台")
+        .text("found_at", "2026-11-23")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(photo.to_vec()).file_name("photo.jpg"),
+        );
+    let r = session
+        .client
+        .post(app.url(&format!("/hazards?csrf={csrf}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let detail = session.get(&location).await.text().await.unwrap();
+    assert!(detail.contains("吧台电源插座破损") && detail.contains("/api/v1/evidence/"));
+    assert!(detail.contains("立查立改") && detail.contains("确认并开始整改"));
+    // Confirm without a deadline: refused on the page, nothing changes.
+    let form = reqwest::multipart::Form::new()
+        .text("action", "confirm")
+        .text("deadline", "");
+    let r = session
+        .client
+        .post(app.url(&format!("{location}/act?csrf={csrf}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("整改期限"));
+    let form = reqwest::multipart::Form::new()
+        .text("action", "confirm")
+        .text("deadline", "2026-12-10");
+    let r = session
+        .client
+        .post(app.url(&format!("{location}/act?csrf={csrf}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let detail = session.get(&location).await.text().await.unwrap();
+    assert!(detail.contains("整改中") && detail.contains("2026-12-10"));
+
+    let street = page_login(&app, "street-office").await;
+    let dashboard = street.get("/dashboard").await.text().await.unwrap();
+    assert!(dashboard.contains("整改率") && dashboard.contains("公园街道"));
+    let search = street
+        .get(&format!("/hazards?q={}", urlencoding::encode("消防通道")))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(search.contains("消防通道堆放货物") && search.contains("共 1 条"));
+}
