@@ -214,7 +214,15 @@ pub async fn run() -> Result<ExitCode> {
                 .await
                 .with_context(|| format!("binding {listen}"))?;
             eprintln!("hazardnet listening on http://{}", listener.local_addr()?);
-            hazardnet_web::serve(listener, store, Config { secure_cookies }).await?;
+            hazardnet_web::serve(
+                listener,
+                store,
+                Config {
+                    secure_cookies,
+                    job_interval: Some(std::time::Duration::from_secs(30)),
+                },
+            )
+            .await?;
         }
         Command::Migrate => {
             open(&cli.db, &cli.data_dir).await?;

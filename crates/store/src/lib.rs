@@ -13,6 +13,7 @@ pub mod demo;
 mod enterprises;
 mod error;
 mod hazards;
+mod jobs;
 mod reference;
 mod sql;
 
@@ -27,6 +28,7 @@ pub use hazards::{
     Dashboard, DashboardCount, Evidence, EvidenceUpload, Hazard, HazardFilter, HazardSort,
     MonthPoint, TransitionFailure,
 };
+pub use jobs::{ESCALATION_INTERVAL_DAYS, InboxMessage, REMINDER_DAYS_BEFORE, escalation_chain};
 pub use reference::{Industry, Jurisdiction, JurisdictionRow};
 
 use hazardnet_domain::Scope;

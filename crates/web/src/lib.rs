@@ -30,6 +30,9 @@ pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
 pub struct Config {
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// How often the server looks for due deadline jobs; None runs no job loop (tests drive
+    /// jobs directly).
+    pub job_interval: Option<std::time::Duration>,
 }
 
 #[derive(Clone)]
@@ -63,6 +66,19 @@ async fn healthz(
 
 /// Serves until the process is told to stop. The listener is the seam tests use (port 0).
 pub async fn serve(listener: TcpListener, store: Store, config: Config) -> std::io::Result<()> {
+    if let Some(every) = config.job_interval {
+        let jobs = store.clone();
+        tokio::spawn(async move {
+            loop {
+                match jobs.run_due_jobs().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(jobs = n, "deadline jobs run"),
+                    Err(e) => tracing::error!(error = %e, "deadline jobs failed"),
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
     let app = router(AppState {
         store,
         config: Arc::new(config),

@@ -447,6 +447,13 @@ impl Store {
         if updated.is_none() {
             return Err(StoreError::StaleVersion(row.version).into());
         }
+        // A new deadline brings its reminder and escalation jobs, in the same transaction.
+        if deadline != row.deadline
+            && let Some(due) = deadline.as_deref().and_then(parse_date)
+        {
+            crate::jobs::schedule_deadline_jobs(&mut tx, self, id, &row.jurisdiction_code, due)
+                .await?;
+        }
         let audit_action = format!("hazard.{}", action.name());
         append(
             &mut tx,

@@ -4,6 +4,7 @@
 mod accounts;
 mod enterprises;
 mod hazards;
+mod inbox;
 mod openapi;
 mod reference;
 mod session;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(enterprises::router())
         .merge(hazards::router())
+        .merge(inbox::router())
         .merge(accounts::router())
         .merge(reference::router())
         .merge(openapi::router())

@@ -4,6 +4,7 @@
 
 mod enterprises;
 mod hazards;
+mod inbox;
 mod organizations;
 mod session;
 mod users;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(enterprises::router())
         .merge(hazards::router())
+        .merge(inbox::router())
         .merge(users::router())
         .merge(organizations::router())
 }
@@ -95,6 +97,7 @@ impl Chrome {
             (true, Some(_)) => nav.push(("/enterprises/mine", "ui.my_enterprise", "enterprises")),
             _ => nav.push(("/enterprises", "ui.enterprises", "enterprises")),
         }
+        nav.push(("/inbox", "ui.inbox", "inbox"));
         if p.role == Role::Admin {
             nav.push(("/users", "ui.users", "users"));
             nav.push(("/organizations", "ui.organizations", "organizations"));

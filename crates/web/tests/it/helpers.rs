@@ -63,6 +63,7 @@ impl TestApp {
                 server_store,
                 Config {
                     secure_cookies: false,
+                    job_interval: None,
                 },
             )
             .await

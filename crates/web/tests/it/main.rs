@@ -8,5 +8,6 @@ mod enterprises;
 mod hazards;
 mod helpers;
 mod import;
+mod jobs;
 mod scope_matrix;
 mod ui;

@@ -1,0 +1,388 @@
+//! Deadlines that do not get lost: a persistent job table and the in-app inbox.
+//!
+//! When a hazard gets a deadline, its jobs are written in the same transaction: a reminder
+//! before the deadline, then, once it has passed with the hazard still open, escalation one
+//! level up at a time (community → street → district → city). A job's `dedupe_key` makes each
+//! due moment exist once; [`Store::run_due_jobs`] claims due jobs atomically (`FOR UPDATE SKIP
+//! LOCKED` on PostgreSQL, the single writer on SQLite), so several servers on one database
+//! deliver each once, and a job claimed by a server that died is taken over when its lease
+//! runs out. Tests call `run_due_jobs` directly with a moved clock.
+
+use crate::audit::{Change, append, to_json};
+use crate::clock::format_time;
+use crate::{DbKind, Result, Store};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use hazardnet_domain::{IndustryCode, JurisdictionCode, OrgKind, Role};
+use serde::Serialize;
+use sqlx::{Any, FromRow, Transaction};
+
+/// Days before the deadline that the reminder goes out.
+pub const REMINDER_DAYS_BEFORE: i64 = 3;
+/// Days between escalations once a deadline has passed.
+pub const ESCALATION_INTERVAL_DAYS: i64 = 7;
+const LEASE_MINUTES: i64 = 5;
+
+/// The offices an overdue hazard escalates to, lowest first, ending at the city.
+pub fn escalation_chain(jurisdiction: &JurisdictionCode) -> Vec<JurisdictionCode> {
+    let mut chain = vec![jurisdiction.clone()];
+    let mut current = jurisdiction.clone();
+    while let Some(parent) = current.parent() {
+        if parent.level() < hazardnet_domain::JurisdictionLevel::City {
+            break;
+        }
+        chain.push(parent.clone());
+        current = parent;
+    }
+    chain
+}
+
+/// A China-time wall-clock moment on `date`, as UTC text.
+fn china_moment(date: NaiveDate, hour: u32) -> String {
+    let local = date.and_hms_opt(hour, 0, 0).unwrap_or_default();
+    format_time(Utc.from_utc_datetime(&(local - Duration::hours(8))))
+}
+
+/// Writes the reminder and escalation jobs of a deadline inside the caller's transaction.
+pub(crate) async fn schedule_deadline_jobs(
+    tx: &mut Transaction<'static, Any>,
+    store: &Store,
+    hazard_id: i64,
+    jurisdiction: &str,
+    deadline: NaiveDate,
+) -> Result<()> {
+    let now = format_time(store.clock().now());
+    let chain = JurisdictionCode::parse(jurisdiction)
+        .map(|j| escalation_chain(&j))
+        .unwrap_or_default();
+    let mut jobs = vec![(
+        "remind",
+        0_i64,
+        china_moment(deadline - Duration::days(REMINDER_DAYS_BEFORE), 9),
+    )];
+    for step in 0..chain.len() as i64 {
+        let day = deadline + Duration::days(1 + step * ESCALATION_INTERVAL_DAYS);
+        jobs.push(("escalate", step + 1, china_moment(day, 0)));
+    }
+    for (kind, step, due_at) in jobs {
+        sqlx::query(
+            "INSERT INTO jobs (kind, hazard_id, deadline, step, due_at, dedupe_key, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(kind.to_string())
+        .bind(hazard_id)
+        .bind(deadline.to_string())
+        .bind(step)
+        .bind(due_at)
+        .bind(format!("{kind}:{hazard_id}:{deadline}:{step}"))
+        .bind(now.clone())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+struct ClaimedJob {
+    id: i64,
+    kind: String,
+    hazard_id: i64,
+    deadline: String,
+    step: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+struct JobHazard {
+    number: String,
+    title: String,
+    state: String,
+    deadline: Option<String>,
+    enterprise_id: i64,
+    jurisdiction_code: String,
+    industry_code: String,
+    level: String,
+}
+
+#[derive(Debug, Clone, FromRow)]
+struct Recipient {
+    user_id: i64,
+    role: String,
+    kind: String,
+    jurisdiction_code: Option<String>,
+    industries: String,
+    enterprise_id: Option<i64>,
+}
+
+/// One message in a user's inbox. `kind` and `params` are rendered in the reader's language.
+#[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
+pub struct InboxMessage {
+    pub id: i64,
+    pub hazard_id: Option<i64>,
+    pub kind: String,
+    pub title: String,
+    /// JSON object of the message's parameters (deadline, office …).
+    pub body: String,
+    pub created_at: String,
+    pub read_at: Option<String>,
+}
+
+impl Store {
+    /// Runs every job that is due now; returns how many were finished. Safe to call from
+    /// several servers at once.
+    pub async fn run_due_jobs(&self) -> Result<usize> {
+        let now = self.clock().now();
+        let now_text = format_time(now);
+        let lease = format_time(now + Duration::minutes(LEASE_MINUTES));
+        let lock = match self.kind() {
+            DbKind::Postgres => " FOR UPDATE SKIP LOCKED",
+            DbKind::Sqlite => "",
+        };
+        let claim = format!(
+            "UPDATE jobs SET state = 'running', lease_until = $1 WHERE id IN (SELECT id FROM jobs \
+             WHERE (state = 'pending' OR (state = 'running' AND lease_until < $2)) AND due_at <= $3 \
+             ORDER BY due_at, id LIMIT 100{lock}) RETURNING id, kind, hazard_id, deadline, step"
+        );
+        let mut finished = 0;
+        loop {
+            let claimed: Vec<ClaimedJob> = sqlx::query_as(sqlx::AssertSqlSafe(claim.clone()))
+                .bind(lease.clone())
+                .bind(now_text.clone())
+                .bind(now_text.clone())
+                .fetch_all(&self.write)
+                .await?;
+            if claimed.is_empty() {
+                break;
+            }
+            for job in claimed {
+                self.finish_job(&job).await?;
+                finished += 1;
+            }
+        }
+        Ok(finished)
+    }
+
+    async fn finish_job(&self, job: &ClaimedJob) -> Result<()> {
+        let hazard: Option<JobHazard> = sqlx::query_as(
+            "SELECT number, title, state, deadline, enterprise_id, jurisdiction_code, industry_code, level \
+             FROM hazards WHERE id = $1",
+        )
+        .bind(job.hazard_id)
+        .fetch_optional(&self.read)
+        .await?;
+        let now = format_time(self.clock().now());
+        let mut tx = self.begin_write().await?;
+        let outcome = match hazard {
+            // A finished hazard, or one whose deadline has moved since, needs nothing.
+            None => "skipped".to_string(),
+            Some(h)
+                if matches!(h.state.as_str(), "closed" | "rejected")
+                    || h.deadline.as_deref() != Some(job.deadline.as_str()) =>
+            {
+                "skipped".to_string()
+            }
+            Some(h) => {
+                let recipients = self.job_recipients(job, &h).await?;
+                let (office, kind) = match job.kind.as_str() {
+                    "remind" => (String::new(), "deadline_reminder"),
+                    _ => {
+                        let chain = JurisdictionCode::parse(&h.jurisdiction_code)
+                            .map(|j| escalation_chain(&j))
+                            .unwrap_or_default();
+                        let code = chain
+                            .get((job.step - 1) as usize)
+                            .map(|c| c.to_string())
+                            .unwrap_or_default();
+                        let name = self
+                            .jurisdiction(&code)
+                            .await
+                            .map(|j| j.name)
+                            .unwrap_or(code);
+                        (name, "overdue_escalation")
+                    }
+                };
+                let body = serde_json::json!({
+                    "number": h.number, "title": h.title, "deadline": job.deadline,
+                    "office": office, "level": h.level, "step": job.step,
+                })
+                .to_string();
+                for user_id in &recipients {
+                    sqlx::query(
+                        "INSERT INTO inbox (user_id, hazard_id, job_id, kind, title, body, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(*user_id)
+                    .bind(job.hazard_id)
+                    .bind(job.id)
+                    .bind(kind.to_string())
+                    .bind(format!("{} {}", h.number, h.title))
+                    .bind(body.clone())
+                    .bind(now.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                append(
+                    &mut tx,
+                    self,
+                    &crate::Actor::system("jobs"),
+                    Change {
+                        action: if job.kind == "remind" { "hazard.deadline_reminder" } else { "hazard.overdue_escalation" },
+                        entity: "hazard",
+                        entity_id: job.hazard_id.to_string(),
+                        jurisdiction: &h.jurisdiction_code,
+                        before: None,
+                        after: to_json(&serde_json::json!({
+                            "job": job.id, "step": job.step, "deadline": job.deadline, "office": office,
+                            "recipients": recipients,
+                        })),
+                    },
+                )
+                .await?;
+                format!("notified {}", recipients.len())
+            }
+        };
+        sqlx::query("UPDATE jobs SET state = 'done', outcome = $1, done_at = $2 WHERE id = $3")
+            .bind(outcome)
+            .bind(now)
+            .bind(job.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Who hears of a job: for the reminder, the enterprise's principal and safety manager and
+    /// the territorial office where the hazard is; for escalation step k, the government offices
+    /// of the k-th level of the chain (a regulator only for its industries), and at the first
+    /// step the enterprise's managers too.
+    async fn job_recipients(&self, job: &ClaimedJob, h: &JobHazard) -> Result<Vec<i64>> {
+        let chain = JurisdictionCode::parse(&h.jurisdiction_code)
+            .map(|j| escalation_chain(&j))
+            .unwrap_or_default();
+        let office = if job.kind == "remind" {
+            chain.first().cloned()
+        } else {
+            chain.get((job.step - 1) as usize).cloned()
+        };
+        let rows: Vec<Recipient> = sqlx::query_as(
+            "SELECT u.id AS user_id, u.role, o.kind, o.jurisdiction_code, o.industries, o.enterprise_id \
+             FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.disabled = 0 \
+             AND (o.enterprise_id = $1 OR o.jurisdiction_code = $2)",
+        )
+        .bind(h.enterprise_id)
+        .bind(office.as_ref().map(|o| o.to_string()).unwrap_or_default())
+        .fetch_all(&self.read)
+        .await?;
+        let industry = IndustryCode::parse(&h.industry_code).ok();
+        let mut ids: Vec<i64> = rows
+            .into_iter()
+            .filter(|r| {
+                let role = Role::parse(&r.role).ok();
+                if r.enterprise_id == Some(h.enterprise_id) {
+                    let manager = matches!(
+                        role,
+                        Some(Role::EnterprisePrincipal | Role::EnterpriseSafetyManager)
+                    );
+                    return manager && (job.kind == "remind" || job.step == 1);
+                }
+                let kind = OrgKind::parse(&r.kind).ok();
+                let at_office =
+                    r.jurisdiction_code.as_deref() == office.as_ref().map(|o| o.as_str());
+                let reminder_office = job.kind != "remind"
+                    || matches!(kind, Some(OrgKind::StreetOffice | OrgKind::Community));
+                let covers = kind != Some(OrgKind::IndustryRegulator)
+                    || industry.as_ref().is_some_and(|i| {
+                        r.industries
+                            .split(',')
+                            .filter_map(|c| IndustryCode::parse(c).ok())
+                            .any(|c| c.covers(i))
+                    });
+                at_office
+                    && reminder_office
+                    && covers
+                    && kind.is_some_and(|k| k.is_government())
+                    && role != Some(Role::Leader)
+            })
+            .map(|r| r.user_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    pub async fn inbox(
+        &self,
+        user_id: i64,
+        unread_only: bool,
+        limit: i64,
+    ) -> Result<(Vec<InboxMessage>, i64)> {
+        let filter = if unread_only {
+            " AND read_at IS NULL"
+        } else {
+            ""
+        };
+        let items = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, hazard_id, kind, title, body, created_at, read_at FROM inbox \
+             WHERE user_id = $1{filter} ORDER BY id DESC LIMIT $2"
+        )))
+        .bind(user_id)
+        .bind(limit.clamp(1, 500))
+        .fetch_all(&self.read)
+        .await?;
+        let unread: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM inbox WHERE user_id = $1 AND read_at IS NULL")
+                .bind(user_id)
+                .fetch_one(&self.read)
+                .await?;
+        Ok((items, unread))
+    }
+
+    pub async fn mark_read(&self, user_id: i64, message_id: i64) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE inbox SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL",
+        )
+        .bind(format_time(self.clock().now()))
+        .bind(message_id)
+        .bind(user_id)
+        .execute(&self.write)
+        .await?;
+        let _ = done;
+        Ok(())
+    }
+
+    /// Jobs not yet done (for operators and tests).
+    pub async fn pending_jobs(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state <> 'done'")
+                .fetch_one(&self.read)
+                .await?,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escalation_climbs_from_the_community_to_the_city() {
+        let chain = escalation_chain(&JurisdictionCode::parse("450202002001").unwrap());
+        let codes: Vec<&str> = chain.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "450202002001",
+                "450202002000",
+                "450202000000",
+                "450200000000"
+            ]
+        );
+        let chain = escalation_chain(&JurisdictionCode::parse("450202002000").unwrap());
+        assert_eq!(chain.len(), 3);
+    }
+
+    #[test]
+    fn china_moments_are_stored_in_utc() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert_eq!(china_moment(d, 9), "2026-12-01T01:00:00Z");
+        assert_eq!(china_moment(d, 0), "2026-11-30T16:00:00Z");
+    }
+}
