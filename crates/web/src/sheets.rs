@@ -95,7 +95,11 @@ fn cell_text(cell: &Data) -> String {
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d.to_string(),
+        Data::DateTime(d) => match d.as_datetime() {
+            Some(dt) if dt.time() == chrono::NaiveTime::MIN => dt.date().to_string(),
+            Some(dt) => dt.to_string(),
+            None => d.to_string(),
+        },
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(e) => format!("{e:?}"),
     }
@@ -410,6 +414,131 @@ pub fn enterprises_workbook(
     workbook.save_to_buffer()
 }
 
+const HAZARD_COLUMNS: &[(&str, &[&str])] = &[
+    ("title", &["隐患名称", "隐患内容", "存在问题", "title"]),
+    ("place", &["隐患部位", "隐患位置", "部位", "place"]),
+    ("description", &["隐患描述", "隐患情况", "description"]),
+    ("level", &["隐患等级", "隐患级别", "level"]),
+    ("category", &["隐患类别", "隐患类型", "category"]),
+    ("basis", &["判定依据", "依据", "basis"]),
+    ("source", &["隐患来源", "来源", "source"]),
+    (
+        "found_at",
+        &["发现日期", "排查日期", "检查日期", "found_at"],
+    ),
+    ("found_by", &["发现人", "排查人", "检查人", "found_by"]),
+];
+
+/// A date as clerks write it: 2026-11-20, 2026/11/20, 2026.11.20 or 2026年11月20日.
+fn normalise_date(value: &str) -> String {
+    let v = value.trim();
+    let v = v.split([' ', 'T']).next().unwrap_or("");
+    let parts: Vec<&str> = v
+        .split(['-', '/', '.', '年', '月', '日'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    match parts.as_slice() {
+        [y, m, d] => match (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>()) {
+            (Ok(y), Ok(m), Ok(d)) => format!("{y:04}-{m:02}-{d:02}"),
+            _ => value.trim().to_string(),
+        },
+        _ => value.trim().to_string(),
+    }
+}
+
+fn hazard_level(value: &str) -> Result<String, RowError> {
+    match value.trim() {
+        "" | "一般" | "一般隐患" | "一般事故隐患" | "general" => Ok("general".into()),
+        "重大" | "重大隐患" | "重大事故隐患" | "major" => Ok("major".into()),
+        other => Err(invalid("level", other)),
+    }
+}
+
+fn hazard_category(value: &str) -> Result<String, RowError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok("49".into());
+    }
+    hazardnet_domain::hazard::CATEGORIES
+        .iter()
+        .find(|(code, name)| *code == v || *name == v || v.starts_with(&format!("{code} ")))
+        .map(|(code, _)| code.to_string())
+        .ok_or_else(|| invalid("category", v))
+}
+
+fn hazard_source(value: &str) -> Result<String, RowError> {
+    let source = match value.trim() {
+        "" | "自查" | "企业自查" | "self_inspection" => "self_inspection",
+        "部门检查" | "检查" | "日常检查" | "department_inspection" => {
+            "department_inspection"
+        }
+        "督查" | "督导检查" | "supervision" => "supervision",
+        "暗查暗访" | "四不两直" | "unannounced_visit" => "unannounced_visit",
+        "执法" | "执法检查" | "law_enforcement" => "law_enforcement",
+        "举报" | "tip" => "tip",
+        "专家" | "专家检查" | "expert" => "expert",
+        other => return Err(invalid("source", other)),
+    };
+    Ok(source.into())
+}
+
+/// Turns the rows of an enterprise's existing ledger (header first) into hazard reports, and
+/// every row whose cells cannot be read into a row error (rows numbered as in the sheet).
+pub fn hazard_inputs(
+    rows: &[Vec<String>],
+) -> Result<(Vec<hazardnet_domain::hazard::HazardInput>, Vec<RowError>), SheetError> {
+    let (header, body) = rows.split_first().ok_or(SheetError::Empty)?;
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (key, names) in HAZARD_COLUMNS {
+        if let Some(pos) = header
+            .iter()
+            .position(|h| names.iter().any(|n| n.eq_ignore_ascii_case(h.trim())))
+        {
+            index.insert(key, pos);
+        }
+    }
+    if !index.contains_key("title") {
+        return Err(SheetError::MissingColumn("title"));
+    }
+    if body.is_empty() {
+        return Err(SheetError::Empty);
+    }
+    let mut inputs = Vec::with_capacity(body.len());
+    let mut errors = Vec::new();
+    for (i, row) in body.iter().enumerate() {
+        let cell = |key: &str| {
+            index
+                .get(key)
+                .and_then(|&p| row.get(p))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
+        let parsed = (|| -> Result<hazardnet_domain::hazard::HazardInput, RowError> {
+            Ok(hazardnet_domain::hazard::HazardInput {
+                enterprise_id: 0,
+                title: cell("title"),
+                description: cell("description"),
+                place: cell("place"),
+                level: hazard_level(&cell("level"))?,
+                category: hazard_category(&cell("category"))?,
+                basis: cell("basis"),
+                source: hazard_source(&cell("source"))?,
+                found_at: normalise_date(&cell("found_at")),
+                found_by: cell("found_by"),
+            })
+        })();
+        match parsed {
+            Ok(input) => inputs.push(input),
+            Err(mut e) => {
+                e.row = i + 2;
+                errors.push(e);
+                inputs.push(hazardnet_domain::hazard::HazardInput::default());
+            }
+        }
+    }
+    Ok((inputs, errors))
+}
+
 /// The hazard ledger (隐患排查治理台账) in the columns clerks keep it in.
 pub fn hazards_workbook(
     lang: Lang,
@@ -540,6 +669,27 @@ mod tests {
         assert_eq!(
             (errors[1].row, errors[1].code.as_str()),
             (3, "unknown_industry")
+        );
+    }
+
+    #[test]
+    fn an_old_ledger_reads_with_its_own_words() {
+        let csv = "序号,隐患内容,部位,隐患级别,隐患类别,来源,排查日期\n\
+                   1,灭火器过期,大厅,一般,物理性危险和有害因素,自查,2026年11月2日\n\
+                   2,安全出口锁闭,后门,重大隐患,43,四不两直,2026/11/03\n\
+                   3,乱拉电线,仓库,较大,21,自查,2026-11-04\n";
+        let rows = read_rows(csv.as_bytes()).unwrap();
+        let (inputs, errors) = hazard_inputs(&rows).unwrap();
+        assert_eq!(inputs[0].category, "21");
+        assert_eq!(inputs[0].found_at, "2026-11-02");
+        assert_eq!(
+            (inputs[1].level.as_str(), inputs[1].source.as_str()),
+            ("major", "unannounced_visit")
+        );
+        assert_eq!(inputs[1].found_at, "2026-11-03");
+        assert_eq!(
+            (errors.len(), errors[0].row, errors[0].code.as_str()),
+            (1, 4, "invalid_value")
         );
     }
 

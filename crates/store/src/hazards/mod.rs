@@ -277,6 +277,67 @@ impl Store {
         if !Self::may_report(who, enterprise.id) {
             return Err(StoreError::Forbidden);
         }
+        let mut tx = self.begin_write().await?;
+        let id = self
+            .insert_hazard(&mut tx, who, &enterprise, &fields)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Imports an enterprise's existing ledger: every row is checked first and, if any is bad,
+    /// nothing is written and every bad row is reported. Rows arrive as reported hazards; each
+    /// then goes through the lifecycle like any other. `first_row` is the sheet row of `inputs[0]`.
+    pub async fn import_hazards(
+        &self,
+        who: &Principal,
+        enterprise_id: i64,
+        inputs: &[HazardInput],
+        first_row: usize,
+        dry_run: bool,
+    ) -> Result<Vec<i64>> {
+        let enterprise = self.enterprise(who, enterprise_id).await?;
+        if !Self::may_report(who, enterprise.id) {
+            return Err(StoreError::Forbidden);
+        }
+        let today = self.today();
+        let mut errors = Vec::new();
+        let mut valid = Vec::with_capacity(inputs.len());
+        for (i, input) in inputs.iter().enumerate() {
+            let input = HazardInput {
+                enterprise_id,
+                ..input.clone()
+            };
+            match input.validate(today) {
+                Ok(fields) => valid.push(fields),
+                Err(e) => errors.push(crate::reference::row_error(first_row + i, &e)),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Rows(errors));
+        }
+        if dry_run {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin_write().await?;
+        let mut ids = Vec::with_capacity(valid.len());
+        for fields in &valid {
+            ids.push(
+                self.insert_hazard(&mut tx, who, &enterprise, fields)
+                    .await?,
+            );
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn insert_hazard(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        who: &Principal,
+        enterprise: &crate::Enterprise,
+        fields: &hazardnet_domain::hazard::HazardFields,
+    ) -> Result<i64> {
         let section = hazardnet_domain::IndustryCode::parse(&enterprise.industry_code)
             .map(|c| c.section().to_string())
             .unwrap_or_default();
@@ -285,7 +346,6 @@ impl Store {
             fields.title, fields.description, fields.place
         ));
         let now = format_time(self.clock().now());
-        let mut tx = self.begin_write().await?;
         // Number: the enterprise's township (9 digits), the year found, a serial.
         let prefix = enterprise.jurisdiction_code[..9].to_string();
         let year = i64::from(fields.found_at.year());
@@ -295,7 +355,7 @@ impl Store {
         )
         .bind(prefix.clone())
         .bind(year)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let number = format!("YH{prefix}-{year}-{serial:05}");
         let id: i64 = sqlx::query_scalar(
@@ -324,17 +384,17 @@ impl Store {
         .bind(tokens.clone())
         .bind(now.clone())
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         if self.kind() == crate::DbKind::Sqlite {
             sqlx::query("INSERT INTO hazard_search (rowid, tokens) VALUES ($1, $2)")
                 .bind(id)
                 .bind(tokens)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         append(
-            &mut tx,
+            tx,
             self,
             &who.actor(),
             Change {
@@ -347,7 +407,6 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 

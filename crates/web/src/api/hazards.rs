@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/hazards", get(list).post(create))
         .route("/hazards/export.xlsx", get(export))
+        .route("/hazards/import", post(import))
         .route("/hazards/{id}", get(read))
         .route("/hazards/{id}/transitions", post(transition))
         .route(
@@ -269,4 +270,101 @@ pub async fn export(
         .map_err(|e| ApiError::Store(hazardnet_store::StoreError::Internal(e.to_string())))?;
     let name = format!("{}.xlsx", crate::i18n::t(lang, "ledger.title"));
     Ok(super::xlsx_response(bytes, &name))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HazardImportParams {
+    /// The enterprise whose ledger this is (an enterprise user's own by default).
+    pub enterprise_id: Option<i64>,
+    /// Check every row and report, but save nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HazardImportResult {
+    pub rows: usize,
+    pub imported: usize,
+    pub ids: Vec<i64>,
+    pub dry_run: bool,
+}
+
+/// Reads a ledger sheet and imports it, all or nothing. Shared with the web page.
+pub async fn import_ledger(
+    state: &AppState,
+    caller: &Caller,
+    enterprise_id: Option<i64>,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<HazardImportResult, ApiError> {
+    let enterprise_id = enterprise_id
+        .or(caller.principal.enterprise_id)
+        .ok_or(ApiError::Store(hazardnet_store::StoreError::Domain(
+            hazardnet_domain::DomainError::Required {
+                field: "enterprise_id",
+            },
+        )))?;
+    let sheet_error = |e: crate::sheets::SheetError| ApiError::Unprocessable {
+        code: e.code(),
+        detail: match e {
+            crate::sheets::SheetError::MissingColumn(c) => c.to_string(),
+            _ => String::new(),
+        },
+    };
+    let rows = crate::sheets::read_rows(bytes).map_err(sheet_error)?;
+    let (inputs, cell_errors) = crate::sheets::hazard_inputs(&rows).map_err(sheet_error)?;
+    let checked = state
+        .store
+        .import_hazards(&caller.principal, enterprise_id, &inputs, 2, true)
+        .await;
+    let mut errors = match checked {
+        Ok(_) => Vec::new(),
+        Err(hazardnet_store::StoreError::Rows(rows)) => rows,
+        Err(other) => return Err(other.into()),
+    };
+    let unreadable: std::collections::HashSet<usize> = cell_errors.iter().map(|e| e.row).collect();
+    errors.retain(|r| !unreadable.contains(&r.row));
+    errors.extend(cell_errors);
+    errors.sort_by_key(|r| r.row);
+    if !errors.is_empty() {
+        return Err(hazardnet_store::StoreError::Rows(errors).into());
+    }
+    let ids = if dry_run {
+        Vec::new()
+    } else {
+        state
+            .store
+            .import_hazards(&caller.principal, enterprise_id, &inputs, 2, false)
+            .await?
+    };
+    Ok(HazardImportResult {
+        rows: inputs.len(),
+        imported: ids.len(),
+        ids,
+        dry_run,
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/hazards/import", tag = "hazards", params(HazardImportParams),
+    request_body(content_type = "multipart/form-data", description = "part `file`: the enterprise's ledger, .xlsx or UTF-8 .csv, with a header row (隐患名称 required; 隐患部位, 隐患描述, 隐患等级, 隐患类别, 判定依据, 隐患来源, 发现日期, 发现人 read when present)"),
+    responses((status = 200, body = HazardImportResult), (status = 422, description = "refused rows, each with its reason; nothing saved")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<HazardImportParams>,
+    multipart: Multipart,
+) -> Result<Json<HazardImportResult>, ApiError> {
+    let bytes = super::upload_bytes(multipart).await?;
+    Ok(Json(
+        import_ledger(
+            &state,
+            &caller,
+            params.enterprise_id,
+            &bytes,
+            params.dry_run,
+        )
+        .await?,
+    ))
 }

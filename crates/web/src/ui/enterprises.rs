@@ -632,31 +632,95 @@ async fn update(
     }
 }
 
+/// The import page, shared by the registry and the ledger.
 #[derive(Template)]
-#[template(path = "enterprise_import.html")]
-struct ImportPage {
-    chrome: Chrome,
-    success: Option<String>,
-    error: Option<String>,
-    rows: Vec<(usize, String)>,
+#[template(path = "import.html")]
+pub struct ImportPage {
+    pub chrome: Chrome,
+    pub title: String,
+    pub help: String,
+    pub action: &'static str,
+    pub extra_query: String,
+    pub template_href: Option<&'static str>,
+    pub enterprises: Vec<Choice>,
+    pub success: Option<String>,
+    pub error: Option<String>,
+    pub rows: Vec<(usize, String)>,
+}
+
+impl ImportPage {
+    fn enterprises(chrome: Chrome) -> ImportPage {
+        ImportPage {
+            title: chrome.t("ui.import_title"),
+            help: chrome.t("ui.import_help"),
+            action: "/enterprises/import",
+            extra_query: String::new(),
+            template_href: Some("/enterprises/import-template.xlsx"),
+            enterprises: vec![],
+            success: None,
+            error: None,
+            rows: vec![],
+            chrome,
+        }
+    }
+}
+
+/// What an import page shows after an upload: success, or the error and every refused row.
+pub fn import_outcome(
+    chrome: &Chrome,
+    result: Result<String, ApiError>,
+) -> (
+    Option<String>,
+    Option<String>,
+    Vec<(usize, String)>,
+    StatusCode,
+) {
+    match result {
+        Ok(message) => (Some(message), None, vec![], StatusCode::OK),
+        Err(ApiError::Store(StoreError::Rows(rows))) => {
+            let lines = rows
+                .iter()
+                .map(|r| (r.row, row_message(chrome.lang, r)))
+                .collect();
+            let error = ApiError::Store(StoreError::Rows(rows));
+            (
+                None,
+                Some(chrome.error_message(&error)),
+                lines,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => {
+            let status = e.status_and_payload().0;
+            (None, Some(chrome.error_message(&e)), vec![], status)
+        }
+    }
+}
+
+/// The message of a finished import.
+pub fn import_message(lang: Lang, dry_run: bool, rows: usize, imported: usize) -> String {
+    if dry_run {
+        t_args(lang, "ui.import_checked", &[("count", rows.to_string())])
+    } else {
+        t_args(lang, "ui.import_ok", &[("count", imported.to_string())])
+    }
 }
 
 async fn import_page(headers: HeaderMap, PageCaller(caller): PageCaller) -> Response {
     if !caller.principal.role.may_register_enterprises() {
         return page_error(&headers, Some(&caller), ApiError::Forbidden);
     }
-    render(&ImportPage {
-        chrome: Chrome::new(&headers, Some(&caller), "enterprises"),
-        success: None,
-        error: None,
-        rows: vec![],
-    })
+    render(&ImportPage::enterprises(Chrome::new(
+        &headers,
+        Some(&caller),
+        "enterprises",
+    )))
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct ImportQuery {
-    mode: String,
+pub struct ImportQuery {
+    pub mode: String,
 }
 
 async fn import(
@@ -667,52 +731,18 @@ async fn import(
     multipart: Multipart,
 ) -> Response {
     let chrome = Chrome::new(&headers, Some(&caller), "enterprises");
-    let lang = chrome.lang;
     let dry_run = q.mode == "check";
     let result = match upload_bytes(multipart).await {
         Ok(bytes) => import_sheet(&state, &caller, &bytes, dry_run).await,
         Err(e) => Err(e),
     };
-    let (success, error, rows, status) = match result {
-        Ok(r) if r.dry_run => (
-            Some(t_args(
-                lang,
-                "ui.import_checked",
-                &[("count", r.rows.to_string())],
-            )),
-            None,
-            vec![],
-            StatusCode::OK,
-        ),
-        Ok(r) => (
-            Some(t_args(
-                lang,
-                "ui.import_ok",
-                &[("count", r.imported.to_string())],
-            )),
-            None,
-            vec![],
-            StatusCode::OK,
-        ),
-        Err(ApiError::Store(StoreError::Rows(rows))) => {
-            let error = ApiError::Store(StoreError::Rows(rows.clone()));
-            (
-                None,
-                Some(chrome.error_message(&error)),
-                rows.iter().map(|r| (r.row, row_message(lang, r))).collect(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        }
-        Err(e) => {
-            let status = e.status_and_payload().0;
-            (None, Some(chrome.error_message(&e)), vec![], status)
-        }
-    };
+    let message = result.map(|r| import_message(chrome.lang, r.dry_run, r.rows, r.imported));
+    let (success, error, rows, status) = import_outcome(&chrome, message);
     let mut response = render(&ImportPage {
-        chrome,
         success,
         error,
         rows,
+        ..ImportPage::enterprises(chrome)
     });
     *response.status_mut() = status;
     response

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/hazards", get(list).post(create))
         .route("/hazards/new", get(new_form))
+        .route("/hazards/import", get(import_page).post(import))
         .route("/hazards/{id}", get(detail))
         .route("/hazards/{id}/act", post(act))
         .route("/hazards/{id}/listing", post(listing))
@@ -674,4 +675,105 @@ async fn dashboard(
         d,
         chrome,
     })
+}
+
+async fn ledger_import_page(
+    state: &AppState,
+    chrome: Chrome,
+    caller: &Caller,
+    current: &str,
+) -> Result<super::enterprises::ImportPage, StoreError> {
+    let enterprises = if caller.principal.enterprise_id.is_some() {
+        vec![]
+    } else {
+        let filter = EnterpriseFilter {
+            per_page: Some(500),
+            ..Default::default()
+        };
+        state
+            .store
+            .enterprises_all(&caller.principal, &filter)
+            .await?
+            .into_iter()
+            .map(|e| {
+                Choice::new(
+                    e.id.to_string(),
+                    format!("{}（{}）", e.name, e.jurisdiction_name),
+                    current,
+                )
+            })
+            .collect()
+    };
+    Ok(super::enterprises::ImportPage {
+        title: chrome.t("ui.ledger_import_title"),
+        help: chrome.t("ui.ledger_import_help"),
+        action: "/hazards/import",
+        extra_query: String::new(),
+        template_href: None,
+        enterprises,
+        success: None,
+        error: None,
+        rows: vec![],
+        chrome,
+    })
+}
+
+async fn import_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+) -> Response {
+    let chrome = Chrome::new(&headers, Some(&caller), "hazards");
+    match ledger_import_page(&state, chrome, &caller, "").await {
+        Ok(page) => render(&page),
+        Err(e) => page_error(&headers, Some(&caller), e.into()),
+    }
+}
+
+async fn import(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Query(q): Query<super::enterprises::ImportQuery>,
+    multipart: Multipart,
+) -> Response {
+    let chrome = Chrome::new(&headers, Some(&caller), "hazards");
+    let lang = chrome.lang;
+    let dry_run = q.mode == "check";
+    let (fields, file) = match form_fields(multipart).await {
+        Ok(f) => f,
+        Err(e) => return page_error(&headers, Some(&caller), e),
+    };
+    let enterprise = fields.get("enterprise_id").cloned().unwrap_or_default();
+    let result = match file {
+        Some(upload) => {
+            crate::api::import_ledger(
+                &state,
+                &caller,
+                enterprise.trim().parse().ok(),
+                &upload.bytes,
+                dry_run,
+            )
+            .await
+        }
+        None => Err(ApiError::BadRequest {
+            code: "invalid_upload",
+            detail: String::new(),
+        }),
+    };
+    let message =
+        result.map(|r| super::enterprises::import_message(lang, r.dry_run, r.rows, r.imported));
+    let (success, error, rows, status) = super::enterprises::import_outcome(&chrome, message);
+    let page = match ledger_import_page(&state, chrome, &caller, &enterprise).await {
+        Ok(page) => page,
+        Err(e) => return page_error(&headers, Some(&caller), e.into()),
+    };
+    let mut response = render(&super::enterprises::ImportPage {
+        success,
+        error,
+        rows,
+        ..page
+    });
+    *response.status_mut() = status;
+    response
 }

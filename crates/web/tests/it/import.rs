@@ -180,3 +180,80 @@ async fn export_holds_the_rows_in_scope_and_reads_back() {
     assert_eq!(rows[0][0], "企业名称");
     assert!(rows.iter().any(|r| r[0] == "东都好酒店"));
 }
+
+fn ledger(rows: &[[&str; 5]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["隐患内容", "部位", "隐患级别", "来源", "排查日期"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32 + 1, c as u16, *v).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn an_enterprise_imports_its_old_ledger_all_or_nothing() {
+    let app = TestApp::spawn_demo().await;
+    let manager = app.bearer("enterprise").await;
+    let bad = ledger(&[
+        ["灭火器过期", "大厅", "一般", "自查", "2026-11-02"],
+        ["", "后门", "重大", "自查", "2026-11-03"],
+        ["电线乱拉", "仓库", "较大", "自查", "2026-11-04"],
+        ["明天的隐患", "仓库", "一般", "自查", "2030-01-01"],
+    ]);
+    let (status, err) = manager
+        .upload("/api/v1/hazards/import", "old.xlsx", bad)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    let rows: Vec<(i64, &str)> = err["error"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["row"].as_i64().unwrap(), r["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rows,
+        [(3, "required"), (4, "invalid_value"), (5, "invalid_value")]
+    );
+    let (_, list) = manager.get_json("/api/v1/hazards").await;
+    assert_eq!(list["total"], 0, "nothing imported");
+
+    let good = ledger(&[
+        ["灭火器过期", "大厅", "一般", "自查", "2026-11-02"],
+        [
+            "安全出口锁闭",
+            "后门",
+            "重大隐患",
+            "四不两直",
+            "2026年11月3日",
+        ],
+    ]);
+    let (status, result) = manager
+        .upload("/api/v1/hazards/import", "old.xlsx", good)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result["imported"], 2);
+    let (_, list) = manager
+        .get_json("/api/v1/hazards?state=reported&level=major")
+        .await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["found_at"], "2026-11-03");
+    assert_eq!(list["items"][0]["source"], "unannounced_visit");
+    // A clerk names the enterprise; one outside the clerk's scope is not found.
+    let expert = app.bearer("expert").await;
+    let (status, _) = expert
+        .upload(
+            "/api/v1/hazards/import?enterprise_id=5",
+            "old.xlsx",
+            ledger(&[["x", "", "一般", "自查", ""]]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
