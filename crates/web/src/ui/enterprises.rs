@@ -666,34 +666,40 @@ impl ImportPage {
 }
 
 /// What an import page shows after an upload: success, or the error and every refused row.
-pub fn import_outcome(
-    chrome: &Chrome,
-    result: Result<String, ApiError>,
-) -> (
-    Option<String>,
-    Option<String>,
-    Vec<(usize, String)>,
-    StatusCode,
-) {
+pub struct ImportOutcome {
+    pub success: Option<String>,
+    pub error: Option<String>,
+    pub rows: Vec<(usize, String)>,
+    pub status: StatusCode,
+}
+
+pub fn import_outcome(chrome: &Chrome, result: Result<String, ApiError>) -> ImportOutcome {
     match result {
-        Ok(message) => (Some(message), None, vec![], StatusCode::OK),
+        Ok(message) => ImportOutcome {
+            success: Some(message),
+            error: None,
+            rows: vec![],
+            status: StatusCode::OK,
+        },
         Err(ApiError::Store(StoreError::Rows(rows))) => {
             let lines = rows
                 .iter()
                 .map(|r| (r.row, row_message(chrome.lang, r)))
                 .collect();
             let error = ApiError::Store(StoreError::Rows(rows));
-            (
-                None,
-                Some(chrome.error_message(&error)),
-                lines,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+            ImportOutcome {
+                success: None,
+                error: Some(chrome.error_message(&error)),
+                rows: lines,
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+            }
         }
-        Err(e) => {
-            let status = e.status_and_payload().0;
-            (None, Some(chrome.error_message(&e)), vec![], status)
-        }
+        Err(e) => ImportOutcome {
+            success: None,
+            error: Some(chrome.error_message(&e)),
+            rows: vec![],
+            status: e.status_and_payload().0,
+        },
     }
 }
 
@@ -737,7 +743,12 @@ async fn import(
         Err(e) => Err(e),
     };
     let message = result.map(|r| import_message(chrome.lang, r.dry_run, r.rows, r.imported));
-    let (success, error, rows, status) = import_outcome(&chrome, message);
+    let ImportOutcome {
+        success,
+        error,
+        rows,
+        status,
+    } = import_outcome(&chrome, message);
     let mut response = render(&ImportPage {
         success,
         error,

@@ -763,7 +763,12 @@ async fn import(
     };
     let message =
         result.map(|r| super::enterprises::import_message(lang, r.dry_run, r.rows, r.imported));
-    let (success, error, rows, status) = super::enterprises::import_outcome(&chrome, message);
+    let super::enterprises::ImportOutcome {
+        success,
+        error,
+        rows,
+        status,
+    } = super::enterprises::import_outcome(&chrome, message);
     let page = match ledger_import_page(&state, chrome, &caller, &enterprise).await {
         Ok(page) => page,
         Err(e) => return page_error(&headers, Some(&caller), e.into()),
