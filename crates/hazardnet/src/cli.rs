@@ -65,6 +65,24 @@ enum Command {
     /// The audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Fill an empty ledger with a synthetic province (for `bench`; never on real data).
+    BenchData {
+        #[arg(long, default_value_t = 50_000)]
+        enterprises: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        hazards: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Measure the ledger, search, dashboard, writes and export over HTTP on a bench database.
+    Bench {
+        /// Requests per read workload (and writes per client).
+        #[arg(long, default_value_t = 1000)]
+        requests: usize,
+        /// Concurrent writing clients.
+        #[arg(long, default_value_t = 8)]
+        writers: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -414,6 +432,18 @@ pub async fn run() -> Result<ExitCode> {
             let bytes = sheets::enterprises_workbook(hazardnet_web::i18n::Lang::Zh, &rows)?;
             std::fs::write(&file, bytes).with_context(|| format!("writing {}", file.display()))?;
             println!("{} enterprises exported to {}", rows.len(), file.display());
+        }
+        Command::BenchData {
+            enterprises,
+            hazards,
+            seed,
+        } => {
+            let store = open(&cli.db, &cli.data_dir).await?;
+            crate::bench::bench_data(&store, enterprises, hazards, seed).await?;
+        }
+        Command::Bench { requests, writers } => {
+            let store = open(&cli.db, &cli.data_dir).await?;
+            crate::bench::bench(&store, &cli.db, requests, writers).await?;
         }
         Command::Audit(AuditCommand::Verify) => {
             let store = open(&cli.db, &cli.data_dir).await?;

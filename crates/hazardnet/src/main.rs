@@ -1,6 +1,7 @@
 //! The hazardnet binary: `serve`, `migrate`, `demo`, `user`, `import`, `export`, `audit verify`.
 //! Every subcommand opens the same database (`--db` or `HAZARDNET_DB`, SQLite by default).
 
+mod bench;
 mod cli;
 
 #[tokio::main]

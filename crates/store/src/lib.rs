@@ -16,6 +16,7 @@ mod hazards;
 mod jobs;
 mod reference;
 mod sql;
+pub mod synthetic;
 
 pub use accounts::{
     LoginOutcome, NewOrganization, NewUser, Organization, Principal, SessionInfo, UserRow,
