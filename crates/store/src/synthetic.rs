@@ -288,6 +288,7 @@ impl Store {
                 .execute(&self.write)
                 .await?;
         }
+        self.rebuild_tallies().await?;
         self.analyze().await?;
         Ok(SyntheticReport {
             jurisdictions: rows.len(),

@@ -2,14 +2,14 @@
 
 use super::HAZARD_SCOPE;
 use crate::accounts::Principal;
-use crate::sql::{Sql, push_scope};
+use crate::sql::{ScopeColumns, Sql, push_scope};
 use crate::{Result, Store};
 use chrono::Datelike;
 use hazardnet_domain::Scope;
 use serde::Serialize;
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DashboardCount {
     /// A jurisdiction code, an industry section or a state.
     pub key: String,
@@ -17,7 +17,7 @@ pub struct DashboardCount {
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MonthPoint {
     /// YYYY-MM
     pub month: String,
@@ -25,7 +25,7 @@ pub struct MonthPoint {
     pub closed: i64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
     pub total: i64,
     pub open: i64,
@@ -48,6 +48,44 @@ pub struct Dashboard {
 
 const OPEN: &str = "h.state NOT IN ('closed', 'rejected')";
 
+/// Scope columns of the tally tables (offices' scopes only: they carry no enterprise).
+const TALLY_SCOPE: ScopeColumns<'static> = ScopeColumns {
+    enterprise_id: "NULL",
+    jurisdiction: "t.jurisdiction_code",
+    industry_code: "t.industry_code",
+    industry_section: "t.industry_section",
+};
+
+/// One level below the scope's root (provinces for a national view).
+fn child_prefix_len(scope: &Scope) -> usize {
+    match scope {
+        Scope::Government { jurisdiction, .. } => match jurisdiction.level().prefix_len() {
+            2 => 4,
+            4 => 6,
+            6 => 9,
+            _ => 12,
+        },
+        _ => 2,
+    }
+}
+
+/// Twelve calendar months (YYYY-MM) ending with today's, oldest first.
+fn last_twelve_months(today: chrono::NaiveDate) -> Vec<String> {
+    let mut months = Vec::with_capacity(12);
+    let (mut y, mut m) = (today.year(), today.month());
+    for _ in 0..12 {
+        months.push(format!("{y:04}-{m:02}"));
+        if m == 1 {
+            y -= 1;
+            m = 12;
+        } else {
+            m -= 1;
+        }
+    }
+    months.reverse();
+    months
+}
+
 impl Store {
     fn scoped(&self, who: &Principal, select: &str) -> Sql {
         let mut sql = Sql::new(select);
@@ -56,12 +94,95 @@ impl Store {
         sql
     }
 
+    /// The dashboard for the caller's scope: from the maintained tallies for offices (fast at
+    /// province scale), counted live for an enterprise or an expert (their scope is small).
     pub async fn dashboard(&self, who: &Principal) -> Result<Dashboard> {
+        match who.scope {
+            Scope::Everything | Scope::Government { .. } => self.dashboard_from_tallies(who).await,
+            _ => self.dashboard_live(who).await,
+        }
+    }
+
+    fn tallied(&self, who: &Principal, select: &str, table: &str) -> Sql {
+        let mut sql = Sql::new(select);
+        sql.push(" FROM ").push(table).push(" t WHERE ");
+        push_scope(&mut sql, &who.scope, &TALLY_SCOPE);
+        sql
+    }
+
+    async fn dashboard_from_tallies(&self, who: &Principal) -> Result<Dashboard> {
         let today = self.today();
         let mut d = Dashboard::default();
-        let mut sql = self.scoped(who, "SELECT h.state, h.level, COUNT(*) AS n");
-        sql.push(" GROUP BY h.state, h.level");
-        let rows: Vec<(String, String, i64)> = sql.query_as().fetch_all(&self.read).await?;
+        let mut sql = self.tallied(
+            who,
+            "SELECT t.state, t.level, t.listed, CAST(SUM(t.n) AS BIGINT) AS n",
+            "hazard_tallies",
+        );
+        sql.push(" GROUP BY t.state, t.level, t.listed");
+        let rows: Vec<(String, String, i64, i64)> = sql.query_as().fetch_all(&self.read).await?;
+        let rows: Vec<(String, String, i64)> = rows
+            .into_iter()
+            .map(|(state, level, listed, n)| {
+                if listed == 1 && !matches!(state.as_str(), "closed" | "rejected") {
+                    d.supervised_open += n;
+                }
+                (state, level, n)
+            })
+            .collect();
+        self.fill_counts(&mut d, rows);
+        d.overdue = self.overdue_count(who, &today.to_string()).await?;
+        let child_len = child_prefix_len(&who.scope);
+        let mut sql = self.tallied(
+            who,
+            &format!("SELECT SUBSTR(t.jurisdiction_code, 1, {child_len}) AS code, CAST(SUM(t.n) AS BIGINT) AS n"),
+            "hazard_tallies",
+        );
+        sql.push(" AND t.level = 'major' AND t.state NOT IN ('closed', 'rejected') AND t.n > 0");
+        sql.push(" GROUP BY SUBSTR(t.jurisdiction_code, 1, ")
+            .push(&child_len.to_string())
+            .push(") ORDER BY n DESC");
+        let rows: Vec<(String, i64)> = sql.query_as().fetch_all(&self.read).await?;
+        self.fill_majors_by_jurisdiction(&mut d, rows).await?;
+        let mut sql = self.tallied(
+            who,
+            "SELECT t.industry_section, CAST(SUM(t.n) AS BIGINT) AS n",
+            "hazard_tallies",
+        );
+        sql.push(" AND t.level = 'major' AND t.state NOT IN ('closed', 'rejected') GROUP BY t.industry_section ORDER BY n DESC");
+        let rows: Vec<(String, i64)> = sql.query_as().fetch_all(&self.read).await?;
+        self.fill_majors_by_industry(&mut d, rows).await?;
+        let months = last_twelve_months(today);
+        let mut sql = self.tallied(who, "SELECT t.month, CAST(SUM(t.found) AS BIGINT) AS found, CAST(SUM(t.closed) AS BIGINT) AS closed", "hazard_monthly");
+        sql.push(" AND t.month >= ")
+            .bind(months[0].clone())
+            .push(" GROUP BY t.month");
+        let rows: Vec<(String, i64, i64)> = sql.query_as().fetch_all(&self.read).await?;
+        let by_month: HashMap<String, (i64, i64)> =
+            rows.into_iter().map(|(m, f, c)| (m, (f, c))).collect();
+        d.trend = months
+            .into_iter()
+            .map(|month| {
+                let (found, closed) = by_month.get(&month).copied().unwrap_or((0, 0));
+                MonthPoint {
+                    month,
+                    found,
+                    closed,
+                }
+            })
+            .collect();
+        Ok(d)
+    }
+
+    async fn overdue_count(&self, who: &Principal, today: &str) -> Result<i64> {
+        let mut sql = self.scoped(who, "SELECT COUNT(*)");
+        sql.push(
+            " AND h.state IN ('reported', 'rectifying', 'awaiting_acceptance') AND h.deadline < ",
+        )
+        .bind(today);
+        Ok(sql.query_scalar_i64().fetch_one(&self.read).await?)
+    }
+
+    fn fill_counts(&self, d: &mut Dashboard, rows: Vec<(String, String, i64)>) {
         let mut by_state: HashMap<String, i64> = HashMap::new();
         for (state, level, n) in rows {
             d.total += n;
@@ -92,38 +213,13 @@ impl Store {
                 count: by_state.get(state.as_str()).copied().unwrap_or(0),
             });
         }
+    }
 
-        let mut sql = self.scoped(who, "SELECT COUNT(*)");
-        sql.push(" AND ")
-            .push(OPEN)
-            .push(" AND h.deadline < ")
-            .bind(today.to_string());
-        d.overdue = sql.query_scalar_i64().fetch_one(&self.read).await?;
-        let mut sql = self.scoped(who, "SELECT COUNT(*)");
-        sql.push(" AND ")
-            .push(OPEN)
-            .push(" AND h.listing_org_id IS NOT NULL");
-        d.supervised_open = sql.query_scalar_i64().fetch_one(&self.read).await?;
-
-        // One level below the scope's root (provinces for a national view).
-        let child_len = match &who.scope {
-            Scope::Government { jurisdiction, .. } => match jurisdiction.level().prefix_len() {
-                2 => 4,
-                4 => 6,
-                6 => 9,
-                _ => 12,
-            },
-            _ => 2,
-        };
-        let mut sql = self.scoped(
-            who,
-            &format!("SELECT SUBSTR(h.jurisdiction_code, 1, {child_len}) AS code, COUNT(*) AS n"),
-        );
-        sql.push(" AND h.level = 'major' AND ")
-            .push(OPEN)
-            .push(" GROUP BY SUBSTR(h.jurisdiction_code, 1, ");
-        sql.push(&child_len.to_string()).push(") ORDER BY n DESC");
-        let rows: Vec<(String, i64)> = sql.query_as().fetch_all(&self.read).await?;
+    async fn fill_majors_by_jurisdiction(
+        &self,
+        d: &mut Dashboard,
+        rows: Vec<(String, i64)>,
+    ) -> Result<()> {
         for (prefix, count) in rows {
             let code = format!("{prefix:0<12}");
             let name = self
@@ -137,11 +233,14 @@ impl Store {
                 count,
             });
         }
-        let mut sql = self.scoped(who, "SELECT h.industry_section, COUNT(*) AS n");
-        sql.push(" AND h.level = 'major' AND ")
-            .push(OPEN)
-            .push(" GROUP BY h.industry_section ORDER BY n DESC");
-        let rows: Vec<(String, i64)> = sql.query_as().fetch_all(&self.read).await?;
+        Ok(())
+    }
+
+    async fn fill_majors_by_industry(
+        &self,
+        d: &mut Dashboard,
+        rows: Vec<(String, i64)>,
+    ) -> Result<()> {
         for (section, count) in rows {
             let name = self
                 .industry(&section)
@@ -154,20 +253,42 @@ impl Store {
                 count,
             });
         }
+        Ok(())
+    }
 
-        // Twelve calendar months ending with this one.
-        let mut months = Vec::with_capacity(12);
-        let (mut y, mut m) = (today.year(), today.month());
-        for _ in 0..12 {
-            months.push(format!("{y:04}-{m:02}"));
-            if m == 1 {
-                y -= 1;
-                m = 12;
-            } else {
-                m -= 1;
-            }
-        }
-        months.reverse();
+    /// The dashboard counted live from the ledger (enterprise and expert scopes, and tests
+    /// that check the tallies against it).
+    pub async fn dashboard_live(&self, who: &Principal) -> Result<Dashboard> {
+        let today = self.today();
+        let mut d = Dashboard::default();
+        let mut sql = self.scoped(who, "SELECT h.state, h.level, COUNT(*) AS n");
+        sql.push(" GROUP BY h.state, h.level");
+        let rows: Vec<(String, String, i64)> = sql.query_as().fetch_all(&self.read).await?;
+        self.fill_counts(&mut d, rows);
+        d.overdue = self.overdue_count(who, &today.to_string()).await?;
+        let mut sql = self.scoped(who, "SELECT COUNT(*)");
+        sql.push(" AND ")
+            .push(OPEN)
+            .push(" AND h.listing_org_id IS NOT NULL");
+        d.supervised_open = sql.query_scalar_i64().fetch_one(&self.read).await?;
+        let child_len = child_prefix_len(&who.scope);
+        let mut sql = self.scoped(
+            who,
+            &format!("SELECT SUBSTR(h.jurisdiction_code, 1, {child_len}) AS code, COUNT(*) AS n"),
+        );
+        sql.push(" AND h.level = 'major' AND ")
+            .push(OPEN)
+            .push(" GROUP BY SUBSTR(h.jurisdiction_code, 1, ");
+        sql.push(&child_len.to_string()).push(") ORDER BY n DESC");
+        let rows: Vec<(String, i64)> = sql.query_as().fetch_all(&self.read).await?;
+        self.fill_majors_by_jurisdiction(&mut d, rows).await?;
+        let mut sql = self.scoped(who, "SELECT h.industry_section, COUNT(*) AS n");
+        sql.push(" AND h.level = 'major' AND ")
+            .push(OPEN)
+            .push(" GROUP BY h.industry_section ORDER BY n DESC");
+        let rows: Vec<(String, i64)> = sql.query_as().fetch_all(&self.read).await?;
+        self.fill_majors_by_industry(&mut d, rows).await?;
+        let months = last_twelve_months(today);
         let first = format!("{}-01", months[0]);
         let mut sql = self.scoped(
             who,

@@ -179,7 +179,29 @@ impl Store {
     ) -> Result<Vec<Hazard>> {
         let mut sql = Sql::new(SELECT);
         sql.push(" WHERE ");
-        push_scope(&mut sql, &who.scope, &HAZARD_SCOPE);
+        // For a broad scope (a province or city), SQLite does better walking an index in the
+        // sort order and checking the scope on the way than collecting the whole scope and
+        // sorting it; the unary plus keeps it from choosing the scope index (see
+        // docs/performance.md). Narrow scopes keep the scope index.
+        let broad = match &who.scope {
+            hazardnet_domain::Scope::Everything => true,
+            hazardnet_domain::Scope::Government { jurisdiction, .. } => {
+                jurisdiction.level().prefix_len() <= 4
+            }
+            _ => false,
+        };
+        if broad
+            && self.kind() == DbKind::Sqlite
+            && filter.q.as_deref().is_none_or(|q| q.trim().is_empty())
+        {
+            let unindexed = crate::sql::ScopeColumns {
+                jurisdiction: "+h.jurisdiction_code",
+                ..HAZARD_SCOPE
+            };
+            push_scope(&mut sql, &who.scope, &unindexed);
+        } else {
+            push_scope(&mut sql, &who.scope, &HAZARD_SCOPE);
+        }
         self.push_hazard_filters(&mut sql, filter);
         let column = match filter.sort.unwrap_or_default() {
             HazardSort::FoundAt => "h.found_at",

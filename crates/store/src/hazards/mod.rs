@@ -5,6 +5,7 @@
 mod dashboard;
 mod evidence;
 mod list;
+mod tallies;
 
 pub use dashboard::{Dashboard, DashboardCount, MonthPoint};
 pub use evidence::{Evidence, EvidenceUpload};
@@ -150,6 +151,11 @@ impl HazardRow {
             version: self.version,
         }
     }
+}
+
+/// The UTC month (YYYY-MM) of now, as closed_at records it.
+fn now_month(store: &Store) -> String {
+    format_time(store.clock().now())[..7].to_string()
 }
 
 /// Why a transition was refused, or a storage error.
@@ -369,7 +375,7 @@ impl Store {
         .bind(enterprise.id)
         .bind(enterprise.jurisdiction_code.clone())
         .bind(enterprise.industry_code.clone())
-        .bind(section)
+        .bind(section.clone())
         .bind(fields.title.clone())
         .bind(fields.description.clone())
         .bind(fields.place.clone())
@@ -393,6 +399,14 @@ impl Store {
                 .execute(&mut **tx)
                 .await?;
         }
+        let key = tallies::TallyKey {
+            jurisdiction_code: &enterprise.jurisdiction_code,
+            industry_code: &enterprise.industry_code,
+            industry_section: &section,
+            level: fields.level.as_str(),
+        };
+        tallies::add(tx, &key, HazardState::Reported.as_str(), false, 1).await?;
+        tallies::add_month(tx, &key, &fields.found_at.to_string()[..7], 1, 0).await?;
         append(
             tx,
             self,
@@ -513,6 +527,24 @@ impl Store {
             crate::jobs::schedule_deadline_jobs(&mut tx, self, id, &row.jurisdiction_code, due)
                 .await?;
         }
+        if outcome.state.as_str() != row.state {
+            let section = hazardnet_domain::IndustryCode::parse(&row.industry_code)
+                .map(|c| c.section().to_string())
+                .unwrap_or_default();
+            let key = tallies::TallyKey {
+                jurisdiction_code: &row.jurisdiction_code,
+                industry_code: &row.industry_code,
+                industry_section: &section,
+                level: &row.level,
+            };
+            let listed = row.listing_org_id.is_some();
+            tallies::add(&mut tx, &key, &row.state, listed, -1).await?;
+            tallies::add(&mut tx, &key, outcome.state.as_str(), listed, 1).await?;
+            if outcome.state == HazardState::Closed {
+                let month: String = now_month(self);
+                tallies::add_month(&mut tx, &key, &month, 0, 1).await?;
+            }
+        }
         let audit_action = format!("hazard.{}", action.name());
         append(
             &mut tx,
@@ -584,6 +616,19 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        if row.listing_org_id.is_none() {
+            let section = hazardnet_domain::IndustryCode::parse(&row.industry_code)
+                .map(|c| c.section().to_string())
+                .unwrap_or_default();
+            let key = tallies::TallyKey {
+                jurisdiction_code: &row.jurisdiction_code,
+                industry_code: &row.industry_code,
+                industry_section: &section,
+                level: &row.level,
+            };
+            tallies::add(&mut tx, &key, &row.state, false, -1).await?;
+            tallies::add(&mut tx, &key, &row.state, true, 1).await?;
+        }
         append(
             &mut tx,
             self,

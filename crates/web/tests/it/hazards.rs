@@ -507,3 +507,41 @@ async fn the_demo_holds_hazards_in_every_state() {
     assert_eq!(listed["total"], 1);
     assert!(app.store.verify_audit_chain().await.unwrap().is_ok());
 }
+
+#[tokio::test]
+async fn the_maintained_tallies_agree_with_a_live_count() {
+    let app = TestApp::spawn_full_demo().await;
+    // More movement on top of the demo: a listing, a closure, an extension, a rejection.
+    let manager = app.bearer("enterprise").await;
+    let own = enterprise_id(&manager).await;
+    let a = report(&manager, own, "甲", "general").await;
+    let b = report(&manager, own, "乙", "major").await;
+    app.bearer("district-office")
+        .await
+        .post_json(
+            &format!("/api/v1/hazards/{b}/listing"),
+            &json!({"level": "区级", "date": "2026-11-22", "letter_number": "测试〔2026〕9号"}),
+        )
+        .await;
+    let photo = evidence(&manager, a).await;
+    act(
+        &manager,
+        a,
+        json!({"action": "immediate_fix", "evidence": [photo]}),
+    )
+    .await;
+    act(&manager, a, json!({"action": "accept"})).await;
+    act(
+        &app.bearer("regulator").await,
+        b,
+        json!({"action": "reject", "reason": "复核不属于重大隐患"}),
+    )
+    .await;
+    for username in ["admin", "district-office", "street-office", "regulator"] {
+        let who = app.store.principal_for_username(username).await.unwrap();
+        let tallied = app.store.dashboard(&who).await.unwrap();
+        let live = app.store.dashboard_live(&who).await.unwrap();
+        assert_eq!(tallied, live, "{username}");
+        assert!(tallied.total >= 9);
+    }
+}

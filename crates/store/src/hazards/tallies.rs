@@ -1,0 +1,90 @@
+//! Maintained dashboard counts. Every hazard write adjusts them in its own transaction, so
+//! they are exactly as current as the ledger; a test compares them with a live count.
+
+use crate::{Result, Store};
+use sqlx::{Any, Transaction};
+
+/// What a tally row is keyed by, from a hazard.
+pub(crate) struct TallyKey<'a> {
+    pub jurisdiction_code: &'a str,
+    pub industry_code: &'a str,
+    pub industry_section: &'a str,
+    pub level: &'a str,
+}
+
+pub(crate) async fn add(
+    tx: &mut Transaction<'static, Any>,
+    key: &TallyKey<'_>,
+    state: &str,
+    listed: bool,
+    delta: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO hazard_tallies (jurisdiction_code, industry_code, industry_section, level, state, listed, n) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (jurisdiction_code, industry_code, level, state, listed) \
+         DO UPDATE SET n = hazard_tallies.n + excluded.n",
+    )
+    .bind(key.jurisdiction_code.to_string())
+    .bind(key.industry_code.to_string())
+    .bind(key.industry_section.to_string())
+    .bind(key.level.to_string())
+    .bind(state.to_string())
+    .bind(i64::from(listed))
+    .bind(delta)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn add_month(
+    tx: &mut Transaction<'static, Any>,
+    key: &TallyKey<'_>,
+    month: &str,
+    found: i64,
+    closed: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO hazard_monthly (jurisdiction_code, industry_code, industry_section, month, found, closed) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (jurisdiction_code, industry_code, month) \
+         DO UPDATE SET found = hazard_monthly.found + excluded.found, closed = hazard_monthly.closed + excluded.closed",
+    )
+    .bind(key.jurisdiction_code.to_string())
+    .bind(key.industry_code.to_string())
+    .bind(key.industry_section.to_string())
+    .bind(month.to_string())
+    .bind(found)
+    .bind(closed)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Rebuilds the tallies from the ledger (after bulk loads).
+    pub async fn rebuild_tallies(&self) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for statement in [
+            "DELETE FROM hazard_tallies",
+            "DELETE FROM hazard_monthly",
+            "INSERT INTO hazard_tallies (jurisdiction_code, industry_code, industry_section, level, state, listed, n) \
+             SELECT jurisdiction_code, industry_code, industry_section, level, state, \
+             CASE WHEN listing_org_id IS NULL THEN 0 ELSE 1 END, COUNT(*) FROM hazards \
+             GROUP BY jurisdiction_code, industry_code, industry_section, level, state, \
+             CASE WHEN listing_org_id IS NULL THEN 0 ELSE 1 END",
+            "INSERT INTO hazard_monthly (jurisdiction_code, industry_code, industry_section, month, found, closed) \
+             SELECT jurisdiction_code, industry_code, industry_section, SUBSTR(found_at, 1, 7), COUNT(*), 0 \
+             FROM hazards GROUP BY jurisdiction_code, industry_code, industry_section, SUBSTR(found_at, 1, 7)",
+            "INSERT INTO hazard_monthly (jurisdiction_code, industry_code, industry_section, month, found, closed) \
+             SELECT jurisdiction_code, industry_code, industry_section, SUBSTR(closed_at, 1, 7), 0, COUNT(*) \
+             FROM hazards WHERE state = 'closed' AND closed_at IS NOT NULL \
+             GROUP BY jurisdiction_code, industry_code, industry_section, SUBSTR(closed_at, 1, 7) \
+             ON CONFLICT (jurisdiction_code, industry_code, month) DO UPDATE SET closed = excluded.closed",
+        ] {
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
