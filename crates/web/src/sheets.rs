@@ -539,91 +539,129 @@ pub fn hazard_inputs(
     Ok((inputs, errors))
 }
 
-/// The hazard ledger (隐患排查治理台账) in the columns clerks keep it in.
+const LEDGER_COLUMNS: [(&str, u16); 21] = [
+    ("ledger.serial", 6),
+    ("ledger.number", 24),
+    ("field.enterprise_id", 28),
+    ("field.jurisdiction_code", 12),
+    ("field.title", 28),
+    ("field.place", 16),
+    ("field.description", 32),
+    ("field.level", 12),
+    ("field.category", 10),
+    ("field.basis", 24),
+    ("field.source", 14),
+    ("field.found_at", 12),
+    ("field.found_by", 10),
+    ("field.plan.responsible_person", 12),
+    ("field.plan.measures", 32),
+    ("field.plan.funds_yuan", 12),
+    ("field.deadline", 12),
+    ("ledger.state", 10),
+    ("ledger.overdue", 8),
+    ("ledger.listing", 20),
+    ("ledger.closed_at", 12),
+];
+
+/// The hazard ledger (隐患排查治理台账) in the columns clerks keep it in, written chunk by chunk
+/// in constant memory (rows go to a temporary file as they are written), so an export of a
+/// whole province holds only one chunk of rows at a time.
+pub struct LedgerSheet {
+    workbook: Workbook,
+    lang: Lang,
+    rows: u32,
+}
+
+impl LedgerSheet {
+    pub fn new(lang: Lang) -> Result<LedgerSheet, rust_xlsxwriter::XlsxError> {
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet_with_constant_memory();
+        sheet.set_name(t(lang, "ledger.title"))?;
+        let bold = Format::new()
+            .set_bold()
+            .set_background_color("#E8EEF7")
+            .set_text_wrap();
+        for (col, (key, width)) in LEDGER_COLUMNS.iter().enumerate() {
+            sheet.set_column_width(col as u16, *width)?;
+            sheet.write_string_with_format(0, col as u16, t(lang, key), &bold)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        Ok(LedgerSheet {
+            workbook,
+            lang,
+            rows: 0,
+        })
+    }
+
+    pub fn append(
+        &mut self,
+        rows: &[hazardnet_store::Hazard],
+    ) -> Result<(), rust_xlsxwriter::XlsxError> {
+        let lang = self.lang;
+        let sheet = self.workbook.worksheet_from_index(0)?;
+        for h in rows {
+            self.rows += 1;
+            let r = self.rows;
+            let plan = h.plan.as_ref();
+            let values = [
+                r.to_string(),
+                h.number.clone(),
+                h.enterprise_name.clone(),
+                h.jurisdiction_name.clone(),
+                h.title.clone(),
+                h.place.clone(),
+                h.description.clone(),
+                t(lang, &format!("hazard_level.{}", h.level)),
+                h.category.clone(),
+                h.basis.clone(),
+                t(lang, &format!("hazard_source.{}", h.source)),
+                h.found_at.clone(),
+                h.found_by.clone(),
+                plan.map(|p| p.responsible_person.clone())
+                    .unwrap_or_default(),
+                plan.map(|p| p.measures.clone()).unwrap_or_default(),
+                plan.and_then(|p| p.funds_yuan)
+                    .map(|f| f.to_string())
+                    .unwrap_or_default(),
+                h.deadline.clone().unwrap_or_default(),
+                t(lang, &format!("hazard_state.{}", h.state)),
+                if h.overdue {
+                    t(lang, "ui.yes")
+                } else {
+                    String::new()
+                },
+                h.listing
+                    .as_ref()
+                    .map(|l| format!("{} {} {}", l.office_name, l.level, l.letter_number))
+                    .unwrap_or_default(),
+                h.closed_at
+                    .as_deref()
+                    .map(|c| c.chars().take(10).collect())
+                    .unwrap_or_default(),
+            ];
+            for (col, value) in values.into_iter().enumerate() {
+                sheet.write_string(r, col as u16, value)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        let rows = self.rows;
+        let sheet = self.workbook.worksheet_from_index(0)?;
+        sheet.autofilter(0, 0, rows, (LEDGER_COLUMNS.len() - 1) as u16)?;
+        self.workbook.save_to_buffer()
+    }
+}
+
+/// The whole ledger of `rows` as one workbook.
 pub fn hazards_workbook(
     lang: Lang,
     rows: &[hazardnet_store::Hazard],
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    const COLUMNS: [(&str, u16); 21] = [
-        ("ledger.serial", 6),
-        ("ledger.number", 24),
-        ("field.enterprise_id", 28),
-        ("field.jurisdiction_code", 12),
-        ("field.title", 28),
-        ("field.place", 16),
-        ("field.description", 32),
-        ("field.level", 12),
-        ("field.category", 10),
-        ("field.basis", 24),
-        ("field.source", 14),
-        ("field.found_at", 12),
-        ("field.found_by", 10),
-        ("field.plan.responsible_person", 12),
-        ("field.plan.measures", 32),
-        ("field.plan.funds_yuan", 12),
-        ("field.deadline", 12),
-        ("ledger.state", 10),
-        ("ledger.overdue", 8),
-        ("ledger.listing", 20),
-        ("ledger.closed_at", 12),
-    ];
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(t(lang, "ledger.title"))?;
-    let bold = Format::new()
-        .set_bold()
-        .set_background_color("#E8EEF7")
-        .set_text_wrap();
-    for (col, (key, width)) in COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, t(lang, key), &bold)?;
-        sheet.set_column_width(col as u16, *width)?;
-    }
-    for (i, h) in rows.iter().enumerate() {
-        let r = (i + 1) as u32;
-        let plan = h.plan.as_ref();
-        let values = [
-            (i + 1).to_string(),
-            h.number.clone(),
-            h.enterprise_name.clone(),
-            h.jurisdiction_name.clone(),
-            h.title.clone(),
-            h.place.clone(),
-            h.description.clone(),
-            t(lang, &format!("hazard_level.{}", h.level)),
-            h.category.clone(),
-            h.basis.clone(),
-            t(lang, &format!("hazard_source.{}", h.source)),
-            h.found_at.clone(),
-            h.found_by.clone(),
-            plan.map(|p| p.responsible_person.clone())
-                .unwrap_or_default(),
-            plan.map(|p| p.measures.clone()).unwrap_or_default(),
-            plan.and_then(|p| p.funds_yuan)
-                .map(|f| f.to_string())
-                .unwrap_or_default(),
-            h.deadline.clone().unwrap_or_default(),
-            t(lang, &format!("hazard_state.{}", h.state)),
-            if h.overdue {
-                t(lang, "ui.yes")
-            } else {
-                String::new()
-            },
-            h.listing
-                .as_ref()
-                .map(|l| format!("{} {} {}", l.office_name, l.level, l.letter_number))
-                .unwrap_or_default(),
-            h.closed_at
-                .as_deref()
-                .map(|c| c.chars().take(10).collect())
-                .unwrap_or_default(),
-        ];
-        for (col, value) in values.into_iter().enumerate() {
-            sheet.write_string(r, col as u16, value)?;
-        }
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    sheet.autofilter(0, 0, rows.len() as u32, (COLUMNS.len() - 1) as u16)?;
-    workbook.save_to_buffer()
+    let mut sheet = LedgerSheet::new(lang)?;
+    sheet.append(rows)?;
+    sheet.finish()
 }
 
 #[cfg(test)]

@@ -260,14 +260,33 @@ pub async fn export(
     ApiQuery(filter): ApiQuery<HazardFilter>,
 ) -> Result<Response, ApiError> {
     let lang = crate::i18n::Lang::from_headers(&headers);
-    let rows = state
-        .store
-        .hazard_page(&caller.principal, &filter, None)
-        .await?;
-    let bytes = tokio::task::spawn_blocking(move || crate::sheets::hazards_workbook(lang, &rows))
+    let internal = |e: rust_xlsxwriter::XlsxError| {
+        ApiError::Store(hazardnet_store::StoreError::Internal(e.to_string()))
+    };
+    // Chunk by chunk: the server holds one chunk of rows, and the sheet spills to disk.
+    const CHUNK: i64 = 5_000;
+    let mut sheet = crate::sheets::LedgerSheet::new(lang).map_err(internal)?;
+    let mut page = 1;
+    loop {
+        let rows = state
+            .store
+            .hazard_page(&caller.principal, &filter, Some((page, CHUNK)))
+            .await?;
+        let last = (rows.len() as i64) < CHUNK;
+        // Cell writing is CPU work: off the async workers, the sheet moving in and out.
+        sheet = tokio::task::spawn_blocking(move || sheet.append(&rows).map(|()| sheet))
+            .await
+            .map_err(|e| ApiError::Store(hazardnet_store::StoreError::Internal(e.to_string())))?
+            .map_err(internal)?;
+        if last {
+            break;
+        }
+        page += 1;
+    }
+    let bytes = tokio::task::spawn_blocking(move || sheet.finish())
         .await
         .map_err(|e| ApiError::Store(hazardnet_store::StoreError::Internal(e.to_string())))?
-        .map_err(|e| ApiError::Store(hazardnet_store::StoreError::Internal(e.to_string())))?;
+        .map_err(internal)?;
     let name = format!("{}.xlsx", crate::i18n::t(lang, "ledger.title"));
     Ok(super::xlsx_response(bytes, &name))
 }

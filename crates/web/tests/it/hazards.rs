@@ -545,3 +545,22 @@ async fn the_maintained_tallies_agree_with_a_live_count() {
         assert!(tallied.total >= 9);
     }
 }
+
+#[tokio::test]
+async fn the_ledger_exports_in_its_columns_and_reads_back() {
+    let app = TestApp::spawn_full_demo().await;
+    let street = app.bearer("street-office").await;
+    let (_, list) = street.get_json("/api/v1/hazards").await;
+    let r = street.get("/api/v1/hazards/export.xlsx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let rows = hazardnet_web::sheets::read_rows(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(rows.len() as i64 - 1, list["total"].as_i64().unwrap());
+    assert_eq!(rows[0][1], "隐患编号");
+    assert!(
+        rows.iter()
+            .any(|r| r[4] == "KTV包厢区安全出口被封堵" && r[14].contains("拆除临时隔断"))
+    );
+    let r = street.get("/api/v1/hazards/export.xlsx?level=major").await;
+    let rows = hazardnet_web::sheets::read_rows(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(rows.len(), 3);
+}
