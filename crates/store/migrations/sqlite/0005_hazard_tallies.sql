@@ -1,6 +1,7 @@
 -- Maintained counts for dashboards at province scale (see docs/performance.md): one row per
 -- street × industry × level × state × listed, and per street × industry × month. They are
 -- updated in the same transaction as every hazard write, and filled here from what exists.
+-- WITHOUT ROWID keeps each count inside its key's B-tree, so a scope's range is one scan.
 
 CREATE TABLE hazard_tallies (
     jurisdiction_code TEXT NOT NULL,
@@ -11,7 +12,7 @@ CREATE TABLE hazard_tallies (
     listed            INTEGER NOT NULL,
     n                 INTEGER NOT NULL,
     PRIMARY KEY (jurisdiction_code, industry_code, level, state, listed)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE hazard_monthly (
     jurisdiction_code TEXT NOT NULL,
@@ -21,7 +22,7 @@ CREATE TABLE hazard_monthly (
     found             INTEGER NOT NULL,
     closed            INTEGER NOT NULL,
     PRIMARY KEY (jurisdiction_code, industry_code, month)
-);
+) WITHOUT ROWID;
 
 INSERT INTO hazard_tallies (jurisdiction_code, industry_code, industry_section, level, state, listed, n)
 SELECT jurisdiction_code, industry_code, industry_section, level, state,

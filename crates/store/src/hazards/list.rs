@@ -177,6 +177,18 @@ impl Store {
         filter: &HazardFilter,
         page: Option<(i64, i64)>,
     ) -> Result<Vec<Hazard>> {
+        let sql = self.hazard_page_sql(who, filter, page);
+        let rows: Vec<HazardRow> = sql.query_as().fetch_all(&self.read).await?;
+        let today = self.today();
+        Ok(rows.into_iter().map(|r| r.into_hazard(today)).collect())
+    }
+
+    fn hazard_page_sql(
+        &self,
+        who: &Principal,
+        filter: &HazardFilter,
+        page: Option<(i64, i64)>,
+    ) -> Sql {
         let mut sql = Sql::new(SELECT);
         sql.push(" WHERE ");
         // For a broad scope (a province or city), SQLite does better walking an index in the
@@ -209,6 +221,17 @@ impl Store {
             HazardSort::Number => "h.number",
             HazardSort::UpdatedAt => "h.updated_at",
         };
+        // The other half of the same hint: a narrow scope (a county, a street, an enterprise)
+        // is collected by its index and sorted, rather than found by walking the whole
+        // province's date index.
+        let column = if !broad && self.kind() == DbKind::Sqlite {
+            match column {
+                "h.found_at" => "+h.found_at",
+                other => other,
+            }
+        } else {
+            column
+        };
         let default_desc = matches!(
             filter.sort.unwrap_or_default(),
             HazardSort::FoundAt | HazardSort::UpdatedAt
@@ -229,8 +252,39 @@ impl Store {
                 .push(" OFFSET ")
                 .bind((page - 1) * per_page);
         }
-        let rows: Vec<HazardRow> = sql.query_as().fetch_all(&self.read).await?;
+        sql
+    }
+}
+
+impl Store {
+    /// Every hazard the filter selects, in ledger order, handed to `each` a chunk at a time
+    /// from one streaming query: an export of a whole province never holds more than one
+    /// chunk of rows and never re-reads what it has passed.
+    pub async fn for_each_hazard_chunk<F>(
+        &self,
+        who: &Principal,
+        filter: &HazardFilter,
+        chunk: usize,
+        mut each: F,
+    ) -> Result<usize>
+    where
+        F: FnMut(Vec<Hazard>) -> Result<()>,
+    {
+        use futures_util::TryStreamExt;
+        let sql = self.hazard_page_sql(who, filter, None);
         let today = self.today();
-        Ok(rows.into_iter().map(|r| r.into_hazard(today)).collect())
+        let mut stream = sql.query_as::<HazardRow>().fetch(&self.read);
+        let mut buffer = Vec::with_capacity(chunk);
+        let mut total = 0;
+        while let Some(row) = stream.try_next().await? {
+            buffer.push(row.into_hazard(today));
+            if buffer.len() == chunk {
+                total += buffer.len();
+                each(std::mem::replace(&mut buffer, Vec::with_capacity(chunk)))?;
+            }
+        }
+        total += buffer.len();
+        each(buffer)?;
+        Ok(total)
     }
 }

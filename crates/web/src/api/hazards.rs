@@ -263,26 +263,17 @@ pub async fn export(
     let internal = |e: rust_xlsxwriter::XlsxError| {
         ApiError::Store(hazardnet_store::StoreError::Internal(e.to_string()))
     };
-    // Chunk by chunk: the server holds one chunk of rows, and the sheet spills to disk.
-    const CHUNK: i64 = 5_000;
+    // One streaming query, a chunk at a time: the server holds one chunk of rows, and the
+    // sheet spills to disk.
     let mut sheet = crate::sheets::LedgerSheet::new(lang).map_err(internal)?;
-    let mut page = 1;
-    loop {
-        let rows = state
-            .store
-            .hazard_page(&caller.principal, &filter, Some((page, CHUNK)))
-            .await?;
-        let last = (rows.len() as i64) < CHUNK;
-        // Cell writing is CPU work: off the async workers, the sheet moving in and out.
-        sheet = tokio::task::spawn_blocking(move || sheet.append(&rows).map(|()| sheet))
-            .await
-            .map_err(|e| ApiError::Store(hazardnet_store::StoreError::Internal(e.to_string())))?
-            .map_err(internal)?;
-        if last {
-            break;
-        }
-        page += 1;
-    }
+    state
+        .store
+        .for_each_hazard_chunk(&caller.principal, &filter, 2_000, |rows| {
+            sheet
+                .append(&rows)
+                .map_err(|e| hazardnet_store::StoreError::Internal(e.to_string()))
+        })
+        .await?;
     let bytes = tokio::task::spawn_blocking(move || sheet.finish())
         .await
         .map_err(|e| ApiError::Store(hazardnet_store::StoreError::Internal(e.to_string())))?
