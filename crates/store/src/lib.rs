@@ -25,6 +25,7 @@ pub use audit::{Actor, AuditBreak, AuditEntry};
 pub use clock::Clock;
 pub use enterprises::{Enterprise, EnterpriseFilter, EnterpriseSort, EnterpriseStats};
 pub use error::{RowError, StoreError};
+pub use hazards::list::SEARCH_COUNT_CAP;
 pub use hazards::{
     Dashboard, DashboardCount, Evidence, EvidenceUpload, Hazard, HazardFilter, HazardSort,
     MonthPoint, TransitionFailure,

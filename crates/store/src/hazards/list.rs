@@ -23,6 +23,7 @@ pub enum HazardSort {
 #[into_params(parameter_in = Query)]
 pub struct HazardFilter {
     /// Full-text search over title, description and place (Chinese words of any length).
+    /// A search's total counts at most 1,000 matches.
     pub q: Option<String>,
     pub jurisdiction: Option<String>,
     pub industry: Option<String>,
@@ -69,10 +70,38 @@ fn push_list(sql: &mut Sql, column: &str, values: &str) {
     sql.push(")");
 }
 
+/// The FTS5 expression for a query (every token quoted, all required), or None when the
+/// query has no searchable token.
+fn fts_expression(q: Option<&str>) -> Option<String> {
+    let tokens = query_tokens(q?);
+    (!tokens.is_empty()).then(|| {
+        tokens
+            .iter()
+            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+/// On SQLite a search is driven from the full-text index, newest record first, so a page
+/// stops after its rows instead of collecting every match (see docs/performance.md).
+/// Searches count at most this many matches.
+pub const SEARCH_COUNT_CAP: i64 = 1_000;
+
+const FROM_SEARCH: &str = "FROM hazard_search JOIN hazards h ON h.id = hazard_search.rowid";
+
 impl Store {
-    fn push_hazard_filters(&self, sql: &mut Sql, f: &HazardFilter) {
+    fn search_driven(&self, filter: &HazardFilter) -> Option<String> {
+        if self.kind() == DbKind::Sqlite {
+            fts_expression(filter.q.as_deref())
+        } else {
+            None
+        }
+    }
+
+    fn push_hazard_filters(&self, sql: &mut Sql, f: &HazardFilter, include_q: bool) {
         let today = self.today().to_string();
-        if let Some(q) = f.q.as_deref() {
+        if let Some(q) = f.q.as_deref().filter(|_| include_q) {
             let tokens = query_tokens(q);
             if !tokens.is_empty() {
                 match self.kind() {
@@ -160,9 +189,31 @@ impl Store {
         who: &Principal,
         filter: &HazardFilter,
     ) -> Result<(Vec<Hazard>, i64)> {
-        let mut count = Sql::new("SELECT COUNT(*) FROM hazards h WHERE ");
+        let search = self.search_driven(filter);
+        // A search counts its matches up to SEARCH_COUNT_CAP (shown as "1000+"); counting
+        // every match of a common word in a province would cost more than the page itself.
+        let mut count = match &search {
+            Some(expr) => {
+                let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 ");
+                sql.push(FROM_SEARCH)
+                    .push(" WHERE hazard_search MATCH ")
+                    .bind(expr.clone())
+                    .push(" AND ");
+                sql
+            }
+            None if fts_expression(filter.q.as_deref()).is_some() => {
+                Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM hazards h WHERE ")
+            }
+            None => Sql::new("SELECT COUNT(*) FROM hazards h WHERE "),
+        };
         push_scope(&mut count, &who.scope, &HAZARD_SCOPE);
-        self.push_hazard_filters(&mut count, filter);
+        self.push_hazard_filters(&mut count, filter, search.is_none());
+        if fts_expression(filter.q.as_deref()).is_some() {
+            count
+                .push(" LIMIT ")
+                .bind(SEARCH_COUNT_CAP)
+                .push(") AS matches");
+        }
         let total = count.query_scalar_i64().fetch_one(&self.read).await?;
         let items = self
             .hazard_page(who, filter, Some((filter.page(), filter.per_page())))
@@ -189,8 +240,21 @@ impl Store {
         filter: &HazardFilter,
         page: Option<(i64, i64)>,
     ) -> Sql {
-        let mut sql = Sql::new(SELECT);
-        sql.push(" WHERE ");
+        let search = self.search_driven(filter);
+        let mut sql = match &search {
+            Some(expr) => {
+                let mut sql = Sql::new(&SELECT.replacen("FROM hazards h", FROM_SEARCH, 1));
+                sql.push(" WHERE hazard_search MATCH ")
+                    .bind(expr.clone())
+                    .push(" AND ");
+                sql
+            }
+            None => {
+                let mut sql = Sql::new(SELECT);
+                sql.push(" WHERE ");
+                sql
+            }
+        };
         // For a broad scope (a province or city), SQLite does better walking an index in the
         // sort order and checking the scope on the way than collecting the whole scope and
         // sorting it; the unary plus keeps it from choosing the scope index (see
@@ -202,10 +266,7 @@ impl Store {
             }
             _ => false,
         };
-        if broad
-            && self.kind() == DbKind::Sqlite
-            && filter.q.as_deref().is_none_or(|q| q.trim().is_empty())
-        {
+        if broad && self.kind() == DbKind::Sqlite && search.is_none() {
             let unindexed = crate::sql::ScopeColumns {
                 jurisdiction: "+h.jurisdiction_code",
                 ..HAZARD_SCOPE
@@ -214,7 +275,7 @@ impl Store {
         } else {
             push_scope(&mut sql, &who.scope, &HAZARD_SCOPE);
         }
-        self.push_hazard_filters(&mut sql, filter);
+        self.push_hazard_filters(&mut sql, filter, search.is_none());
         let column = match filter.sort.unwrap_or_default() {
             HazardSort::FoundAt => "h.found_at",
             HazardSort::Deadline => "h.deadline",
@@ -241,11 +302,15 @@ impl Store {
         } else {
             " ASC"
         };
-        sql.push(" ORDER BY ")
-            .push(column)
-            .push(direction)
-            .push(", h.id")
-            .push(direction);
+        if search.is_some() && filter.sort.is_none() {
+            sql.push(" ORDER BY hazard_search.rowid DESC");
+        } else {
+            sql.push(" ORDER BY ")
+                .push(column)
+                .push(direction)
+                .push(", h.id")
+                .push(direction);
+        }
         if let Some((page, per_page)) = page {
             sql.push(" LIMIT ")
                 .bind(per_page)

@@ -4,7 +4,7 @@
 
 mod dashboard;
 mod evidence;
-mod list;
+pub mod list;
 mod tallies;
 
 pub use dashboard::{Dashboard, DashboardCount, MonthPoint};

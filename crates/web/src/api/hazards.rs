@@ -36,6 +36,8 @@ pub fn router() -> Router<AppState> {
 pub struct HazardPage {
     pub items: Vec<Hazard>,
     pub total: i64,
+    /// True when `total` is the search count's cap (there are at least that many).
+    pub total_is_capped: bool,
     pub page: i64,
     pub per_page: i64,
 }
@@ -54,9 +56,11 @@ pub async fn list(
     ApiQuery(filter): ApiQuery<HazardFilter>,
 ) -> Result<Json<HazardPage>, ApiError> {
     let (items, total) = state.store.hazards(&caller.principal, &filter).await?;
+    let total_is_capped = filter.q.is_some() && total >= hazardnet_store::SEARCH_COUNT_CAP;
     Ok(Json(HazardPage {
         items,
         total,
+        total_is_capped,
         page: filter.page(),
         per_page: filter.per_page(),
     }))

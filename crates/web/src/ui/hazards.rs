@@ -170,7 +170,11 @@ async fn list(
     let page = filter.page();
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     render(&LedgerPage {
-        total_label: t_args(lang, "ui.total", &[("total", total.to_string())]),
+        total_label: if filter.q.is_some() && total >= hazardnet_store::SEARCH_COUNT_CAP {
+            t_args(lang, "ui.total", &[("total", format!("{total}+"))])
+        } else {
+            t_args(lang, "ui.total", &[("total", total.to_string())])
+        },
         page_label: t_args(
             lang,
             "ui.page_of",
