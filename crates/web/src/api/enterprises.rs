@@ -219,33 +219,15 @@ pub async fn import_sheet(
     if !caller.principal.role.may_register_enterprises() {
         return Err(ApiError::Forbidden);
     }
-    let sheet_error = |e: sheets::SheetError| ApiError::Unprocessable {
-        code: e.code(),
-        detail: match e {
-            sheets::SheetError::MissingColumn(c) => c.to_string(),
-            _ => String::new(),
-        },
-    };
-    let rows = sheets::read_rows(bytes).map_err(sheet_error)?;
+    let rows = sheets::read_rows(bytes).map_err(super::sheet_error)?;
     let lookup = state.store.industry_lookup().await?;
-    let (inputs, cell_errors) = sheets::enterprise_inputs(&rows, &lookup).map_err(sheet_error)?;
-    let mut errors = match state
+    let (inputs, cell_errors) =
+        sheets::enterprise_inputs(&rows, &lookup).map_err(super::sheet_error)?;
+    let checked = state
         .store
         .check_enterprise_import(&caller.principal, &inputs, 2)
-        .await
-    {
-        Ok(_) => Vec::new(),
-        Err(StoreError::Rows(rows)) => rows,
-        Err(other) => return Err(other.into()),
-    };
-    // A row whose cells could not be read is reported for that, not for the blanks left.
-    let unreadable: std::collections::HashSet<usize> = cell_errors.iter().map(|e| e.row).collect();
-    errors.retain(|r| !unreadable.contains(&r.row));
-    errors.extend(cell_errors);
-    errors.sort_by_key(|r| r.row);
-    if !errors.is_empty() {
-        return Err(StoreError::Rows(errors).into());
-    }
+        .await;
+    super::refuse_rows(checked, cell_errors)?;
     let ids = if dry_run {
         Vec::new()
     } else {

@@ -296,14 +296,6 @@ pub struct HazardImportParams {
     pub dry_run: bool,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HazardImportResult {
-    pub rows: usize,
-    pub imported: usize,
-    pub ids: Vec<i64>,
-    pub dry_run: bool,
-}
-
 /// Reads a ledger sheet and imports it, all or nothing. Shared with the web page.
 pub async fn import_ledger(
     state: &AppState,
@@ -311,7 +303,7 @@ pub async fn import_ledger(
     enterprise_id: Option<i64>,
     bytes: &[u8],
     dry_run: bool,
-) -> Result<HazardImportResult, ApiError> {
+) -> Result<super::ImportResult, ApiError> {
     let enterprise_id = enterprise_id
         .or(caller.principal.enterprise_id)
         .ok_or(ApiError::Store(hazardnet_store::StoreError::Domain(
@@ -319,31 +311,13 @@ pub async fn import_ledger(
                 field: "enterprise_id",
             },
         )))?;
-    let sheet_error = |e: crate::sheets::SheetError| ApiError::Unprocessable {
-        code: e.code(),
-        detail: match e {
-            crate::sheets::SheetError::MissingColumn(c) => c.to_string(),
-            _ => String::new(),
-        },
-    };
-    let rows = crate::sheets::read_rows(bytes).map_err(sheet_error)?;
-    let (inputs, cell_errors) = crate::sheets::hazard_inputs(&rows).map_err(sheet_error)?;
+    let rows = crate::sheets::read_rows(bytes).map_err(super::sheet_error)?;
+    let (inputs, cell_errors) = crate::sheets::hazard_inputs(&rows).map_err(super::sheet_error)?;
     let checked = state
         .store
         .import_hazards(&caller.principal, enterprise_id, &inputs, 2, true)
         .await;
-    let mut errors = match checked {
-        Ok(_) => Vec::new(),
-        Err(hazardnet_store::StoreError::Rows(rows)) => rows,
-        Err(other) => return Err(other.into()),
-    };
-    let unreadable: std::collections::HashSet<usize> = cell_errors.iter().map(|e| e.row).collect();
-    errors.retain(|r| !unreadable.contains(&r.row));
-    errors.extend(cell_errors);
-    errors.sort_by_key(|r| r.row);
-    if !errors.is_empty() {
-        return Err(hazardnet_store::StoreError::Rows(errors).into());
-    }
+    super::refuse_rows(checked, cell_errors)?;
     let ids = if dry_run {
         Vec::new()
     } else {
@@ -352,7 +326,7 @@ pub async fn import_ledger(
             .import_hazards(&caller.principal, enterprise_id, &inputs, 2, false)
             .await?
     };
-    Ok(HazardImportResult {
+    Ok(super::ImportResult {
         rows: inputs.len(),
         imported: ids.len(),
         ids,
@@ -362,14 +336,14 @@ pub async fn import_ledger(
 
 #[utoipa::path(post, path = "/api/v1/hazards/import", tag = "hazards", params(HazardImportParams),
     request_body(content_type = "multipart/form-data", description = "part `file`: the enterprise's ledger, .xlsx or UTF-8 .csv, with a header row (隐患名称 required; 隐患部位, 隐患描述, 隐患等级, 隐患类别, 判定依据, 隐患来源, 发现日期, 发现人 read when present)"),
-    responses((status = 200, body = HazardImportResult), (status = 422, description = "refused rows, each with its reason; nothing saved")),
+    responses((status = 200, body = super::ImportResult), (status = 422, description = "refused rows, each with its reason; nothing saved")),
     security(("bearer" = []), ("session" = [])))]
 pub async fn import(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(params): ApiQuery<HazardImportParams>,
     multipart: Multipart,
-) -> Result<Json<HazardImportResult>, ApiError> {
+) -> Result<Json<super::ImportResult>, ApiError> {
     let bytes = super::upload_bytes(multipart).await?;
     Ok(Json(
         import_ledger(

@@ -80,3 +80,37 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             })
     }
 }
+
+/// An unreadable sheet as an error (a missing column is named).
+pub fn sheet_error(e: crate::sheets::SheetError) -> ApiError {
+    ApiError::Unprocessable {
+        code: e.code(),
+        detail: match e {
+            crate::sheets::SheetError::MissingColumn(c) => c.to_string(),
+            _ => String::new(),
+        },
+    }
+}
+
+/// Merges what an import's checks refused with the cells the sheet could not say: one reason
+/// per row (an unreadable row is reported for that, not for the blanks left), in row order.
+/// Ok when no row is refused.
+pub fn refuse_rows<T>(
+    checked: Result<T, hazardnet_store::StoreError>,
+    cell_errors: Vec<hazardnet_store::RowError>,
+) -> Result<(), ApiError> {
+    let mut errors = match checked {
+        Ok(_) => Vec::new(),
+        Err(hazardnet_store::StoreError::Rows(rows)) => rows,
+        Err(other) => return Err(other.into()),
+    };
+    let unreadable: std::collections::HashSet<usize> = cell_errors.iter().map(|e| e.row).collect();
+    errors.retain(|r| !unreadable.contains(&r.row));
+    errors.extend(cell_errors);
+    errors.sort_by_key(|r| r.row);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(hazardnet_store::StoreError::Rows(errors).into())
+    }
+}
