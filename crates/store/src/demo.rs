@@ -141,6 +141,12 @@ pub async fn load_demo_registry(store: &Store) -> Result<Option<Vec<i64>>> {
             ),
         )
         .await?;
+    store
+        .create_user(
+            &actor,
+            user("leader", "城中区分管副区长", district, "leader"),
+        )
+        .await?;
     let street_clerk = store
         .create_user(
             &actor,

@@ -35,6 +35,8 @@ pub struct HazardFilter {
     pub source: Option<String>,
     /// Listed for supervision (挂牌督办).
     pub supervised: Option<bool>,
+    /// Assigned to this leader (包挂).
+    pub leader_user_id: Option<i64>,
     pub found_from: Option<String>,
     pub found_to: Option<String>,
     pub sort: Option<HazardSort>,
@@ -146,6 +148,9 @@ impl Store {
         }
         if let Some(id) = f.enterprise_id {
             sql.push(" AND h.enterprise_id = ").bind(id);
+        }
+        if let Some(id) = f.leader_user_id {
+            sql.push(" AND h.leader_user_id = ").bind(id);
         }
         if let Some(level) = f.level.as_deref().filter(|s| !s.is_empty()) {
             sql.push(" AND h.level = ").bind(level);

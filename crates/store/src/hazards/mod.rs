@@ -36,9 +36,11 @@ pub(crate) const SELECT: &str = "SELECT h.id, h.number, h.enterprise_id, e.name 
     h.jurisdiction_code, COALESCE(j.name, '') AS jurisdiction_name, h.industry_code, h.title, \
     h.description, h.place, h.level, h.category, h.basis, h.source, h.found_at, h.found_by, h.state, \
     h.deadline, h.plan_json, h.listing_org_id, h.listing_json, h.leader_user_id, \
-    h.pending_extension_json, h.closed_at, h.created_at, h.updated_at, h.version \
+    h.pending_extension_json, h.closed_at, h.created_at, h.updated_at, h.version, \
+    COALESCE(lu.display_name, '') AS leader_name \
     FROM hazards h JOIN enterprises e ON e.id = h.enterprise_id \
-    LEFT JOIN jurisdictions j ON j.code = h.jurisdiction_code";
+    LEFT JOIN jurisdictions j ON j.code = h.jurisdiction_code \
+    LEFT JOIN users lu ON lu.id = h.leader_user_id";
 
 #[derive(Debug, Clone, FromRow)]
 pub(crate) struct HazardRow {
@@ -69,6 +71,7 @@ pub(crate) struct HazardRow {
     created_at: String,
     updated_at: String,
     version: i64,
+    leader_name: String,
 }
 
 /// A hazard as shown to a user.
@@ -96,7 +99,9 @@ pub struct Hazard {
     pub overdue: bool,
     pub plan: Option<RectificationPlan>,
     pub listing: Option<Listing>,
+    /// The leader assigned to follow it personally (包挂), if any.
     pub leader_user_id: Option<i64>,
+    pub leader_name: String,
     pub pending_extension: Option<ExtensionRequest>,
     pub closed_at: Option<String>,
     pub created_at: String,
@@ -145,6 +150,7 @@ impl HazardRow {
             state: self.state,
             deadline: self.deadline,
             leader_user_id: self.leader_user_id,
+            leader_name: self.leader_name,
             closed_at: self.closed_at,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -566,6 +572,97 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(self.hazard(who, id).await?)
+    }
+
+    /// The leaders who could follow this hazard (包挂): users with the leader role in an office
+    /// whose jurisdiction contains the hazard's.
+    pub async fn leader_candidates(
+        &self,
+        who: &Principal,
+        id: i64,
+    ) -> Result<Vec<(String, String)>> {
+        let hazard = self.hazard(who, id).await?;
+        let place = hazardnet_domain::JurisdictionCode::parse(&hazard.jurisdiction_code)?;
+        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT u.username, u.display_name, o.jurisdiction_code FROM users u \
+             JOIN organizations o ON o.id = u.org_id WHERE u.role = 'leader' AND u.disabled = 0 \
+             ORDER BY u.display_name",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, _, code)| {
+                code.as_deref()
+                    .and_then(|c| hazardnet_domain::JurisdictionCode::parse(c).ok())
+                    .is_some_and(|c| c.contains(&place))
+            })
+            .map(|(username, name, _)| (username, name))
+            .collect())
+    }
+
+    /// Assigns a leader to follow a hazard personally (包挂). An audited attribute, decided by
+    /// the safety committee office; the leader must be able to see the hazard, and is told in
+    /// the inbox.
+    pub async fn assign_leader(
+        &self,
+        who: &Principal,
+        id: i64,
+        leader_username: &str,
+    ) -> Result<Hazard> {
+        if !matches!(who.role, Role::CommitteeClerk | Role::Admin) {
+            return Err(StoreError::Forbidden);
+        }
+        let (row, _) = self.row_for_update(who, id).await?;
+        let leader = self
+            .principal_for_username(leader_username)
+            .await
+            .map_err(|_| DomainError::InvalidValue {
+                field: "leader",
+                value: leader_username.to_string(),
+            })?;
+        if leader.role != Role::Leader || self.hazard(&leader, id).await.is_err() {
+            return Err(DomainError::InvalidValue {
+                field: "leader",
+                value: leader_username.to_string(),
+            }
+            .into());
+        }
+        let now = format_time(self.clock().now());
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE hazards SET leader_user_id = $1, updated_at = $2, version = version + 1 WHERE id = $3")
+            .bind(leader.user_id)
+            .bind(now.clone())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO inbox (user_id, hazard_id, kind, title, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(leader.user_id)
+        .bind(id)
+        .bind("leader_assigned".to_string())
+        .bind(format!("{} {}", row.number, row.title))
+        .bind(serde_json::json!({ "number": row.number, "title": row.title, "office": who.org_name }).to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            self,
+            &who.actor(),
+            Change {
+                action: "hazard.assign_leader",
+                entity: "hazard",
+                entity_id: id.to_string(),
+                jurisdiction: &row.jurisdiction_code,
+                before: to_json(&serde_json::json!({ "leader_user_id": row.leader_user_id })),
+                after: to_json(&serde_json::json!({ "leader_user_id": leader.user_id, "leader": leader.username })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.hazard(who, id).await
     }
 
     /// Lists a hazard for supervision (挂牌督办) by the caller's office. An audited attribute:

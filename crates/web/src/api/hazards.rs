@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
             get(list_evidence).post(upload_evidence),
         )
         .route("/hazards/{id}/listing", post(list_for_supervision))
+        .route("/hazards/{id}/leader", post(assign_leader))
         .route("/hazards/{id}/history", get(history))
         .route("/evidence/{id}", get(download_evidence))
         .route("/dashboard", get(dashboard))
@@ -354,5 +355,30 @@ pub async fn import(
             params.dry_run,
         )
         .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaderInput {
+    /// The leader's username.
+    pub username: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/hazards/{id}/leader", tag = "hazards", params(("id" = i64, Path)),
+    request_body = LeaderInput, responses((status = 200, body = Hazard), (status = 403, description = "safety committee clerks only"),
+              (status = 422, description = "not a leader who can see this hazard")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn assign_leader(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<LeaderInput>,
+) -> Result<Json<Hazard>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .assign_leader(&caller.principal, id, &input.username)
+            .await?,
     ))
 }

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/hazards/{id}", get(detail))
         .route("/hazards/{id}/act", post(act))
         .route("/hazards/{id}/listing", post(listing))
+        .route("/hazards/{id}/leader", post(leader))
         .route("/dashboard", get(dashboard))
 }
 
@@ -235,6 +236,7 @@ struct DetailPage {
     evidence: Vec<Evidence>,
     actions: Vec<&'static str>,
     may_list: bool,
+    leaders: Vec<Choice>,
     today: String,
     error: Option<String>,
     history: Vec<HistoryLine>,
@@ -269,6 +271,19 @@ async fn detail_page(
         .map(|(c, n)| format!("{c} {n}"))
         .unwrap_or_else(|| h.category.clone());
     let finished = matches!(h.state.as_str(), "closed" | "rejected");
+    let leaders = if !finished
+        && matches!(
+            p.role,
+            hazardnet_domain::Role::CommitteeClerk | hazardnet_domain::Role::Admin
+        ) {
+        match state.store.leader_candidates(p, id).await {
+            Ok(list) => list,
+            Err(e) => return page_error(headers, Some(caller), e.into()),
+        }
+    } else {
+        vec![]
+    };
+    let current_leader = h.leader_name.clone();
     let mut response = render(&DetailPage {
         may_list: !finished
             && h.listing.is_none()
@@ -276,6 +291,17 @@ async fn detail_page(
                 p.role,
                 hazardnet_domain::Role::CommitteeClerk | hazardnet_domain::Role::RegulatorClerk
             ),
+        leaders: leaders
+            .into_iter()
+            .map(|(username, name)| {
+                let selected = name == current_leader;
+                Choice {
+                    value: username,
+                    label: name,
+                    selected,
+                }
+            })
+            .collect(),
         today: state.store.today().to_string(),
         history: history
             .into_iter()
@@ -785,4 +811,30 @@ async fn import(
     });
     *response.status_mut() = status;
     response
+}
+
+#[derive(Deserialize)]
+struct LeaderForm {
+    username: String,
+}
+
+async fn leader(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    Form(form): Form<LeaderForm>,
+) -> Response {
+    match state
+        .store
+        .assign_leader(&caller.principal, id, &form.username)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/hazards/{id}")).into_response(),
+        Err(StoreError::NotFound) => page_error(&headers, Some(&caller), ApiError::NotFound),
+        Err(e) => {
+            let message = Chrome::new(&headers, Some(&caller), "").error_message(&e.into());
+            detail_page(&state, &headers, &caller, id, Some(message)).await
+        }
+    }
 }

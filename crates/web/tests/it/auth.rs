@@ -175,7 +175,7 @@ async fn user_administration_is_for_the_admin_only() {
     let admin = app.bearer("admin").await;
     let (status, users) = admin.get_json("/api/v1/users").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(users["total"], 6);
+    assert_eq!(users["total"], 7);
     let org = app
         .store
         .organization_by_name("公园街道办事处")

@@ -564,3 +564,57 @@ async fn the_ledger_exports_in_its_columns_and_reads_back() {
     let rows = hazardnet_web::sheets::read_rows(&r.bytes().await.unwrap()).unwrap();
     assert_eq!(rows.len(), 3);
 }
+
+#[tokio::test]
+async fn a_leader_is_assigned_by_the_committee_office_and_told() {
+    let app = TestApp::spawn_demo().await;
+    let manager = app.bearer("enterprise").await;
+    let district = app.bearer("district-office").await;
+    let own = enterprise_id(&manager).await;
+    let id = report(&manager, own, "疏散通道被占用", "major").await;
+    let (status, _) = app
+        .bearer("street-office")
+        .await
+        .post_json(
+            &format!("/api/v1/hazards/{id}/leader"),
+            &json!({"username": "leader"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, err) = district
+        .post_json(
+            &format!("/api/v1/hazards/{id}/leader"),
+            &json!({"username": "expert"}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_value")
+    );
+    let (status, h) = district
+        .post_json(
+            &format!("/api/v1/hazards/{id}/leader"),
+            &json!({"username": "leader"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{h}");
+    assert_eq!(h["leader_name"], "城中区分管副区长");
+    let leader = app.bearer("leader").await;
+    let (_, inbox) = leader.get_json("/api/v1/inbox").await;
+    assert_eq!(inbox["items"][0]["kind"], "leader_assigned");
+    let leader_id = app.store.user_by_username("leader").await.unwrap().id;
+    let (_, mine) = leader
+        .get_json(&format!("/api/v1/hazards?leader_user_id={leader_id}"))
+        .await;
+    assert_eq!(mine["total"], 1);
+    let (_, history) = district
+        .get_json(&format!("/api/v1/hazards/{id}/history"))
+        .await;
+    assert!(
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "hazard.assign_leader")
+    );
+}
