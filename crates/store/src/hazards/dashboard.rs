@@ -49,7 +49,7 @@ pub struct Dashboard {
 const OPEN: &str = "h.state NOT IN ('closed', 'rejected')";
 
 /// Scope columns of the tally tables (offices' scopes only: they carry no enterprise).
-const TALLY_SCOPE: ScopeColumns<'static> = ScopeColumns {
+pub(crate) const TALLY_SCOPE: ScopeColumns<'static> = ScopeColumns {
     enterprise_id: "NULL",
     jurisdiction: "t.jurisdiction_code",
     industry_code: "t.industry_code",

@@ -93,6 +93,70 @@ pub const SEARCH_COUNT_CAP: i64 = 1_000;
 const FROM_SEARCH: &str = "FROM hazard_search JOIN hazards h ON h.id = hazard_search.rowid";
 
 impl Store {
+    /// The ledger's total from the maintained tallies, when the caller is an office and the
+    /// filters are ones the tallies hold (place, industry, level, state, listing): a sum over
+    /// a few thousand rows instead of counting a province's hazards.
+    fn tally_count_sql(&self, who: &Principal, f: &HazardFilter) -> Option<Sql> {
+        let office = matches!(
+            who.scope,
+            hazardnet_domain::Scope::Everything | hazardnet_domain::Scope::Government { .. }
+        );
+        let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+        let tallied = office
+            && blank(&f.q)
+            && blank(&f.source)
+            && blank(&f.found_from)
+            && blank(&f.found_to)
+            && f.overdue.is_none()
+            && f.enterprise_id.is_none()
+            && f.leader_user_id.is_none();
+        if !tallied {
+            return None;
+        }
+        let mut sql =
+            Sql::new("SELECT CAST(COALESCE(SUM(t.n), 0) AS BIGINT) FROM hazard_tallies t WHERE ");
+        push_scope(&mut sql, &who.scope, &super::dashboard::TALLY_SCOPE);
+        if let Some(code) = f
+            .jurisdiction
+            .as_deref()
+            .and_then(|c| hazardnet_domain::JurisdictionCode::parse(c).ok())
+        {
+            let (low, high) = code.subtree_bounds();
+            sql.push(" AND t.jurisdiction_code BETWEEN ")
+                .bind(low)
+                .push(" AND ")
+                .bind(high);
+        }
+        if let Some(code) = f
+            .industry
+            .as_deref()
+            .and_then(|c| hazardnet_domain::IndustryCode::parse(c).ok())
+        {
+            if code.is_section() {
+                sql.push(" AND t.industry_section = ").bind(code.as_str());
+            } else {
+                sql.push(" AND t.industry_code LIKE ")
+                    .bind(format!("{}%", code.as_str()));
+            }
+        }
+        if let Some(level) = f.level.as_deref().filter(|s| !s.is_empty()) {
+            sql.push(" AND t.level = ").bind(level);
+        }
+        if let Some(states) = f.state.as_deref().filter(|s| !s.is_empty()) {
+            push_list(&mut sql, "t.state", states);
+        }
+        match f.supervised {
+            Some(true) => {
+                sql.push(" AND t.listed = 1");
+            }
+            Some(false) => {
+                sql.push(" AND t.listed = 0");
+            }
+            None => {}
+        }
+        Some(sql)
+    }
+
     fn search_driven(&self, filter: &HazardFilter) -> Option<String> {
         if self.kind() == DbKind::Sqlite {
             fts_expression(filter.q.as_deref())
@@ -194,6 +258,13 @@ impl Store {
         who: &Principal,
         filter: &HazardFilter,
     ) -> Result<(Vec<Hazard>, i64)> {
+        if let Some(count) = self.tally_count_sql(who, filter) {
+            let total = count.query_scalar_i64().fetch_one(&self.read).await?;
+            let items = self
+                .hazard_page(who, filter, Some((filter.page(), filter.per_page())))
+                .await?;
+            return Ok((items, total));
+        }
         let search = self.search_driven(filter);
         // A search counts its matches up to SEARCH_COUNT_CAP (shown as "1000+"); counting
         // every match of a common word in a province would cost more than the page itself.

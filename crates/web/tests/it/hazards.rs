@@ -618,3 +618,28 @@ async fn a_leader_is_assigned_by_the_committee_office_and_told() {
             .any(|e| e["action"] == "hazard.assign_leader")
     );
 }
+
+#[tokio::test]
+async fn ledger_totals_from_tallies_match_counting_the_rows() {
+    let app = TestApp::spawn_full_demo().await;
+    for username in ["admin", "district-office", "street-office", "regulator"] {
+        let session = app.bearer(username).await;
+        for filter in [
+            "",
+            "state=reported",
+            "level=major",
+            "supervised=true",
+            "industry=H",
+            "industry=61",
+            "jurisdiction=450202002000&state=closed,rejected",
+            "level=general&state=rectifying,awaiting_acceptance",
+        ] {
+            let (_, tallied) = session.get_json(&format!("/api/v1/hazards?{filter}")).await;
+            // A date bound every hazard meets makes the store count rows instead.
+            let (_, counted) = session
+                .get_json(&format!("/api/v1/hazards?{filter}&found_from=2000-01-01"))
+                .await;
+            assert_eq!(tallied["total"], counted["total"], "{username} {filter}");
+        }
+    }
+}
