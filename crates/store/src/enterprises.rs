@@ -8,8 +8,8 @@ use crate::clock::format_time;
 use crate::reference::row_error;
 use crate::sql::{ENTERPRISE_SCOPE, Sql, push_scope};
 use crate::{Result, RowError, Store, StoreError};
+use hazardnet_domain::Scope;
 use hazardnet_domain::enterprise::{EnterpriseFields, EnterpriseInput};
-use hazardnet_domain::{Role, Scope};
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, FromRow, Transaction};
 use std::collections::HashMap;
@@ -544,13 +544,6 @@ impl Store {
     pub fn may_edit_enterprise(who: &Principal, id: i64) -> bool {
         who.role.may_register_enterprises()
             || (who.role.may_edit_own_enterprise() && who.enterprise_id == Some(id))
-    }
-
-    pub fn is_enterprise_user(who: &Principal) -> bool {
-        matches!(
-            who.role,
-            Role::EnterprisePrincipal | Role::EnterpriseSafetyManager | Role::EnterpriseStaff
-        )
     }
 }
 

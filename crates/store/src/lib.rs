@@ -33,7 +33,6 @@ pub use hazards::{
 pub use jobs::{ESCALATION_INTERVAL_DAYS, InboxMessage, REMINDER_DAYS_BEFORE, escalation_chain};
 pub use reference::{Industry, Jurisdiction, JurisdictionRow};
 
-use hazardnet_domain::Scope;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::time::Duration;
@@ -156,9 +155,4 @@ impl Store {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
     }
-}
-
-/// The scope of the caller, for functions that only need it (CLI reports, tests).
-pub fn everything() -> Scope {
-    Scope::Everything
 }
