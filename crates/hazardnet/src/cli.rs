@@ -45,6 +45,9 @@ enum Command {
         /// Mark cookies Secure (when served over HTTPS).
         #[arg(long, env = "HAZARDNET_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// POST every reminder and escalation, as JSON, to this URL (an SMS/WeChat gateway).
+        #[arg(long, env = "HAZARDNET_WEBHOOK_URL")]
+        webhook_url: Option<String>,
     },
     /// Apply the database migrations.
     Migrate,
@@ -220,8 +223,11 @@ pub async fn run() -> Result<ExitCode> {
             listen,
             demo: with_demo,
             secure_cookies,
+            webhook_url,
         } => {
-            let store = open(&cli.db, &cli.data_dir).await?;
+            let store = open(&cli.db, &cli.data_dir)
+                .await?
+                .with_webhook(webhook_url.is_some());
             if with_demo && demo::load_demo(&store).await? {
                 eprintln!(
                     "demo data loaded; sign in as admin, district-office, street-office, regulator, enterprise or expert with password {}",
@@ -238,6 +244,7 @@ pub async fn run() -> Result<ExitCode> {
                 Config {
                     secure_cookies,
                     job_interval: Some(std::time::Duration::from_secs(30)),
+                    webhook_url,
                 },
             )
             .await?;

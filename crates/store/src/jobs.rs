@@ -125,7 +125,127 @@ pub struct InboxMessage {
     pub read_at: Option<String>,
 }
 
+/// A notification waiting for the webhook, with what a gateway needs to reach the person.
+#[derive(Debug, Clone, FromRow, Serialize)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub attempts: i64,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub username: String,
+    pub display_name: String,
+    pub phone: String,
+}
+
+/// How long to wait before the n-th retry of a webhook delivery; after the last, give up.
+const WEBHOOK_BACKOFF_MINUTES: [i64; 6] = [1, 5, 15, 60, 240, 1440];
+
 impl Store {
+    /// Puts a message in a user's inbox, and on the webhook's outbox when one is configured,
+    /// inside the caller's transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn send_message(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        user_id: i64,
+        hazard_id: Option<i64>,
+        job_id: Option<i64>,
+        kind: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<()> {
+        let now = format_time(self.clock().now());
+        let inbox_id: i64 = sqlx::query_scalar(
+            "INSERT INTO inbox (user_id, hazard_id, job_id, kind, title, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(hazard_id)
+        .bind(job_id)
+        .bind(kind.to_string())
+        .bind(title.to_string())
+        .bind(body.to_string())
+        .bind(now.clone())
+        .fetch_one(&mut **tx)
+        .await?;
+        if self.webhook {
+            sqlx::query(
+                "INSERT INTO outbox (inbox_id, next_attempt_at, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(inbox_id)
+            .bind(now.clone())
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Claims due webhook deliveries (leased, so two servers do not send one twice).
+    pub async fn claim_outbox(&self, limit: i64) -> Result<Vec<OutboxItem>> {
+        let now = self.clock().now();
+        let lock = match self.kind() {
+            DbKind::Postgres => " FOR UPDATE SKIP LOCKED",
+            DbKind::Sqlite => "",
+        };
+        let claim = format!(
+            "UPDATE outbox SET state = 'sending', next_attempt_at = $1 WHERE id IN (SELECT id FROM outbox \
+             WHERE state IN ('pending', 'sending') AND next_attempt_at <= $2 ORDER BY id LIMIT $3{lock}) \
+             RETURNING id"
+        );
+        let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(claim))
+            .bind(format_time(now + Duration::minutes(LEASE_MINUTES)))
+            .bind(format_time(now))
+            .bind(limit)
+            .fetch_all(&self.write)
+            .await?;
+        let mut items = Vec::with_capacity(ids.len());
+        for id in ids {
+            let item: OutboxItem = sqlx::query_as(
+                "SELECT o.id, o.attempts, i.kind, i.title, i.body, u.username, u.display_name, u.phone \
+                 FROM outbox o JOIN inbox i ON i.id = o.inbox_id JOIN users u ON u.id = i.user_id WHERE o.id = $1",
+            )
+            .bind(id)
+            .fetch_one(&self.read)
+            .await?;
+            items.push(item);
+        }
+        Ok(items)
+    }
+
+    /// Records the result of one delivery: sent, or retried later (given up after the last try).
+    pub async fn finish_outbox(&self, item: &OutboxItem, error: Option<&str>) -> Result<()> {
+        let now = self.clock().now();
+        match error {
+            None => {
+                sqlx::query("UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $1 WHERE id = $2")
+                    .bind(format_time(now))
+                    .bind(item.id)
+                    .execute(&self.write)
+                    .await?;
+            }
+            Some(error) => {
+                let attempt = item.attempts as usize;
+                let (state, next) = match WEBHOOK_BACKOFF_MINUTES.get(attempt) {
+                    Some(minutes) => ("pending", now + Duration::minutes(*minutes)),
+                    None => ("failed", now),
+                };
+                sqlx::query(
+                    "UPDATE outbox SET state = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3 \
+                     WHERE id = $4",
+                )
+                .bind(state.to_string())
+                .bind(format_time(next))
+                .bind(error.chars().take(500).collect::<String>())
+                .bind(item.id)
+                .execute(&self.write)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Runs every job that is due now; returns how many were finished. Safe to call from
     /// several servers at once.
     pub async fn run_due_jobs(&self) -> Result<usize> {
@@ -205,18 +325,15 @@ impl Store {
                 })
                 .to_string();
                 for user_id in &recipients {
-                    sqlx::query(
-                        "INSERT INTO inbox (user_id, hazard_id, job_id, kind, title, body, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    self.send_message(
+                        &mut tx,
+                        *user_id,
+                        Some(job.hazard_id),
+                        Some(job.id),
+                        kind,
+                        &format!("{} {}", h.number, h.title),
+                        &body,
                     )
-                    .bind(*user_id)
-                    .bind(job.hazard_id)
-                    .bind(job.id)
-                    .bind(kind.to_string())
-                    .bind(format!("{} {}", h.number, h.title))
-                    .bind(body.clone())
-                    .bind(now.clone())
-                    .execute(&mut *tx)
                     .await?;
                 }
                 append(

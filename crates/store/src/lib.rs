@@ -30,7 +30,9 @@ pub use hazards::{
     Dashboard, DashboardCount, Evidence, EvidenceUpload, Hazard, HazardFilter, HazardSort,
     MonthPoint, TransitionFailure,
 };
-pub use jobs::{ESCALATION_INTERVAL_DAYS, InboxMessage, REMINDER_DAYS_BEFORE, escalation_chain};
+pub use jobs::{
+    ESCALATION_INTERVAL_DAYS, InboxMessage, OutboxItem, REMINDER_DAYS_BEFORE, escalation_chain,
+};
 pub use reference::{Industry, Jurisdiction, JurisdictionRow};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -57,6 +59,8 @@ pub struct Store {
     clock: Clock,
     /// Where evidence files are kept (`evidence/<sha256>`); None until configured.
     data_dir: Option<std::path::PathBuf>,
+    /// Queue inbox messages for the outgoing webhook.
+    webhook: bool,
 }
 
 impl Store {
@@ -97,6 +101,7 @@ impl Store {
                 write,
                 clock,
                 data_dir: None,
+                webhook: false,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
@@ -110,6 +115,7 @@ impl Store {
                 write: pool,
                 clock,
                 data_dir: None,
+                webhook: false,
             })
         } else {
             Err(StoreError::UnsupportedUrl(
@@ -121,6 +127,12 @@ impl Store {
     /// Keeps evidence files under `dir` (created when needed).
     pub fn with_data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Store {
         self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Queues every inbox message for the outgoing webhook (SMS/WeChat gateway).
+    pub fn with_webhook(mut self, enabled: bool) -> Store {
+        self.webhook = enabled;
         self
     }
 

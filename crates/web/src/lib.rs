@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod sheets;
 pub mod throttle;
 pub mod ui;
+pub mod webhook;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -33,6 +34,9 @@ pub struct Config {
     /// How often the server looks for due deadline jobs; None runs no job loop (tests drive
     /// jobs directly).
     pub job_interval: Option<std::time::Duration>,
+    /// Where to POST every inbox message (an SMS/WeChat gateway); the store must have been
+    /// opened `with_webhook(true)` for messages to be queued.
+    pub webhook_url: Option<String>,
 }
 
 #[derive(Clone)]
@@ -66,6 +70,18 @@ async fn healthz(
 
 /// Serves until the process is told to stop. The listener is the seam tests use (port 0).
 pub async fn serve(listener: TcpListener, store: Store, config: Config) -> std::io::Result<()> {
+    if let Some(url) = config.webhook_url.clone() {
+        let outbox = store.clone();
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            loop {
+                if let Err(e) = webhook::deliver_webhooks(&outbox, &client, &url).await {
+                    tracing::error!(error = %e, "webhook delivery failed");
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            }
+        });
+    }
     if let Some(every) = config.job_interval {
         let jobs = store.clone();
         tokio::spawn(async move {

@@ -636,16 +636,18 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO inbox (user_id, hazard_id, kind, title, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        let body =
+            serde_json::json!({ "number": row.number, "title": row.title, "office": who.org_name })
+                .to_string();
+        self.send_message(
+            &mut tx,
+            leader.user_id,
+            Some(id),
+            None,
+            "leader_assigned",
+            &format!("{} {}", row.number, row.title),
+            &body,
         )
-        .bind(leader.user_id)
-        .bind(id)
-        .bind("leader_assigned".to_string())
-        .bind(format!("{} {}", row.number, row.title))
-        .bind(serde_json::json!({ "number": row.number, "title": row.title, "office": who.org_name }).to_string())
-        .bind(now)
-        .execute(&mut *tx)
         .await?;
         append(
             &mut tx,

@@ -64,6 +64,7 @@ impl TestApp {
                 Config {
                     secure_cookies: false,
                     job_interval: None,
+                    webhook_url: None,
                 },
             )
             .await

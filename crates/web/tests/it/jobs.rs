@@ -240,3 +240,81 @@ async fn the_inbox_is_personal() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn the_webhook_delivers_each_message_once_and_retries_a_failing_gateway() {
+    use std::sync::{Arc, Mutex};
+    let app = TestApp::spawn_demo().await;
+    hazard_due_in_ten_days(&app).await;
+    // A gateway stand-in on a free port: it refuses the first request, then takes the rest.
+    let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let gateway = {
+        let (received, calls) = (received.clone(), calls.clone());
+        axum::Router::new().route(
+            "/sms",
+            axum::routing::post(move |axum::Json(body): axum::Json<serde_json::Value>| {
+                let (received, calls) = (received.clone(), calls.clone());
+                async move {
+                    if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                        return StatusCode::SERVICE_UNAVAILABLE;
+                    }
+                    received.lock().unwrap().push(body);
+                    StatusCode::OK
+                }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, gateway).await.unwrap() });
+
+    let files = tempfile::tempdir().unwrap();
+    let store = Store::connect_with_clock(&app.db_url, app.clock.clone())
+        .await
+        .unwrap()
+        .with_data_dir(files.path())
+        .with_webhook(true);
+    app.clock.advance(Duration::days(7));
+    store.run_due_jobs().await.unwrap(); // the reminder: enterprise manager + street office
+    let client = reqwest::Client::new();
+    let first = hazardnet_web::webhook::deliver_webhooks(&store, &client, &url)
+        .await
+        .unwrap();
+    assert_eq!(first, 1, "the first try failed, the second went through");
+    assert_eq!(
+        hazardnet_web::webhook::deliver_webhooks(&store, &client, &url)
+            .await
+            .unwrap(),
+        0,
+        "the failed one waits"
+    );
+    app.clock.advance(Duration::minutes(2));
+    assert_eq!(
+        hazardnet_web::webhook::deliver_webhooks(&store, &client, &url)
+            .await
+            .unwrap(),
+        1,
+        "retried"
+    );
+    assert_eq!(
+        hazardnet_web::webhook::deliver_webhooks(&store, &client, &url)
+            .await
+            .unwrap(),
+        0,
+        "once each"
+    );
+    let received = received.lock().unwrap().clone();
+    assert_eq!(received.len(), 2);
+    assert!(
+        received
+            .iter()
+            .all(|m| m["text"].as_str().unwrap().contains("应急照明灯不亮"))
+    );
+    assert!(
+        received
+            .iter()
+            .any(|m| m["to"]["username"] == "street-office")
+    );
+    store.close().await;
+}
