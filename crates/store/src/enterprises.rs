@@ -115,27 +115,7 @@ fn push_filters(sql: &mut Sql, f: &EnterpriseFilter) {
         sql.push(" OR e.credit_code LIKE ").bind(pattern.clone());
         sql.push(" OR e.address LIKE ").bind(pattern).push(")");
     }
-    if let Some(code) = f
-        .jurisdiction
-        .as_deref()
-        .and_then(|c| hazardnet_domain::JurisdictionCode::parse(c).ok())
-    {
-        let (low, high) = code.subtree_bounds();
-        sql.push(" AND e.jurisdiction_code BETWEEN ").bind(low);
-        sql.push(" AND ").bind(high);
-    }
-    if let Some(code) = f
-        .industry
-        .as_deref()
-        .and_then(|c| hazardnet_domain::IndustryCode::parse(c).ok())
-    {
-        if code.is_section() {
-            sql.push(" AND e.industry_section = ").bind(code.as_str());
-        } else {
-            sql.push(" AND e.industry_code LIKE ")
-                .bind(format!("{}%", code.as_str()));
-        }
-    }
+    crate::sql::push_place_filters(sql, "e", f.jurisdiction.as_deref(), f.industry.as_deref());
     if let Some(grades) = f.risk_grade.as_deref().filter(|s| !s.is_empty()) {
         sql.push(" AND e.risk_grade IN (");
         for (i, grade) in grades.split(',').enumerate() {

@@ -146,3 +146,30 @@ pub const ENTERPRISE_SCOPE: ScopeColumns<'static> = ScopeColumns {
     industry_code: "e.industry_code",
     industry_section: "e.industry_section",
 };
+
+/// The place and industry filters every list shares: a jurisdiction subtree and an industry
+/// section or code prefix, on the columns of the table aliased `alias`. Codes that do not parse
+/// select nothing extra (the list is simply not narrowed by them).
+pub fn push_place_filters(
+    sql: &mut Sql,
+    alias: &str,
+    jurisdiction: Option<&str>,
+    industry: Option<&str>,
+) {
+    if let Some(code) = jurisdiction.and_then(|c| hazardnet_domain::JurisdictionCode::parse(c).ok())
+    {
+        let (low, high) = code.subtree_bounds();
+        sql.push(&format!(" AND {alias}.jurisdiction_code BETWEEN "))
+            .bind(low);
+        sql.push(" AND ").bind(high);
+    }
+    if let Some(code) = industry.and_then(|c| hazardnet_domain::IndustryCode::parse(c).ok()) {
+        if code.is_section() {
+            sql.push(&format!(" AND {alias}.industry_section = "))
+                .bind(code.as_str());
+        } else {
+            sql.push(&format!(" AND {alias}.industry_code LIKE "))
+                .bind(format!("{}%", code.as_str()));
+        }
+    }
+}

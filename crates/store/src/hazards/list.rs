@@ -116,29 +116,12 @@ impl Store {
         let mut sql =
             Sql::new("SELECT CAST(COALESCE(SUM(t.n), 0) AS BIGINT) FROM hazard_tallies t WHERE ");
         push_scope(&mut sql, &who.scope, &super::dashboard::TALLY_SCOPE);
-        if let Some(code) = f
-            .jurisdiction
-            .as_deref()
-            .and_then(|c| hazardnet_domain::JurisdictionCode::parse(c).ok())
-        {
-            let (low, high) = code.subtree_bounds();
-            sql.push(" AND t.jurisdiction_code BETWEEN ")
-                .bind(low)
-                .push(" AND ")
-                .bind(high);
-        }
-        if let Some(code) = f
-            .industry
-            .as_deref()
-            .and_then(|c| hazardnet_domain::IndustryCode::parse(c).ok())
-        {
-            if code.is_section() {
-                sql.push(" AND t.industry_section = ").bind(code.as_str());
-            } else {
-                sql.push(" AND t.industry_code LIKE ")
-                    .bind(format!("{}%", code.as_str()));
-            }
-        }
+        crate::sql::push_place_filters(
+            &mut sql,
+            "t",
+            f.jurisdiction.as_deref(),
+            f.industry.as_deref(),
+        );
         if let Some(level) = f.level.as_deref().filter(|s| !s.is_empty()) {
             sql.push(" AND t.level = ").bind(level);
         }
@@ -187,29 +170,7 @@ impl Store {
                 }
             }
         }
-        if let Some(code) = f
-            .jurisdiction
-            .as_deref()
-            .and_then(|c| hazardnet_domain::JurisdictionCode::parse(c).ok())
-        {
-            let (low, high) = code.subtree_bounds();
-            sql.push(" AND h.jurisdiction_code BETWEEN ")
-                .bind(low)
-                .push(" AND ")
-                .bind(high);
-        }
-        if let Some(code) = f
-            .industry
-            .as_deref()
-            .and_then(|c| hazardnet_domain::IndustryCode::parse(c).ok())
-        {
-            if code.is_section() {
-                sql.push(" AND h.industry_section = ").bind(code.as_str());
-            } else {
-                sql.push(" AND h.industry_code LIKE ")
-                    .bind(format!("{}%", code.as_str()));
-            }
-        }
+        crate::sql::push_place_filters(sql, "h", f.jurisdiction.as_deref(), f.industry.as_deref());
         if let Some(id) = f.enterprise_id {
             sql.push(" AND h.enterprise_id = ").bind(id);
         }
