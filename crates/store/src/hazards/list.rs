@@ -341,6 +341,10 @@ impl Store {
         };
         if search.is_some() && filter.sort.is_none() {
             sql.push(" ORDER BY hazard_search.rowid DESC");
+        } else if fts_expression(filter.q.as_deref()).is_some() && filter.sort.is_none() {
+            // The same order on PostgreSQL: newest record first, which lets it walk the
+            // primary key backwards for common words instead of sorting every match.
+            sql.push(" ORDER BY h.id DESC");
         } else {
             sql.push(" ORDER BY ")
                 .push(column)
