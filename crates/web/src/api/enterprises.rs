@@ -185,28 +185,13 @@ pub struct ImportResult {
     pub dry_run: bool,
 }
 
-/// Reads the `file` part of a multipart upload.
-pub async fn upload_bytes(mut multipart: Multipart) -> Result<Vec<u8>, ApiError> {
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| ApiError::BadRequest {
-            code: "invalid_upload",
-            detail: String::new(),
-        })?
-    {
-        if field.name() == Some("file") {
-            let bytes = field.bytes().await.map_err(|_| ApiError::TooLarge)?;
-            if bytes.len() > sheets::MAX_UPLOAD_BYTES {
-                return Err(ApiError::TooLarge);
-            }
-            return Ok(bytes.to_vec());
-        }
+/// Reads the `file` part of a multipart upload as a sheet (at most `MAX_UPLOAD_BYTES`).
+pub async fn upload_bytes(multipart: Multipart) -> Result<Vec<u8>, ApiError> {
+    let upload = super::hazards::upload_part(multipart).await?;
+    if upload.bytes.len() > sheets::MAX_UPLOAD_BYTES {
+        return Err(ApiError::TooLarge);
     }
-    Err(ApiError::BadRequest {
-        code: "invalid_upload",
-        detail: "file".into(),
-    })
+    Ok(upload.bytes)
 }
 
 /// Checks every row; saves all or nothing. Shared by the API and the import page.
