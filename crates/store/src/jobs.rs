@@ -36,6 +36,19 @@ pub fn escalation_chain(jurisdiction: &JurisdictionCode) -> Vec<JurisdictionCode
     chain
 }
 
+/// The office a job speaks to: the hazard's own for the reminder, the k-th of the escalation
+/// chain for escalation step k.
+fn job_office(job: &ClaimedJob, h: &JobHazard) -> Option<JurisdictionCode> {
+    let chain = JurisdictionCode::parse(&h.jurisdiction_code)
+        .map(|j| escalation_chain(&j))
+        .unwrap_or_default();
+    if job.kind == "remind" {
+        chain.into_iter().next()
+    } else {
+        chain.into_iter().nth((job.step - 1) as usize)
+    }
+}
+
 /// A China-time wall-clock moment on `date`, as UTC text.
 fn china_moment(date: NaiveDate, hour: u32) -> String {
     let local = date.and_hms_opt(hour, 0, 0).unwrap_or_default();
@@ -300,17 +313,12 @@ impl Store {
                 "skipped".to_string()
             }
             Some(h) => {
-                let recipients = self.job_recipients(job, &h).await?;
-                let (office, kind) = match job.kind.as_str() {
-                    "remind" => (String::new(), "deadline_reminder"),
-                    _ => {
-                        let chain = JurisdictionCode::parse(&h.jurisdiction_code)
-                            .map(|j| escalation_chain(&j))
-                            .unwrap_or_default();
-                        let code = chain
-                            .get((job.step - 1) as usize)
-                            .map(|c| c.to_string())
-                            .unwrap_or_default();
+                let office = job_office(job, &h);
+                let recipients = self.job_recipients(job, &h, office.as_ref()).await?;
+                let (office, kind) = match (job.kind.as_str(), office) {
+                    ("remind", _) => (String::new(), "deadline_reminder"),
+                    (_, office) => {
+                        let code = office.map(|c| c.to_string()).unwrap_or_default();
                         let name = self
                             .jurisdiction(&code)
                             .await
@@ -370,15 +378,12 @@ impl Store {
     /// the territorial office where the hazard is; for escalation step k, the government offices
     /// of the k-th level of the chain (a regulator only for its industries), and at the first
     /// step the enterprise's managers too.
-    async fn job_recipients(&self, job: &ClaimedJob, h: &JobHazard) -> Result<Vec<i64>> {
-        let chain = JurisdictionCode::parse(&h.jurisdiction_code)
-            .map(|j| escalation_chain(&j))
-            .unwrap_or_default();
-        let office = if job.kind == "remind" {
-            chain.first().cloned()
-        } else {
-            chain.get((job.step - 1) as usize).cloned()
-        };
+    async fn job_recipients(
+        &self,
+        job: &ClaimedJob,
+        h: &JobHazard,
+        office: Option<&JurisdictionCode>,
+    ) -> Result<Vec<i64>> {
         let rows: Vec<Recipient> = sqlx::query_as(
             "SELECT u.id AS user_id, u.role, o.kind, o.jurisdiction_code, o.industries, o.enterprise_id \
              FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.disabled = 0 \
