@@ -350,9 +350,11 @@ impl Store {
         enterprise: &crate::Enterprise,
         fields: &hazardnet_domain::hazard::HazardFields,
     ) -> Result<i64> {
-        let section = hazardnet_domain::IndustryCode::parse(&enterprise.industry_code)
-            .map(|c| c.section().to_string())
-            .unwrap_or_default();
+        let key = tallies::TallyKey::new(
+            &enterprise.jurisdiction_code,
+            &enterprise.industry_code,
+            fields.level.as_str(),
+        );
         let tokens = search_tokens(&format!(
             "{} {} {}",
             fields.title, fields.description, fields.place
@@ -381,7 +383,7 @@ impl Store {
         .bind(enterprise.id)
         .bind(enterprise.jurisdiction_code.clone())
         .bind(enterprise.industry_code.clone())
-        .bind(section.clone())
+        .bind(key.industry_section.clone())
         .bind(fields.title.clone())
         .bind(fields.description.clone())
         .bind(fields.place.clone())
@@ -405,12 +407,6 @@ impl Store {
                 .execute(&mut **tx)
                 .await?;
         }
-        let key = tallies::TallyKey {
-            jurisdiction_code: &enterprise.jurisdiction_code,
-            industry_code: &enterprise.industry_code,
-            industry_section: &section,
-            level: fields.level.as_str(),
-        };
         tallies::add(tx, &key, HazardState::Reported.as_str(), false, 1).await?;
         tallies::add_month(tx, &key, &fields.found_at.to_string()[..7], 1, 0).await?;
         append(
@@ -534,15 +530,8 @@ impl Store {
                 .await?;
         }
         if outcome.state.as_str() != row.state {
-            let section = hazardnet_domain::IndustryCode::parse(&row.industry_code)
-                .map(|c| c.section().to_string())
-                .unwrap_or_default();
-            let key = tallies::TallyKey {
-                jurisdiction_code: &row.jurisdiction_code,
-                industry_code: &row.industry_code,
-                industry_section: &section,
-                level: &row.level,
-            };
+            let key =
+                tallies::TallyKey::new(&row.jurisdiction_code, &row.industry_code, &row.level);
             let listed = row.listing_org_id.is_some();
             tallies::add(&mut tx, &key, &row.state, listed, -1).await?;
             tallies::add(&mut tx, &key, outcome.state.as_str(), listed, 1).await?;
@@ -716,15 +705,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if row.listing_org_id.is_none() {
-            let section = hazardnet_domain::IndustryCode::parse(&row.industry_code)
-                .map(|c| c.section().to_string())
-                .unwrap_or_default();
-            let key = tallies::TallyKey {
-                jurisdiction_code: &row.jurisdiction_code,
-                industry_code: &row.industry_code,
-                industry_section: &section,
-                level: &row.level,
-            };
+            let key =
+                tallies::TallyKey::new(&row.jurisdiction_code, &row.industry_code, &row.level);
             tallies::add(&mut tx, &key, &row.state, false, -1).await?;
             tallies::add(&mut tx, &key, &row.state, true, 1).await?;
         }

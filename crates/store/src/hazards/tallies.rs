@@ -8,8 +8,22 @@ use sqlx::{Any, Transaction};
 pub(crate) struct TallyKey<'a> {
     pub jurisdiction_code: &'a str,
     pub industry_code: &'a str,
-    pub industry_section: &'a str,
+    pub industry_section: String,
     pub level: &'a str,
+}
+
+impl<'a> TallyKey<'a> {
+    /// The key of a hazard in this place, industry and level (the section follows the code).
+    pub fn new(jurisdiction_code: &'a str, industry_code: &'a str, level: &'a str) -> TallyKey<'a> {
+        TallyKey {
+            jurisdiction_code,
+            industry_code,
+            industry_section: hazardnet_domain::IndustryCode::parse(industry_code)
+                .map(|c| c.section().to_string())
+                .unwrap_or_default(),
+            level,
+        }
+    }
 }
 
 pub(crate) async fn add(
@@ -27,7 +41,7 @@ pub(crate) async fn add(
     )
     .bind(key.jurisdiction_code.to_string())
     .bind(key.industry_code.to_string())
-    .bind(key.industry_section.to_string())
+    .bind(key.industry_section.clone())
     .bind(key.level.to_string())
     .bind(state.to_string())
     .bind(i64::from(listed))
@@ -52,7 +66,7 @@ pub(crate) async fn add_month(
     )
     .bind(key.jurisdiction_code.to_string())
     .bind(key.industry_code.to_string())
-    .bind(key.industry_section.to_string())
+    .bind(key.industry_section.clone())
     .bind(month.to_string())
     .bind(found)
     .bind(closed)
