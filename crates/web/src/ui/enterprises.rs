@@ -114,7 +114,7 @@ fn indent(level: &str) -> &'static str {
 }
 
 /// The divisions a caller may pick from: their scope's subtree (all for the admin).
-async fn jurisdiction_choices(
+pub(super) async fn jurisdiction_choices(
     store: &Store,
     scope: &Scope,
     current: &str,
@@ -187,10 +187,7 @@ fn status_choices(lang: Lang, current: &str) -> Vec<Choice> {
 struct ListPage {
     chrome: Chrome,
     rows: Vec<Enterprise>,
-    total_label: String,
-    page_label: String,
-    prev_href: Option<String>,
-    next_href: Option<String>,
+    pager: super::Pager,
     query: String,
     filter_q: String,
     filtered: bool,
@@ -224,17 +221,15 @@ async fn list(
         Ok(r) => r,
         Err(e) => return page_error(&headers, Some(&caller), e.into()),
     };
-    let page = filter.page();
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     render(&ListPage {
-        total_label: t_args(lang, "ui.total", &[("total", total.to_string())]),
-        page_label: t_args(
+        pager: super::Pager::new(
             lang,
-            "ui.page_of",
-            &[("page", page.to_string()), ("pages", pages.to_string())],
+            total,
+            total.to_string(),
+            filter.page(),
+            PER_PAGE,
+            |n| format!("/enterprises?{}", q.to_query(Some(n))),
         ),
-        prev_href: (page > 1).then(|| format!("/enterprises?{}", q.to_query(Some(page - 1)))),
-        next_href: (page < pages).then(|| format!("/enterprises?{}", q.to_query(Some(page + 1)))),
         query: q.to_query(None),
         filter_q: q.q.clone(),
         filtered: !q.to_query(None).is_empty(),

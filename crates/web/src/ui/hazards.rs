@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::api::upload_part_from;
 use crate::auth::{Caller, PageCaller};
 use crate::error::ApiError;
-use crate::i18n::{Lang, t, t_args};
+use crate::i18n::{Lang, t};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
@@ -132,10 +132,7 @@ struct LedgerPage {
     chrome: Chrome,
     f: LedgerQuery,
     rows: Vec<Hazard>,
-    total_label: String,
-    page_label: String,
-    prev_href: Option<String>,
-    next_href: Option<String>,
+    pager: super::Pager,
     query: String,
     filtered: bool,
     may_report: bool,
@@ -160,29 +157,26 @@ async fn list(
         Ok(r) => r,
         Err(e) => return page_error(&headers, Some(&caller), e.into()),
     };
-    let jurisdictions = match &p.scope {
-        Scope::Everything => state.store.all_jurisdictions().await,
-        Scope::Government { jurisdiction, .. } => {
-            state.store.jurisdiction_subtree(jurisdiction).await
-        }
-        _ => Ok(vec![]),
-    }
-    .unwrap_or_default();
-    let page = filter.page();
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let jurisdictions =
+        match super::enterprises::jurisdiction_choices(&state.store, &p.scope, &q.jurisdiction)
+            .await
+        {
+            Ok(list) => list,
+            Err(e) => return page_error(&headers, Some(&caller), e.into()),
+        };
     render(&LedgerPage {
-        total_label: if filter.q.is_some() && total >= hazardnet_store::SEARCH_COUNT_CAP {
-            t_args(lang, "ui.total", &[("total", format!("{total}+"))])
-        } else {
-            t_args(lang, "ui.total", &[("total", total.to_string())])
-        },
-        page_label: t_args(
+        pager: super::Pager::new(
             lang,
-            "ui.page_of",
-            &[("page", page.to_string()), ("pages", pages.to_string())],
+            total,
+            if filter.q.is_some() && total >= hazardnet_store::SEARCH_COUNT_CAP {
+                format!("{total}+")
+            } else {
+                total.to_string()
+            },
+            filter.page(),
+            PER_PAGE,
+            |n| format!("/hazards?{}", q.to_query(Some(n))),
         ),
-        prev_href: (page > 1).then(|| format!("/hazards?{}", q.to_query(Some(page - 1)))),
-        next_href: (page < pages).then(|| format!("/hazards?{}", q.to_query(Some(page + 1)))),
         query: q.to_query(None),
         filtered: !q.to_query(None).is_empty(),
         may_report: p.role != hazardnet_domain::Role::Leader,
@@ -207,10 +201,7 @@ async fn list(
             HazardSource::as_str,
             &q.source,
         ),
-        jurisdictions: jurisdictions
-            .into_iter()
-            .map(|j| Choice::new(j.code.clone(), j.name, &q.jurisdiction))
-            .collect(),
+        jurisdictions,
         flags: [("overdue", "ui.overdue"), ("supervised", "ui.supervised")]
             .iter()
             .map(|(v, k)| Choice::new(*v, t(lang, k), &q.flag))

@@ -191,6 +191,39 @@ impl Chrome {
     }
 }
 
+/// The paging line of a list page: "共 N 条", "第 p / n 页" and the neighbours' links.
+pub struct Pager {
+    pub total_label: String,
+    pub page_label: String,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+}
+
+impl Pager {
+    /// `total_text` is the total as shown (e.g. "1000+" for a capped search); `href` gives the
+    /// link of page n.
+    pub fn new(
+        lang: Lang,
+        total: i64,
+        total_text: String,
+        page: i64,
+        per_page: i64,
+        href: impl Fn(i64) -> String,
+    ) -> Pager {
+        let pages = ((total + per_page - 1) / per_page).max(1);
+        Pager {
+            total_label: t_args(lang, "ui.total", &[("total", total_text)]),
+            page_label: t_args(
+                lang,
+                "ui.page_of",
+                &[("page", page.to_string()), ("pages", pages.to_string())],
+            ),
+            prev_href: (page > 1).then(|| href(page - 1)),
+            next_href: (page < pages).then(|| href(page + 1)),
+        }
+    }
+}
+
 /// An `<option>` of a select.
 pub struct Choice {
     pub value: String,
