@@ -3,6 +3,7 @@
 //! audit-chain hash. Nothing here performs I/O; every type that holds a code is valid once built.
 
 pub mod audit;
+pub mod campaign;
 pub mod codes;
 pub mod enterprise;
 pub mod error;

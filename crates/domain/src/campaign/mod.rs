@@ -1,0 +1,12 @@
+//! Campaigns (专项行动) and responsibility task lists (责任清单): the rules that need no storage.
+//! A campaign is an issued document with phases, a scope and target enterprises; its tasks
+//! name lead and co-responsible units, a deadline as written, and a reporting cadence that cuts
+//! time into periods, each with a due day for every responsible unit's progress report.
+
+pub mod deadline;
+pub mod notice;
+pub mod period;
+
+pub use deadline::{Deadline, Milestone, parse_deadline};
+pub use notice::{NoticeDraft, TaskDraft, parse_assignment_notice};
+pub use period::{Cadence, Period};
