@@ -50,6 +50,7 @@ pub async fn load_demo(store: &Store) -> Result<bool> {
         None => return Ok(false),
     };
     load_demo_hazards(store, &ids).await?;
+    crate::demo_campaign::load_demo_campaign(store, &ids).await?;
     Ok(true)
 }
 

@@ -24,6 +24,10 @@ pub enum StoreError {
     /// The new values of a write would place the record outside the caller's scope.
     #[error("outside the caller's scope")]
     OutOfScope,
+    /// A rule of the workflow refuses the request (reporting for a period that has not
+    /// started, for a task that is not the caller's unit's …); `code` names the rule.
+    #[error("refused: {code}")]
+    Refused { code: &'static str, value: String },
     /// The caller's role may not perform this action.
     #[error("forbidden")]
     Forbidden,

@@ -290,7 +290,7 @@ impl Store {
                 finished += 1;
             }
         }
-        Ok(finished)
+        Ok(finished + self.run_due_report_jobs().await?)
     }
 
     async fn finish_job(&self, job: &ClaimedJob) -> Result<()> {

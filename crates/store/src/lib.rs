@@ -8,8 +8,10 @@
 
 mod accounts;
 mod audit;
+mod campaigns;
 mod clock;
 pub mod demo;
+mod demo_campaign;
 mod enterprises;
 mod error;
 mod hazards;
@@ -22,6 +24,10 @@ pub use accounts::{
     LoginOutcome, NewOrganization, NewUser, Organization, Principal, SessionInfo, UserRow,
 };
 pub use audit::{Actor, AuditBreak, AuditEntry};
+pub use campaigns::{
+    Campaign, CampaignFilter, CampaignPhase, CampaignTarget, DispatchRow, DispatchTable,
+    LedgerFigures, Report, ReportCell, ReportStatus, Task, TaskReportGrid, TaskUnit, UnitMatch,
+};
 pub use clock::Clock;
 pub use enterprises::{Enterprise, EnterpriseFilter, EnterpriseSort, EnterpriseStats};
 pub use error::{RowError, StoreError};
@@ -121,6 +127,15 @@ impl Store {
             Err(StoreError::UnsupportedUrl(
                 url.split(':').next().unwrap_or("").to_string(),
             ))
+        }
+    }
+
+    /// The same store seen through another clock (the demo files last month's returns on the
+    /// days they were due).
+    pub(crate) fn with_clock(&self, clock: Clock) -> Store {
+        Store {
+            clock,
+            ..self.clone()
         }
     }
 

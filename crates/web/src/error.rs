@@ -145,6 +145,11 @@ impl ApiError {
                     code,
                     vec![("value".into(), value.clone())],
                 ),
+                StoreError::Refused { code, value } => with(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    code,
+                    vec![("value".into(), value.clone())],
+                ),
                 StoreError::StaleVersion(v) => with(
                     StatusCode::CONFLICT,
                     "stale_version",

@@ -3,7 +3,7 @@
 //! The text is kept as written; the dates in it become milestones, the last one the due day.
 
 use chrono::{Duration, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Deadline {
@@ -17,7 +17,7 @@ pub struct Deadline {
     pub milestones: Vec<Milestone>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Milestone {
     pub on: NaiveDate,
     pub what: String,

@@ -10,3 +10,9 @@ pub mod period;
 pub use deadline::{Deadline, Milestone, parse_deadline};
 pub use notice::{NoticeDraft, TaskDraft, parse_assignment_notice};
 pub use period::{Cadence, Period};
+pub mod input;
+
+pub use input::{
+    COMPUTED_FIGURES, CampaignFields, CampaignInput, FILLED_FIGURES, Phase, PhaseInput,
+    ReportInput, TaskFields, TaskInput, unit_list,
+};

@@ -1,0 +1,450 @@
+//! Campaigns (专项行动) and their task lists: creating a campaign with its phases, targets and
+//! dispatch return (task 0), saving tasks with their units resolved to organizations, the
+//! progress reports units file per period, the dispatch table and the report jobs.
+//!
+//! Who sees a campaign: the offices whose area holds it, the offices inside its area (it applies
+//! to them), any organization named as a unit of one of its tasks, and the enterprises it
+//! targets. The condition is [`push_campaign_scope`], carried by every query here.
+
+mod dispatch;
+mod jobs;
+mod reports;
+mod tasks;
+
+pub use dispatch::{DispatchRow, DispatchTable, LedgerFigures};
+pub use reports::{Report, ReportCell, ReportStatus, TaskReportGrid};
+pub use tasks::{Task, TaskUnit, UnitMatch};
+
+use crate::accounts::Principal;
+use crate::audit::{Change, append, to_json};
+use crate::clock::format_time;
+use crate::sql::Sql;
+use crate::{Result, Store, StoreError};
+use chrono::NaiveDate;
+use hazardnet_domain::campaign::{Cadence, CampaignFields, CampaignInput, Period};
+use hazardnet_domain::{JurisdictionCode, Role, Scope};
+use serde::Serialize;
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
+pub struct CampaignPhase {
+    pub seq: i64,
+    pub name: String,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
+pub struct CampaignTarget {
+    pub enterprise_id: i64,
+    pub name: String,
+    pub enterprise_type: String,
+    pub risk_grade: Option<String>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+struct CampaignRow {
+    id: i64,
+    title: String,
+    doc_number: String,
+    issuing_org_id: i64,
+    issuing_org_name: String,
+    jurisdiction_code: String,
+    jurisdiction_name: String,
+    industries: String,
+    summary: String,
+    cadence: String,
+    starts_on: String,
+    ends_on: Option<String>,
+    created_at: String,
+    task_count: i64,
+}
+
+/// A campaign as shown to a user; phases and targets are filled by [`Store::campaign`].
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Campaign {
+    pub id: i64,
+    pub title: String,
+    pub doc_number: String,
+    pub issuing_org_id: i64,
+    pub issuing_org_name: String,
+    pub jurisdiction_code: String,
+    pub jurisdiction_name: String,
+    pub industries: Vec<String>,
+    pub summary: String,
+    /// The dispatch return's cadence code.
+    pub cadence: String,
+    pub starts_on: String,
+    pub ends_on: Option<String>,
+    /// The phase today falls in, if any.
+    pub current_phase: Option<String>,
+    /// Tasks besides the dispatch return.
+    pub task_count: i64,
+    pub phases: Vec<CampaignPhase>,
+    pub targets: Vec<CampaignTarget>,
+    pub created_at: String,
+}
+
+impl Campaign {
+    pub fn cadence(&self) -> Cadence {
+        Cadence::parse(&self.cadence).unwrap_or(Cadence::Monthly {
+            due_day: 28,
+            next_month: false,
+        })
+    }
+
+    pub fn starts(&self) -> NaiveDate {
+        parse_day(&self.starts_on).unwrap_or_default()
+    }
+
+    pub fn ends(&self) -> Option<NaiveDate> {
+        self.ends_on.as_deref().and_then(parse_day)
+    }
+
+    /// The periods of `cadence` from the campaign's start to `until` (or its end, if sooner).
+    pub fn periods(&self, cadence: &Cadence, until: NaiveDate) -> Vec<Period> {
+        let until = self.ends().map_or(until, |end| end.min(until));
+        if until < self.starts() {
+            return Vec::new();
+        }
+        cadence.periods(self.starts(), until, 400)
+    }
+}
+
+pub(crate) fn parse_day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+const SELECT: &str = "SELECT c.id, c.title, c.doc_number, c.issuing_org_id, o.name AS issuing_org_name, \
+    c.jurisdiction_code, COALESCE(j.name, '') AS jurisdiction_name, c.industries, c.summary, c.cadence, \
+    c.starts_on, c.ends_on, c.created_at, \
+    (SELECT COUNT(*) FROM campaign_tasks t WHERE t.campaign_id = c.id AND t.number > 0) AS task_count \
+    FROM campaigns c JOIN organizations o ON o.id = c.issuing_org_id \
+    LEFT JOIN jurisdictions j ON j.code = c.jurisdiction_code";
+
+/// Appends `(condition)` restricting campaigns (aliased `c`) to those `who` may see.
+pub(crate) fn push_campaign_scope(sql: &mut Sql, who: &Principal) {
+    let named_unit = |sql: &mut Sql| {
+        sql.push(
+            " OR EXISTS (SELECT 1 FROM campaign_tasks st JOIN task_units su ON su.task_id = st.id \
+             WHERE st.campaign_id = c.id AND su.org_id = ",
+        );
+        sql.bind(who.org_id).push(")");
+    };
+    match &who.scope {
+        Scope::Everything => {
+            sql.push("(1 = 1)");
+        }
+        Scope::Nothing => {
+            sql.push("(1 = 0)");
+        }
+        Scope::Government { jurisdiction, .. } => {
+            let (low, high) = jurisdiction.subtree_bounds();
+            sql.push("(c.jurisdiction_code BETWEEN ");
+            sql.bind(low).push(" AND ").bind(high);
+            let mut above = jurisdiction.parent();
+            while let Some(code) = above {
+                sql.push(" OR c.jurisdiction_code = ").bind(code.as_str());
+                above = code.parent();
+            }
+            named_unit(sql);
+            sql.push(")");
+        }
+        Scope::Enterprise { enterprise_id } => {
+            sql.push(
+                "(EXISTS (SELECT 1 FROM campaign_targets ct WHERE ct.campaign_id = c.id AND ct.enterprise_id = ",
+            );
+            sql.bind(*enterprise_id).push(")");
+            named_unit(sql);
+            sql.push(")");
+        }
+        Scope::Assigned { user_id } => {
+            sql.push(
+                "(EXISTS (SELECT 1 FROM campaign_targets ct JOIN expert_assignments ea \
+                 ON ea.enterprise_id = ct.enterprise_id WHERE ct.campaign_id = c.id AND ea.user_id = ",
+            );
+            sql.bind(*user_id).push(")");
+            named_unit(sql);
+            sql.push(")");
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CampaignFilter {
+    pub keyword: Option<String>,
+    /// Only campaigns whose area is inside this jurisdiction.
+    pub jurisdiction: Option<String>,
+    /// Campaigns running on this day (started, not ended).
+    pub active_on: Option<NaiveDate>,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Store {
+    /// May `who` issue campaigns at `jurisdiction`? Government clerks inside their area, and
+    /// the administrator.
+    fn may_issue(who: &Principal, jurisdiction: &JurisdictionCode) -> bool {
+        let clerk = matches!(
+            who.role,
+            Role::Admin | Role::CommitteeClerk | Role::RegulatorClerk | Role::TerritorialClerk
+        );
+        let inside = match &who.scope {
+            Scope::Everything => true,
+            Scope::Government {
+                jurisdiction: mine, ..
+            } => {
+                let (low, high) = mine.subtree_bounds();
+                (low.as_str()..=high.as_str()).contains(&jurisdiction.as_str())
+            }
+            _ => false,
+        };
+        clerk && inside
+    }
+
+    /// Issues a campaign: its phases, targets (each inside the caller's scope) and dispatch
+    /// return (task 0, filed by the reporting units on the campaign's cadence).
+    pub async fn create_campaign(&self, who: &Principal, input: &CampaignInput) -> Result<i64> {
+        let fields = input.validate()?;
+        if self
+            .jurisdiction(fields.jurisdiction.as_str())
+            .await
+            .is_err()
+        {
+            return Err(StoreError::UnknownJurisdiction(
+                fields.jurisdiction.to_string(),
+            ));
+        }
+        if !Self::may_issue(who, &fields.jurisdiction) {
+            return Err(StoreError::OutOfScope);
+        }
+        for id in &fields.targets {
+            // Out-of-scope and unknown enterprises alike are unknown to this caller.
+            if self.enterprise(who, *id).await.is_err() {
+                return Err(StoreError::UnknownEnterprise(id.to_string()));
+            }
+        }
+        let units = self
+            .resolve_units(&fields.jurisdiction, &fields.reporting_units)
+            .await?;
+        let mut tx = self.begin_write().await?;
+        let id = self.insert_campaign(&mut tx, who, &fields).await?;
+        let dispatch = hazardnet_domain::campaign::TaskFields {
+            text: String::new(),
+            lead_units: fields.reporting_units.clone(),
+            co_units: Vec::new(),
+            deadline: hazardnet_domain::campaign::parse_deadline("长期坚持", 2000),
+            cadence: Some(fields.cadence),
+        };
+        self.insert_task(&mut tx, who, id, 0, &dispatch, &units, &fields)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn insert_campaign(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        who: &Principal,
+        f: &CampaignFields,
+    ) -> Result<i64> {
+        let now = format_time(self.clock().now());
+        let industries = f
+            .industries
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO campaigns (title, doc_number, issuing_org_id, jurisdiction_code, industries, \
+             summary, cadence, starts_on, ends_on, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        )
+        .bind(f.title.clone())
+        .bind(f.doc_number.clone())
+        .bind(who.org_id)
+        .bind(f.jurisdiction.to_string())
+        .bind(industries)
+        .bind(f.summary.clone())
+        .bind(f.cadence.as_code())
+        .bind(f.starts_on.to_string())
+        .bind(f.ends_on.map(|d| d.to_string()))
+        .bind(who.user_id)
+        .bind(now.clone())
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        for (seq, phase) in f.phases.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO campaign_phases (campaign_id, seq, name, starts_on, ends_on) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(seq as i64 + 1)
+            .bind(phase.name.clone())
+            .bind(phase.starts_on.to_string())
+            .bind(phase.ends_on.to_string())
+            .execute(&mut **tx)
+            .await?;
+        }
+        for enterprise_id in &f.targets {
+            sqlx::query(
+                "INSERT INTO campaign_targets (campaign_id, enterprise_id) VALUES ($1, $2)",
+            )
+            .bind(id)
+            .bind(*enterprise_id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        append(
+            tx,
+            self,
+            &who.actor(),
+            Change {
+                action: "campaign.create",
+                entity: "campaign",
+                entity_id: id.to_string(),
+                jurisdiction: f.jurisdiction.as_str(),
+                before: None,
+                after: to_json(&serde_json::json!({
+                    "title": f.title, "doc_number": f.doc_number, "cadence": f.cadence.as_code(),
+                    "starts_on": f.starts_on, "ends_on": f.ends_on,
+                    "phases": f.phases.iter().map(|p| serde_json::json!({
+                        "name": p.name, "starts_on": p.starts_on, "ends_on": p.ends_on,
+                    })).collect::<Vec<_>>(),
+                    "targets": f.targets, "reporting_units": f.reporting_units,
+                })),
+            },
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// One campaign with its phases and targets, if `who` may see it.
+    pub async fn campaign(&self, who: &Principal, id: i64) -> Result<Campaign> {
+        let mut sql = Sql::new(SELECT);
+        sql.push(" WHERE c.id = ").bind(id).push(" AND ");
+        push_campaign_scope(&mut sql, who);
+        let row: CampaignRow = sql
+            .query_as()
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let phases: Vec<CampaignPhase> = sqlx::query_as(
+            "SELECT seq, name, starts_on, ends_on FROM campaign_phases WHERE campaign_id = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?;
+        let targets: Vec<CampaignTarget> = sqlx::query_as(
+            "SELECT e.id AS enterprise_id, e.name, e.enterprise_type, e.risk_grade FROM campaign_targets t \
+             JOIN enterprises e ON e.id = t.enterprise_id WHERE t.campaign_id = $1 ORDER BY e.id",
+        )
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(self.campaign_from_row(row, phases, targets))
+    }
+
+    fn campaign_from_row(
+        &self,
+        row: CampaignRow,
+        phases: Vec<CampaignPhase>,
+        targets: Vec<CampaignTarget>,
+    ) -> Campaign {
+        let today = self.today().to_string();
+        let current_phase = phases
+            .iter()
+            .find(|p| p.starts_on <= today && today <= p.ends_on)
+            .map(|p| p.name.clone());
+        Campaign {
+            id: row.id,
+            title: row.title,
+            doc_number: row.doc_number,
+            issuing_org_id: row.issuing_org_id,
+            issuing_org_name: row.issuing_org_name,
+            jurisdiction_code: row.jurisdiction_code,
+            jurisdiction_name: row.jurisdiction_name,
+            industries: row
+                .industries
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            summary: row.summary,
+            cadence: row.cadence,
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+            current_phase,
+            task_count: row.task_count,
+            phases,
+            targets,
+            created_at: row.created_at,
+        }
+    }
+
+    /// The campaigns `who` may see, newest first, with the total.
+    pub async fn list_campaigns(
+        &self,
+        who: &Principal,
+        filter: &CampaignFilter,
+    ) -> Result<(Vec<Campaign>, i64)> {
+        let mut sql = Sql::new(SELECT);
+        let mut count = Sql::new("SELECT COUNT(*) FROM campaigns c");
+        for target in [&mut sql, &mut count] {
+            target.push(" WHERE ");
+            push_campaign_scope(target, who);
+            if let Some(word) = filter
+                .keyword
+                .as_deref()
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+            {
+                let pattern = format!("%{}%", word.replace(['%', '_'], ""));
+                target.push(" AND (c.title LIKE ").bind(pattern.clone());
+                target
+                    .push(" OR c.doc_number LIKE ")
+                    .bind(pattern)
+                    .push(")");
+            }
+            if let Some(code) = filter
+                .jurisdiction
+                .as_deref()
+                .and_then(|c| JurisdictionCode::parse(c).ok())
+            {
+                let (low, high) = code.subtree_bounds();
+                target.push(" AND c.jurisdiction_code BETWEEN ").bind(low);
+                target.push(" AND ").bind(high);
+            }
+            if let Some(day) = filter.active_on {
+                target.push(" AND c.starts_on <= ").bind(day.to_string());
+                target
+                    .push(" AND (c.ends_on IS NULL OR c.ends_on >= ")
+                    .bind(day.to_string());
+                target.push(")");
+            }
+        }
+        let per_page = filter.per_page.clamp(1, 200);
+        let page = filter.page.max(1);
+        sql.push(" ORDER BY c.starts_on DESC, c.id DESC LIMIT ")
+            .bind(per_page);
+        sql.push(" OFFSET ").bind((page - 1) * per_page);
+        let rows: Vec<CampaignRow> = sql.query_as().fetch_all(&self.read).await?;
+        let total = count.query_scalar_i64().fetch_one(&self.read).await?;
+        let campaigns = rows
+            .into_iter()
+            .map(|row| self.campaign_from_row(row, Vec::new(), Vec::new()))
+            .collect();
+        Ok((campaigns, total))
+    }
+
+    /// May `who` change the campaign's task list? The issuing office's clerks and the admin.
+    pub(crate) fn may_manage(who: &Principal, campaign: &Campaign) -> bool {
+        who.role == Role::Admin
+            || (who.org_id == campaign.issuing_org_id
+                && matches!(
+                    who.role,
+                    Role::CommitteeClerk | Role::RegulatorClerk | Role::TerritorialClerk
+                ))
+    }
+}
