@@ -10,6 +10,8 @@
 
 pub mod api;
 pub mod auth;
+pub mod campaign_sheets;
+pub mod documents;
 pub mod error;
 pub mod i18n;
 pub mod sheets;

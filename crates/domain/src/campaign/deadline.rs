@@ -49,14 +49,9 @@ fn number_at(chars: &[char], i: usize) -> Option<(u32, usize)> {
 }
 
 fn starts_with(chars: &[char], i: usize, word: &str) -> bool {
-    let mut k = i;
-    for w in word.chars() {
-        if chars.get(k) != Some(&w) {
-            return false;
-        }
-        k += 1;
-    }
-    true
+    word.chars()
+        .enumerate()
+        .all(|(offset, w)| chars.get(i + offset) == Some(&w))
 }
 
 /// Parses a deadline. `default_year` is used for dates written without one ("3月底前") until

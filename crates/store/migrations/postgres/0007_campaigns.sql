@@ -103,11 +103,3 @@ CREATE TABLE report_jobs (
     done_at     TEXT
 );
 CREATE INDEX report_jobs_due ON report_jobs(state, due_at);
-
-CREATE TABLE doc_counters (
-    org_id BIGINT NOT NULL REFERENCES organizations(id),
-    series TEXT NOT NULL,
-    year   BIGINT NOT NULL,
-    value  BIGINT NOT NULL,
-    PRIMARY KEY (org_id, series, year)
-);

@@ -155,7 +155,8 @@ impl Store {
         let missing_names: Vec<String> = missing.iter().map(|(_, n)| n.clone()).collect();
         let body = serde_json::json!({
             "campaign": task.title, "task": task.number, "period": job.period_key,
-            "due_on": period.as_ref().map(|p| p.due_on.to_string()), "units": missing_names,
+            "due_on": period.as_ref().map(|p| p.due_on.to_string()).unwrap_or_default(),
+            "units": missing_names.join("、"),
         })
         .to_string();
         let title = format!("{} · {}", task.title, job.period_key);

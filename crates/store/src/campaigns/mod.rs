@@ -438,6 +438,25 @@ impl Store {
         Ok((campaigns, total))
     }
 
+    /// The enterprise in `who`'s scope whose name or credit code is exactly `text` (a target
+    /// list pasted from a sheet).
+    pub async fn find_enterprise(&self, who: &Principal, text: &str) -> Result<Option<i64>> {
+        let text = text.trim();
+        let mut sql = Sql::new("SELECT e.id FROM enterprises e WHERE (e.name = ");
+        sql.bind(text)
+            .push(" OR e.credit_code = ")
+            .bind(text.to_uppercase());
+        sql.push(") AND ");
+        crate::sql::push_scope(&mut sql, &who.scope, &crate::sql::ENTERPRISE_SCOPE);
+        sql.push(" ORDER BY e.id LIMIT 1");
+        Ok(sql.query_scalar_i64().fetch_optional(&self.read).await?)
+    }
+
+    /// May `who` add tasks to the campaign?
+    pub fn may_manage_campaign(&self, who: &Principal, campaign: &Campaign) -> bool {
+        Self::may_manage(who, campaign)
+    }
+
     /// May `who` change the campaign's task list? The issuing office's clerks and the admin.
     pub(crate) fn may_manage(who: &Principal, campaign: &Campaign) -> bool {
         who.role == Role::Admin

@@ -74,6 +74,13 @@ struct TaskRow {
     cadence: String,
 }
 
+#[derive(Debug, Clone, FromRow)]
+struct UnitRow {
+    task_id: i64,
+    #[sqlx(flatten)]
+    unit: TaskUnit,
+}
+
 /// What a unit name resolves to.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitMatch {
@@ -329,8 +336,8 @@ impl Store {
         .bind(campaign_id)
         .fetch_all(&self.read)
         .await?;
-        let units: Vec<(i64, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
-            "SELECT u.task_id, u.unit_name, u.role, u.org_id, o.name FROM task_units u \
+        let units: Vec<UnitRow> = sqlx::query_as(
+            "SELECT u.task_id, u.unit_name, u.role, u.org_id, o.name AS org_name FROM task_units u \
              JOIN campaign_tasks t ON t.id = u.task_id LEFT JOIN organizations o ON o.id = u.org_id \
              WHERE t.campaign_id = $1 ORDER BY u.task_id, u.seq",
         )
@@ -342,13 +349,8 @@ impl Store {
             .map(|r| Task {
                 units: units
                     .iter()
-                    .filter(|u| u.0 == r.id)
-                    .map(|u| TaskUnit {
-                        unit_name: u.1.clone(),
-                        role: u.2.clone(),
-                        org_id: u.3,
-                        org_name: u.4.clone(),
-                    })
+                    .filter(|u| u.task_id == r.id)
+                    .map(|u| u.unit.clone())
                     .collect(),
                 id: r.id,
                 campaign_id: r.campaign_id,

@@ -2,6 +2,7 @@
 //! described by the OpenAPI document served at `/api/v1/openapi.json`.
 
 mod accounts;
+pub mod campaigns;
 mod enterprises;
 mod hazards;
 mod inbox;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(enterprises::router())
         .merge(hazards::router())
+        .merge(campaigns::router())
         .merge(inbox::router())
         .merge(accounts::router())
         .merge(reference::router())

@@ -23,6 +23,10 @@ use utoipa::{Modify, OpenApi};
         super::hazards::list_evidence, super::hazards::upload_evidence, super::hazards::download_evidence,
         super::hazards::list_for_supervision, super::hazards::history, super::hazards::dashboard,
         super::hazards::export, super::inbox::list, super::inbox::mark_read, super::hazards::import, super::hazards::assign_leader,
+        super::campaigns::list, super::campaigns::create, super::campaigns::read, super::campaigns::tasks,
+        super::campaigns::add_tasks, super::campaigns::preview_notice, super::campaigns::preview_sheet,
+        super::campaigns::task_reports, super::campaigns::file_report, super::campaigns::dispatch,
+        super::campaigns::dispatch_xlsx, super::campaigns::bulletin_docx, super::campaigns::bulletin_pdf,
     ),
     modifiers(&Security)
 )]

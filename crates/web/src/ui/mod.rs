@@ -2,6 +2,8 @@
 //! [`Chrome`] (language, signed-in user, CSRF token, navigation by role). Handlers call the
 //! same store functions as the API, with the caller's scope.
 
+mod campaign_tasks;
+pub mod campaigns;
 mod enterprises;
 mod hazards;
 mod inbox;
@@ -27,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(enterprises::router())
         .merge(hazards::router())
+        .merge(campaigns::router())
         .merge(inbox::router())
         .merge(users::router())
         .merge(organizations::router())
@@ -97,6 +100,7 @@ impl Chrome {
             (true, Some(_)) => nav.push(("/enterprises/mine", "ui.my_enterprise", "enterprises")),
             _ => nav.push(("/enterprises", "ui.enterprises", "enterprises")),
         }
+        nav.push(("/campaigns", "ui.campaigns", "campaigns"));
         nav.push(("/inbox", "ui.inbox", "inbox"));
         if p.role == Role::Admin {
             nav.push(("/users", "ui.users", "users"));

@@ -4,6 +4,7 @@
 
 mod audit;
 mod auth;
+mod campaigns;
 mod enterprises;
 mod hazards;
 mod helpers;

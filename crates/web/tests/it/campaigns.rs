@@ -1,0 +1,545 @@
+//! Campaigns and task lists over HTTP: the district's notice (seed 002) read into its 25
+//! tasks and saved, reports per period with their refusals, the dispatch table exported and
+//! read back, the bulletin rendered, report reminders and escalation, and who sees what.
+
+use crate::helpers::{Session, TestApp};
+use calamine::{Data, Reader, Xlsx};
+use chrono::Duration;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::io::Cursor;
+
+const SEED_002: &str =
+    include_str!("../../../../data/samples/zaozhuang-gaoxin-2021-9-task-assignment.txt");
+
+fn campaign_body(title: &str, starts_on: &str, cadence: &str) -> Value {
+    json!({
+        "title": title, "doc_number": "城中安委字〔2026〕9号", "jurisdiction_code": "450202000000",
+        "cadence": cadence, "starts_on": starts_on, "ends_on": "2027-06-30",
+        "reporting_units": "各街道办事处、区应急管理局",
+        "phases": [
+            {"name": "动员部署", "starts_on": starts_on, "ends_on": "2026-11-30"},
+            {"name": "集中整治", "starts_on": "2026-12-01", "ends_on": "2027-05-31"},
+        ],
+    })
+}
+
+async fn create_campaign(district: &Session, body: &Value) -> i64 {
+    let (status, created) = district.post_json("/api/v1/campaigns", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created["id"].as_i64().unwrap()
+}
+
+async fn task_count(session: &Session, id: i64) -> usize {
+    let (status, detail) = session.get_json(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    detail["tasks"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn the_notice_text_yields_its_25_tasks_for_confirmation_and_they_save() {
+    let app = TestApp::spawn_demo().await;
+    let district = app.bearer("district-office").await;
+    let id = create_campaign(
+        &district,
+        &campaign_body("全区安全生产重点任务分工", "2026-11-01", "monthly-next:1"),
+    )
+    .await;
+    let before = task_count(&district, id).await;
+    assert_eq!(before, 1, "only the dispatch return");
+
+    let (status, preview) = district
+        .post_json(
+            &format!("/api/v1/campaigns/{id}/tasks/preview-notice"),
+            &json!({"text": SEED_002}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["doc_number"], "枣高安发〔2021〕9号");
+    assert_eq!(preview["cadence"], "monthly-next:1");
+    assert_eq!(preview["problems"], 0);
+    let tasks = preview["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 25);
+    assert_eq!(
+        tasks[8]["lead_units"],
+        json!(["区经济发展局", "区党政综合办公室"])
+    );
+    assert_eq!(tasks[6]["deadline"]["due_on"], "2021-04-30");
+    // The units are resolved against the area's organizations for the clerk to see.
+    let units = preview["units"].as_array().unwrap();
+    let resolved = |name: &str| -> Vec<String> {
+        units
+            .iter()
+            .find(|u| u["unit_name"] == name)
+            .map(|u| {
+                u["orgs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| o[1].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(resolved("区应急管理局"), ["城中区应急管理局"]);
+    assert_eq!(resolved("各街道办事处"), ["公园街道办事处"]);
+    assert!(resolved("区交警大队").is_empty());
+    // A preview saves nothing.
+    assert_eq!(task_count(&district, id).await, before);
+
+    let inputs: Vec<Value> = tasks
+        .iter()
+        .map(|t| {
+            json!({
+                "text": t["text"], "lead_units": t["lead_units"], "co_units": t["co_units"],
+                "deadline": t["deadline"]["text"], "cadence": t["cadence"].as_str().unwrap_or(""),
+            })
+        })
+        .collect();
+    let (status, saved) = district
+        .post_json(
+            &format!("/api/v1/campaigns/{id}/tasks"),
+            &Value::Array(inputs),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(saved["ids"].as_array().unwrap().len(), 25);
+    let (_, detail) = district.get_json(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(detail["task_count"], 25);
+    let fifth = &detail["tasks"][5];
+    assert_eq!(fifth["number"], 5);
+    assert_eq!(fifth["cadence"], "half-monthly");
+    assert_eq!(fifth["due_on"], "2021-06-30");
+    assert_eq!(fifth["ongoing"], true);
+    // The street office is a unit of task 五 and sees the campaign; its report form opens.
+    let street = app.bearer("street-office").await;
+    let (status, _) = street.get_json(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn refused_task_lists_change_nothing() {
+    let app = TestApp::spawn_demo().await;
+    let district = app.bearer("district-office").await;
+    let id = create_campaign(
+        &district,
+        &campaign_body("专项整治", "2026-11-01", "monthly:28"),
+    )
+    .await;
+    let before = task_count(&district, id).await;
+    // One good task and one without a responsible unit: neither is saved.
+    let (status, body) = district
+        .post_json(
+            &format!("/api/v1/campaigns/{id}/tasks"),
+            &json!([
+                {"text": "开展专项检查", "lead_units": ["区应急管理局"], "deadline": "长期坚持"},
+                {"text": "建立专家库", "lead_units": [], "deadline": "2027年3月底前"},
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "rows_refused");
+    assert_eq!(body["error"]["rows"][0]["row"], 2);
+    assert!(
+        body["error"]["rows"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("责任单位")
+    );
+    assert_eq!(task_count(&district, id).await, before);
+    // A text with no numbered items, and a sheet without its unit column.
+    let (status, body) = district
+        .post_json(
+            &format!("/api/v1/campaigns/{id}/tasks/preview-notice"),
+            &json!({"text": "请各单位高度重视。"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "no_tasks_in_notice");
+    let sheet = "任务内容,完成时限\n开展检查,长期坚持\n".as_bytes().to_vec();
+    let (status, body) = district
+        .upload(
+            &format!("/api/v1/campaigns/{id}/tasks/preview-sheet"),
+            "tasks.csv",
+            sheet,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // A good sheet previews with its problems marked.
+    let sheet = "任务内容,牵头单位,配合单位,完成时限,报送频次\n开展检查,区应急管理局,各街道办事处,2027年上半年见成效，长期坚持,每月28日\n建档,,,长期坚持,\n"
+        .as_bytes()
+        .to_vec();
+    let (status, body) = district
+        .upload(
+            &format!("/api/v1/campaigns/{id}/tasks/preview-sheet"),
+            "tasks.csv",
+            sheet,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["problems"], 1);
+    assert_eq!(body["tasks"][1]["problems"], json!(["no_units"]));
+    assert_eq!(task_count(&district, id).await, before);
+    // Only the issuing office adds tasks.
+    let street = app.bearer("street-office").await;
+    let (status, _) = street
+        .post_json(
+            &format!("/api/v1/campaigns/{id}/tasks"),
+            &json!([{"text": "x", "lead_units": ["区应急管理局"], "deadline": "长期坚持"}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A campaign outside the clerk's area is refused.
+    let mut outside = campaign_body("外区行动", "2026-11-01", "monthly:28");
+    outside["jurisdiction_code"] = json!("350400000000");
+    let (status, _) = district.post_json("/api/v1/campaigns", &outside).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+async fn dispatch_task(session: &Session, id: i64) -> i64 {
+    let (_, detail) = session.get_json(&format!("/api/v1/campaigns/{id}")).await;
+    detail["tasks"][0]["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn reports_are_filed_once_per_period_by_the_units_named() {
+    let app = TestApp::spawn_demo().await;
+    let district = app.bearer("district-office").await;
+    let street = app.bearer("street-office").await;
+    let enterprise = app.bearer("enterprise").await;
+    let id = create_campaign(
+        &district,
+        &campaign_body("专项整治", "2026-10-01", "monthly:28"),
+    )
+    .await;
+    let task = dispatch_task(&district, id).await;
+    let path = format!("/api/v1/campaigns/{id}/tasks/{task}/reports");
+    let report = |period: &str| json!({"period_key": period, "body": "本月检查企业5家。", "figures": {"enterprises_checked": 5, "drills": 1}});
+
+    // October's was due on the 28th: filing it now is late. November's is on time.
+    let (status, body) = street.post_json(&path, &report("2026-10")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = street.post_json(&path, &report("2026-11")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = street.post_json(&path, &report("2026-11")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "report_exists");
+    let (status, body) = street.post_json(&path, &report("2026-12")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "period_not_started");
+    let (status, body) = street.post_json(&path, &report("2026-09")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "unknown_period");
+    let (status, body) = street
+        .post_json(
+            &path,
+            &json!({"period_key": "2026-11", "body": "x", "figures": {"profit": 1}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // The district office issued the campaign but is not a reporting unit; the enterprise
+    // is not even shown the campaign.
+    let (status, body) = district.post_json(&path, &report("2026-11")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "not_task_unit");
+    let (status, _) = enterprise.post_json(&path, &report("2026-11")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, grid) = district.get_json(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(grid["reports"].as_array().unwrap().len(), 2);
+    assert_eq!(grid["grid"]["late"], 1);
+    // The regulator filed nothing for October, whose due day has passed.
+    assert_eq!(grid["grid"]["missing"], 1);
+    let cells = grid["grid"]["cells"].as_array().unwrap();
+    let status_of = |org_name: &str, period: &str| -> String {
+        let org = grid["grid"]["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u[1] == org_name)
+            .unwrap()[0]
+            .clone();
+        cells
+            .iter()
+            .find(|c| c["org_id"] == org && c["period_key"] == period)
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status_of("公园街道办事处", "2026-10"), "late");
+    assert_eq!(status_of("公园街道办事处", "2026-11"), "on_time");
+    assert_eq!(status_of("城中区应急管理局", "2026-10"), "missing");
+    assert_eq!(status_of("城中区应急管理局", "2026-11"), "not_due");
+    // Every report is in the audit chain.
+    let pool = app.raw().await;
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'campaign.report'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 2);
+}
+
+#[tokio::test]
+async fn report_reminders_and_escalation_use_the_job_table() {
+    let app = TestApp::spawn_demo().await;
+    let district = app.bearer("district-office").await;
+    let street = app.bearer("street-office").await;
+    let regulator = app.bearer("regulator").await;
+    let id = create_campaign(
+        &district,
+        &campaign_body("专项整治", "2026-11-01", "monthly:28"),
+    )
+    .await;
+    let task = dispatch_task(&district, id).await;
+    app.store.run_due_jobs().await.unwrap();
+    assert!(kinds(&street).await.is_empty());
+    // Two days before the 28th: both units are reminded.
+    app.clock.advance(Duration::days(3));
+    app.store.run_due_jobs().await.unwrap();
+    assert_eq!(kinds(&street).await, ["report_reminder"]);
+    assert_eq!(kinds(&regulator).await, ["report_reminder"]);
+    // The street files; after the due day only the regulator is missing, and the district hears.
+    let (status, _) = street
+        .post_json(
+            &format!("/api/v1/campaigns/{id}/tasks/{task}/reports"),
+            &json!({"period_key": "2026-11", "body": "已完成。", "figures": {}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.clock.advance(Duration::days(3));
+    app.store.run_due_jobs().await.unwrap();
+    assert_eq!(kinds(&street).await, ["report_reminder"]);
+    assert_eq!(
+        kinds(&regulator).await,
+        ["report_missing", "report_reminder"]
+    );
+    let (_, inbox) = district.get_json("/api/v1/inbox").await;
+    let message = &inbox["items"][0];
+    assert_eq!(message["kind"], "report_missing");
+    assert!(
+        message["body"]
+            .as_str()
+            .unwrap()
+            .contains("城中区应急管理局")
+    );
+    // Running again delivers nothing twice; the next month's reminder is already scheduled.
+    app.store.run_due_jobs().await.unwrap();
+    assert_eq!(kinds(&regulator).await.len(), 2);
+    app.clock.advance(Duration::days(27));
+    app.store.run_due_jobs().await.unwrap();
+    assert_eq!(kinds(&regulator).await[0], "report_reminder");
+}
+
+async fn kinds(s: &Session) -> Vec<String> {
+    let (_, body) = s.get_json("/api/v1/inbox").await;
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn the_demo_dispatch_table_exports_and_reads_back_with_its_figures() {
+    let app = TestApp::spawn_full_demo().await;
+    let district = app.bearer("district-office").await;
+    let (_, list) = district.get_json("/api/v1/campaigns").await;
+    let campaign = &list["items"][0];
+    assert_eq!(campaign["phases"], json!([]), "lists carry no phases");
+    let id = campaign["id"].as_i64().unwrap();
+    let (_, detail) = district.get_json(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(detail["phases"].as_array().unwrap().len(), 4);
+    assert_eq!(detail["targets"].as_array().unwrap().len(), 12);
+    assert_eq!(detail["current_phase"], "精准配合执法");
+    // Two months of returns, one of them late.
+    let task = detail["tasks"][0]["id"].as_i64().unwrap();
+    let (_, reports) = district
+        .get_json(&format!("/api/v1/campaigns/{id}/tasks/{task}/reports"))
+        .await;
+    let filed = reports["reports"].as_array().unwrap();
+    let periods: std::collections::BTreeSet<&str> = filed
+        .iter()
+        .map(|r| r["period_key"].as_str().unwrap())
+        .collect();
+    assert_eq!(periods.len(), 2);
+    assert_eq!(filed.iter().filter(|r| r["late"] == 1).count(), 1);
+
+    // This month's table: the ledger's figures for 公园街道 where the demo's hazards are.
+    let (status, table) = district
+        .get_json(&format!("/api/v1/campaigns/{id}/dispatch"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(table["period"]["key"], "2026-11");
+    let park = table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["unit"] == "公园街道")
+        .unwrap()
+        .clone();
+    let found = park["hazards_found"].as_i64().unwrap();
+    assert!(found > 0);
+    assert_eq!(table["total"]["hazards_found"], found);
+
+    let response = district
+        .get(&format!(
+            "/api/v1/campaigns/{id}/dispatch.xlsx?period=2026-10"
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("a workbook");
+    let sheet = workbook.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect();
+    assert!(rows[0][0].contains("进展情况调度表"));
+    assert!(rows[1][0].contains("2026-10-01"));
+    let header = &rows[2];
+    let col = |label: &str| {
+        header
+            .iter()
+            .position(|h| h == label)
+            .unwrap_or_else(|| panic!("{label}"))
+    };
+    let park = rows.iter().find(|r| r[1] == "公园街道").unwrap();
+    assert_eq!(park[col("检查企业（家）")], "12");
+    assert_eq!(park[col("报送情况")], "迟报");
+    let total = rows.iter().find(|r| r[0] == "合计").unwrap();
+    // 12 (公园) + 10 (城中街道) + 14 (区应急管理局), as the demo filed them.
+    assert_eq!(total[col("检查企业（家）")], "36");
+    // November's computed figures as numbers, and the same through the API.
+    let response = district
+        .get(&format!(
+            "/api/v1/campaigns/{id}/dispatch.xlsx?period=2026-11"
+        ))
+        .await;
+    let mut workbook: Xlsx<_> =
+        Xlsx::new(Cursor::new(response.bytes().await.unwrap().to_vec())).unwrap();
+    let sheet = workbook.worksheet_range_at(0).unwrap().unwrap();
+    let row = sheet
+        .rows()
+        .find(|r| cell_text(&r[1]) == "公园街道")
+        .unwrap()
+        .to_vec();
+    assert_eq!(row[col("发现隐患（处）")], Data::Float(found as f64));
+}
+
+#[tokio::test]
+async fn the_bulletin_renders_as_docx_and_as_a_pdf_with_its_text() {
+    let app = TestApp::spawn_full_demo().await;
+    let district = app.bearer("district-office").await;
+    let (_, list) = district.get_json("/api/v1/campaigns").await;
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let response = district
+        .get(&format!(
+            "/api/v1/campaigns/{id}/bulletin.pdf?period=2026-10"
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let pdf = response.bytes().await.unwrap().to_vec();
+    let text = pdf_extract::extract_text_from_mem(&pdf).expect("readable PDF");
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(
+        squeezed.contains("城中区重大事故隐患专项排查整治2026行动"),
+        "{text}"
+    );
+    assert!(squeezed.contains("城中安委字〔2026〕2号"));
+    assert!(
+        squeezed.contains("公园街道未在规定时限内报送调度表"),
+        "{text}"
+    );
+    assert!(
+        squeezed.contains("佰迪乐KTV"),
+        "the open major hazards are listed"
+    );
+
+    let response = district
+        .get(&format!(
+            "/api/v1/campaigns/{id}/bulletin.docx?period=2026-10"
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("a docx package");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    assert!(xml.contains("专项行动进展情况通报如下"));
+    assert!(xml.contains("城中街道"));
+}
+
+#[tokio::test]
+async fn campaigns_and_their_tables_are_seen_within_scope() {
+    let app = TestApp::spawn_full_demo().await;
+    let (_, list) = app
+        .bearer("district-office")
+        .await
+        .get_json("/api/v1/campaigns")
+        .await;
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    // Everyone in the district sees its campaign; the targeted enterprise too; nobody else.
+    for (user, seen) in [
+        ("street-office", true),
+        ("regulator", true),
+        ("enterprise", true),
+        ("expert", true),
+        ("admin", true),
+    ] {
+        let (status, _) = app
+            .bearer(user)
+            .await
+            .get_json(&format!("/api/v1/campaigns/{id}"))
+            .await;
+        assert_eq!(status == StatusCode::OK, seen, "{user}");
+    }
+    // The street sees the table of its own street by default and not the district's.
+    let street = app.bearer("street-office").await;
+    let (status, table) = street
+        .get_json(&format!("/api/v1/campaigns/{id}/dispatch"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(table["office_code"], "450202002000");
+    let (status, _) = street
+        .get_json(&format!(
+            "/api/v1/campaigns/{id}/dispatch?office=450202000000"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // An enterprise does not get dispatch tables.
+    let (status, _) = app
+        .bearer("enterprise")
+        .await
+        .get_json(&format!("/api/v1/campaigns/{id}/dispatch"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Pages render for the clerk.
+    let district = app.login("district-office", "hazardnet-demo").await;
+    for page in [
+        "/campaigns".to_string(),
+        format!("/campaigns/{id}"),
+        format!("/campaigns/{id}/dispatch"),
+        format!("/campaigns/{id}/tasks/import"),
+        "/campaigns/new".to_string(),
+    ] {
+        let response = district.get(&page).await;
+        assert_eq!(response.status(), StatusCode::OK, "{page}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("专项") || html.contains("调度"), "{page}");
+    }
+}
