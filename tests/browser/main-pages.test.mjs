@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -169,4 +169,46 @@ test('the admin manages users and switches to English', async () => {
   assert.equal((await page.textContent('h1')).trim(), 'Users');
   await page.screenshot({ path: `${shots}/desk-users-en.png`, fullPage: true });
   await context.close();
+});
+
+test('a street clerk files the monthly return from a phone; the district reads a notice into tasks', async () => {
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  const page = await phone.newPage();
+  await login(page, 'street-office');
+  await page.goto(`${base}/campaigns`);
+  await noSidewaysScroll(page);
+  await Promise.all([page.waitForURL(/\/campaigns\/\d+$/), page.click('table.list tbody tr:first-child a')]);
+  assert.match(await page.textContent('ol.phases'), /精准配合执法/);
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: `${shots}/phone-campaign.png`, fullPage: true });
+  await Promise.all([page.waitForURL(/\/tasks\/\d+$/), page.click('a.button[href*="/tasks/"]')]);
+  await page.fill('textarea[name=body]', '本月检查企业8家，发现隐患3处，均已建档跟踪。');
+  await page.fill('input[name=enterprises_checked]', '8');
+  await page.fill('input[name=drills]', '1');
+  await Promise.all([page.waitForURL(/\/tasks\/\d+$/), page.click('form button.primary')]);
+  assert.match(await page.textContent('section.card:has(table.grid)'), /按时/);
+  assert.match(await page.textContent('main'), /本月检查企业8家/);
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: `${shots}/phone-return.png`, fullPage: true });
+  await phone.close();
+
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const clerk = await desk.newPage();
+  await login(clerk, 'district-office');
+  await clerk.goto(`${base}/campaigns`);
+  await Promise.all([clerk.waitForURL(/\/campaigns\/\d+$/), clerk.click('table.list tbody tr:first-child a')]);
+  await Promise.all([clerk.waitForURL(/\/dispatch/), clerk.click('a.button[href$="/dispatch"]')]);
+  assert.match(await clerk.textContent('table.dispatch'), /公园街道/);
+  await clerk.screenshot({ path: `${shots}/desk-dispatch.png`, fullPage: true });
+  await clerk.goBack();
+  await Promise.all([clerk.waitForURL(/\/tasks\/import$/), clerk.click('a.button[href$="/tasks/import"]')]);
+  const notice = readFileSync(path.join(here, '../../data/samples/zaozhuang-gaoxin-2021-9-task-assignment.txt'), 'utf8');
+  await clerk.fill('textarea[name=text]', notice);
+  await Promise.all([clerk.waitForURL(/\/tasks\/preview$/), clerk.click('form[action$="/tasks/preview"] button.primary')]);
+  assert.equal(await clerk.locator('section.task-draft').count(), 25);
+  assert.equal(await clerk.locator('section.task-draft.has-problem').count(), 0);
+  await clerk.screenshot({ path: `${shots}/desk-task-preview.png` });
+  await Promise.all([clerk.waitForURL(/\/campaigns\/\d+$/), clerk.click('form[action$="/tasks/confirm"] button.primary')]);
+  assert.match(await clerk.textContent('main'), /区交警大队/);
+  await desk.close();
 });

@@ -6,11 +6,13 @@
 //! to them), any organization named as a unit of one of its tasks, and the enterprises it
 //! targets. The condition is [`push_campaign_scope`], carried by every query here.
 
+mod attachments;
 mod dispatch;
 mod jobs;
 mod reports;
 mod tasks;
 
+pub use attachments::ReportAttachment;
 pub use dispatch::{DispatchRow, DispatchTable, LedgerFigures};
 pub use reports::{Report, ReportCell, ReportStatus, TaskReportGrid};
 pub use tasks::{Task, TaskUnit, UnitMatch};

@@ -108,25 +108,18 @@ fn safe_name(name: &str) -> String {
     }
 }
 
-impl Store {
-    fn evidence_path(&self, sha256: &str) -> Result<PathBuf> {
-        let root = self
-            .data_dir
-            .as_ref()
-            .ok_or_else(|| StoreError::Internal("no data directory configured".into()))?;
-        Ok(root.join("evidence").join(&sha256[..2]).join(sha256))
-    }
+/// A file written under the data directory, named by its hash.
+pub(crate) struct StoredFile {
+    pub file_name: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub size: i64,
+}
 
-    pub async fn attach_evidence(
-        &self,
-        who: &Principal,
-        hazard_id: i64,
-        upload: EvidenceUpload,
-    ) -> Result<Evidence> {
-        if who.role == Role::Leader {
-            return Err(StoreError::Forbidden);
-        }
-        let hazard = self.hazard(who, hazard_id).await?;
+impl Store {
+    /// Checks an upload (size, type by its bytes, pixel count) and writes it, synced, under
+    /// its SHA-256 — before any row refers to it, so a committed row always has its bytes.
+    pub(crate) async fn save_file(&self, upload: EvidenceUpload) -> Result<StoredFile> {
         if upload.bytes.is_empty() {
             return Err(StoreError::BadFile("file_empty"));
         }
@@ -141,8 +134,6 @@ impl Store {
         let sha256 = hex::encode(Sha256::digest(&upload.bytes));
         let path = self.evidence_path(&sha256)?;
         let size = upload.bytes.len() as i64;
-        // Write, sync and rename before the database row exists: a committed row always has
-        // its bytes on disk.
         let bytes = upload.bytes;
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             if path.exists() {
@@ -162,6 +153,52 @@ impl Store {
         .await
         .map_err(|e| StoreError::Internal(e.to_string()))?
         .map_err(|e| StoreError::Internal(format!("writing evidence: {e}")))?;
+        Ok(StoredFile {
+            file_name,
+            content_type: content_type.to_string(),
+            sha256,
+            size,
+        })
+    }
+
+    /// The bytes stored under `sha256`, checked against it (tamper-evident files).
+    pub(crate) async fn load_file(&self, sha256: &str) -> Result<Vec<u8>> {
+        let path = self.evidence_path(sha256)?;
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| StoreError::Internal(format!("reading file {sha256}: {e}")))?;
+        if hex::encode(Sha256::digest(&bytes)) != sha256 {
+            return Err(StoreError::Internal(format!(
+                "file {sha256} does not match its hash"
+            )));
+        }
+        Ok(bytes)
+    }
+
+    fn evidence_path(&self, sha256: &str) -> Result<PathBuf> {
+        let root = self
+            .data_dir
+            .as_ref()
+            .ok_or_else(|| StoreError::Internal("no data directory configured".into()))?;
+        Ok(root.join("evidence").join(&sha256[..2]).join(sha256))
+    }
+
+    pub async fn attach_evidence(
+        &self,
+        who: &Principal,
+        hazard_id: i64,
+        upload: EvidenceUpload,
+    ) -> Result<Evidence> {
+        if who.role == Role::Leader {
+            return Err(StoreError::Forbidden);
+        }
+        let hazard = self.hazard(who, hazard_id).await?;
+        let StoredFile {
+            file_name,
+            content_type,
+            sha256,
+            size,
+        } = self.save_file(upload).await?;
         let now = format_time(self.clock().now());
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
@@ -171,7 +208,7 @@ impl Store {
         .bind(hazard_id)
         .bind(hazard.jurisdiction_code.clone())
         .bind(file_name.clone())
-        .bind(content_type.to_string())
+        .bind(content_type.clone())
         .bind(size)
         .bind(sha256.clone())
         .bind(who.user_id)
@@ -199,7 +236,7 @@ impl Store {
             id,
             hazard_id,
             file_name,
-            content_type: content_type.to_string(),
+            content_type,
             size_bytes: size,
             sha256,
             uploaded_at: now,
@@ -235,16 +272,7 @@ impl Store {
             .fetch_optional(&self.read)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let path = self.evidence_path(&evidence.sha256)?;
-        let bytes = tokio::fs::read(&path)
-            .await
-            .map_err(|e| StoreError::Internal(format!("reading evidence {}: {e}", evidence.id)))?;
-        if hex::encode(Sha256::digest(&bytes)) != evidence.sha256 {
-            return Err(StoreError::Internal(format!(
-                "evidence {} does not match its hash",
-                evidence.id
-            )));
-        }
+        let bytes = self.load_file(&evidence.sha256).await?;
         Ok((evidence, bytes))
     }
 }

@@ -8,6 +8,7 @@ pub mod list;
 mod tallies;
 
 pub use dashboard::{Dashboard, DashboardCount, MonthPoint};
+pub(crate) use evidence::StoredFile;
 pub use evidence::{Evidence, EvidenceUpload};
 pub use list::{HazardFilter, HazardSort};
 

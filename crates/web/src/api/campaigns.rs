@@ -17,7 +17,8 @@ use hazardnet_domain::campaign::{
     CampaignInput, NoticeDraft, ReportInput, TaskDraft, TaskInput, parse_assignment_notice,
 };
 use hazardnet_store::{
-    Campaign, CampaignFilter, DispatchTable, Report, StoreError, Task, TaskReportGrid, UnitMatch,
+    Campaign, CampaignFilter, DispatchTable, Report, ReportAttachment, StoreError, Task,
+    TaskReportGrid, UnitMatch,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -32,6 +33,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/campaigns/{id}/tasks/{task}/reports",
             get(task_reports).post(file_report),
+        )
+        .route(
+            "/campaigns/{id}/reports/{report}/attachments",
+            post(attach_to_report),
+        )
+        .route(
+            "/campaigns/{id}/attachments/{attachment}",
+            get(download_attachment),
         )
         .route("/campaigns/{id}/dispatch", get(dispatch))
         .route("/campaigns/{id}/dispatch.xlsx", get(dispatch_xlsx))
@@ -302,6 +311,7 @@ pub struct TaskReports {
     pub task: Task,
     pub grid: TaskReportGrid,
     pub reports: Vec<Report>,
+    pub attachments: Vec<ReportAttachment>,
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/tasks/{task}/reports", tag = "campaigns",
@@ -322,10 +332,15 @@ pub async fn task_reports(
         .store
         .reports(&caller.principal, id, Some(task_id))
         .await?;
+    let attachments = state
+        .store
+        .report_attachments(&caller.principal, id, Some(task_id))
+        .await?;
     Ok(Json(TaskReports {
         task,
         grid,
         reports,
+        attachments,
     }))
 }
 
@@ -347,6 +362,46 @@ pub async fn file_report(
         .file_report(&caller.principal, id, task_id, &input)
         .await?;
     Ok((StatusCode::CREATED, Json(Created { id: report })))
+}
+
+/// Attaches a file (the signed return's scan, a photo) to one of the caller's unit's reports.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/reports/{report}/attachments", tag = "campaigns",
+    params(("id" = i64, Path), ("report" = i64, Path)),
+    request_body(content_type = "multipart/form-data", description = "part `file`: JPG/PNG/WebP/PDF/DOCX/XLSX, at most 10 MB"),
+    responses((status = 201, body = ReportAttachment), (status = 422, description = "not the caller's unit's report, or a refused file")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn attach_to_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, report)): Path<(i64, i64)>,
+    multipart: Multipart,
+) -> Result<(StatusCode, Json<ReportAttachment>), ApiError> {
+    let upload = super::hazards::upload_part(multipart).await?;
+    let attachment = state
+        .store
+        .attach_to_report(&caller.principal, id, report, upload)
+        .await?;
+    Ok((StatusCode::CREATED, Json(attachment)))
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/attachments/{attachment}", tag = "campaigns",
+    params(("id" = i64, Path), ("attachment" = i64, Path)),
+    responses((status = 200, description = "the file"), (status = 404, description = "absent or not visible")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn download_attachment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, attachment)): Path<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    let (a, bytes) = state
+        .store
+        .report_attachment_file(&caller.principal, id, attachment)
+        .await?;
+    Ok(crate::documents::attachment(
+        bytes,
+        &a.content_type,
+        &a.file_name,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

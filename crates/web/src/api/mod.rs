@@ -19,7 +19,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 pub use enterprises::{ImportResult, import_sheet, upload_bytes, xlsx_response};
-pub use hazards::{import_ledger, upload_part_from};
+pub use hazards::{import_ledger, upload_part, upload_part_from};
 pub use openapi::ApiDoc;
 pub use session::attempt_login as session_login;
 

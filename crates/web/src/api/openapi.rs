@@ -26,7 +26,7 @@ use utoipa::{Modify, OpenApi};
         super::campaigns::list, super::campaigns::create, super::campaigns::read, super::campaigns::tasks,
         super::campaigns::add_tasks, super::campaigns::preview_notice, super::campaigns::preview_sheet,
         super::campaigns::task_reports, super::campaigns::file_report, super::campaigns::dispatch,
-        super::campaigns::dispatch_xlsx, super::campaigns::bulletin_docx, super::campaigns::bulletin_pdf,
+        super::campaigns::dispatch_xlsx, super::campaigns::bulletin_docx, super::campaigns::bulletin_pdf, super::campaigns::attach_to_report, super::campaigns::download_attachment,
     ),
     modifiers(&Security)
 )]

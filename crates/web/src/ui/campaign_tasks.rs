@@ -16,7 +16,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use hazardnet_domain::campaign::{FILLED_FIGURES, Period, ReportInput, TaskInput};
-use hazardnet_store::{Campaign, DispatchTable, Report, StoreError, TaskReportGrid};
+use hazardnet_store::{
+    Campaign, DispatchTable, Report, ReportAttachment, StoreError, TaskReportGrid,
+};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -28,6 +30,10 @@ pub fn router() -> Router<AppState> {
         .route("/campaigns/{id}/tasks/confirm", post(confirm))
         .route("/campaigns/{id}/tasks/{task}", get(task_page))
         .route("/campaigns/{id}/tasks/{task}/reports", post(file_report))
+        .route(
+            "/campaigns/{id}/tasks/{task}/reports/{report}/attachments",
+            post(attach),
+        )
         .route("/campaigns/{id}/dispatch", get(dispatch_page))
 }
 
@@ -288,9 +294,23 @@ async fn confirm(
     }
 }
 
+/// What a task's page is built from.
+type TaskView = (
+    Campaign,
+    hazardnet_store::Task,
+    TaskReportGrid,
+    Vec<Report>,
+    Vec<ReportAttachment>,
+);
+
 pub struct ReportLine {
     pub r: Report,
     pub figures: Vec<(String, i64)>,
+    pub attachments: Vec<ReportAttachment>,
+    /// Filed by the viewer's unit: it may attach files.
+    pub mine: bool,
+    /// When it was filed, China time.
+    pub submitted: String,
 }
 
 pub struct GridRow {
@@ -378,16 +398,19 @@ async fn task_page_with(
     errors: Vec<String>,
 ) -> Response {
     let who = &caller.principal;
-    let loaded: Result<(Campaign, hazardnet_store::Task, TaskReportGrid, Vec<Report>), ApiError> =
-        async {
-            let c = state.store.campaign(who, id).await?;
-            let task = state.store.task(who, id, task_id).await?;
-            let grid = state.store.report_grid(who, &c, &task).await?;
-            let reports = state.store.reports(who, id, Some(task_id)).await?;
-            Ok((c, task, grid, reports))
-        }
-        .await;
-    let (c, task, grid, reports) = match loaded {
+    let loaded: Result<TaskView, ApiError> = async {
+        let c = state.store.campaign(who, id).await?;
+        let task = state.store.task(who, id, task_id).await?;
+        let grid = state.store.report_grid(who, &c, &task).await?;
+        let reports = state.store.reports(who, id, Some(task_id)).await?;
+        let attachments = state
+            .store
+            .report_attachments(who, id, Some(task_id))
+            .await?;
+        Ok((c, task, grid, reports, attachments))
+    }
+    .await;
+    let (c, task, grid, reports, attachments) = match loaded {
         Ok(v) => v,
         Err(e) => return page_error(headers, Some(caller), e),
     };
@@ -409,7 +432,12 @@ async fn task_page_with(
         .map(|p| {
             Choice::new(
                 p.key.clone(),
-                format!("{} （{} {}）", p.key, chrome.t("dispatch.due_on"), p.due_on),
+                format!(
+                    "{} （{} {}）",
+                    super::campaigns::period_label(chrome.lang, &p.key),
+                    chrome.t("dispatch.due_on"),
+                    p.due_on
+                ),
                 &form.period_key,
             )
         })
@@ -447,6 +475,13 @@ async fn task_page_with(
         .into_iter()
         .map(|r| ReportLine {
             figures: r.figures().into_iter().collect(),
+            attachments: attachments
+                .iter()
+                .filter(|a| a.report_id == r.id)
+                .cloned()
+                .collect(),
+            mine: r.org_id == who.org_id,
+            submitted: super::enterprises::china_time(&r.submitted_at),
             r,
         })
         .collect();
@@ -510,6 +545,40 @@ async fn file_report(
         Err(e) => {
             let message = Chrome::new(&headers, Some(&caller), "").error_message(&e);
             task_page_with(&state, &headers, &caller, id, task_id, form, vec![message]).await
+        }
+    }
+}
+
+async fn attach(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Path((id, task_id, report)): Path<(i64, i64, i64)>,
+    multipart: Multipart,
+) -> Response {
+    let result = match crate::api::upload_part(multipart).await {
+        Ok(upload) => state
+            .store
+            .attach_to_report(&caller.principal, id, report, upload)
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/campaigns/{id}/tasks/{task_id}#report-{report}"))
+            .into_response(),
+        Err(e) => {
+            let message = Chrome::new(&headers, Some(&caller), "").error_message(&e);
+            task_page_with(
+                &state,
+                &headers,
+                &caller,
+                id,
+                task_id,
+                ReportForm::default(),
+                vec![message],
+            )
+            .await
         }
     }
 }
@@ -616,7 +685,13 @@ async fn dispatch_page(
                 .periods
                 .iter()
                 .rev()
-                .map(|p| Choice::new(p.key.clone(), p.key.clone(), &table.period.key))
+                .map(|p| {
+                    Choice::new(
+                        p.key.clone(),
+                        super::campaigns::period_label(chrome.lang, &p.key),
+                        &table.period.key,
+                    )
+                })
                 .collect();
             let query = format!("period={}&office={}", table.period.key, table.office_code);
             render(&DispatchPage {

@@ -52,11 +52,55 @@ pub fn cadence_label(lang: Lang, code: &str) -> String {
     }
 }
 
+/// A period key in words: 2026-10 → 2026年10月, 2026-10a → 2026年10月上半月, 2026Q4 → 2026年第4季度.
+pub fn period_label(lang: Lang, key: &str) -> String {
+    let month = |ym: &str| -> Option<(String, String)> {
+        let (y, m) = ym.split_once('-')?;
+        let m: u32 = m.parse().ok()?;
+        Some((y.to_string(), m.to_string()))
+    };
+    if key == "once" {
+        return t(lang, "period.once");
+    }
+    if let Some((y, q)) = key.split_once('Q') {
+        return t_args(lang, "period.quarter", &[("year", y), ("q", q)]);
+    }
+    let (body, half) = match key.strip_suffix('a') {
+        Some(b) => (b, Some("period.half_a")),
+        None => match key.strip_suffix('b') {
+            Some(b) => (b, Some("period.half_b")),
+            None => (key, None),
+        },
+    };
+    match month(body) {
+        Some((y, m)) => t_args(
+            lang,
+            half.unwrap_or("period.month"),
+            &[("year", y), ("month", m)],
+        ),
+        None => key.to_string(),
+    }
+}
+
 fn may_issue(role: Role) -> bool {
     matches!(
         role,
         Role::Admin | Role::CommitteeClerk | Role::RegulatorClerk | Role::TerritorialClerk
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_read_as_clerks_write_them() {
+        assert_eq!(period_label(Lang::Zh, "2026-10"), "2026年10月");
+        assert_eq!(period_label(Lang::Zh, "2026-03a"), "2026年3月上半月");
+        assert_eq!(period_label(Lang::Zh, "2026-03b"), "2026年3月下半月");
+        assert_eq!(period_label(Lang::Zh, "2026Q4"), "2026年第4季度");
+        assert_eq!(period_label(Lang::Zh, "once"), "一次性报送");
+    }
 }
 
 #[derive(Template)]

@@ -219,6 +219,7 @@ async fn reports_are_filed_once_per_period_by_the_units_named() {
     // October's was due on the 28th: filing it now is late. November's is on time.
     let (status, body) = street.post_json(&path, &report("2026-10")).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    let october = body["id"].as_i64().unwrap();
     let (status, _) = street.post_json(&path, &report("2026-11")).await;
     assert_eq!(status, StatusCode::CREATED);
     let (status, body) = street.post_json(&path, &report("2026-11")).await;
@@ -272,6 +273,28 @@ async fn reports_are_filed_once_per_period_by_the_units_named() {
     assert_eq!(status_of("公园街道办事处", "2026-11"), "on_time");
     assert_eq!(status_of("城中区应急管理局", "2026-10"), "missing");
     assert_eq!(status_of("城中区应急管理局", "2026-11"), "not_due");
+    // The filing unit attaches its signed scan; nobody else may, everyone who sees reads it.
+    let scan = b"%PDF-1.4 signed and stamped".to_vec();
+    let attach = format!("/api/v1/campaigns/{id}/reports/{october}/attachments");
+    let (status, body) = app
+        .bearer("regulator")
+        .await
+        .upload(&attach, "盖章件.pdf", scan.clone())
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "not_report_unit");
+    let (status, body) = street.upload(&attach, "盖章件.exe", scan.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = street.upload(&attach, "盖章件.pdf", scan.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let attachment = body["id"].as_i64().unwrap();
+    let response = district
+        .get(&format!("/api/v1/campaigns/{id}/attachments/{attachment}"))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.bytes().await.unwrap().to_vec(), scan);
+    let (_, grid) = district.get_json(&path).await;
+    assert_eq!(grid["attachments"][0]["file_name"], "盖章件.pdf");
     // Every report is in the audit chain.
     let pool = app.raw().await;
     let audited: i64 =
