@@ -26,8 +26,8 @@ pub use accounts::{
 pub use audit::{Actor, AuditBreak, AuditEntry};
 pub use campaigns::{
     Campaign, CampaignFilter, CampaignPhase, CampaignTarget, DispatchRow, DispatchTable,
-    LedgerFigures, Report, ReportAttachment, ReportCell, ReportStatus, Task, TaskReportGrid,
-    TaskUnit, UnitMatch,
+    LedgerFigures, Report, ReportAttachment, ReportCell, ReportStatus, TargetProgress, Task,
+    TaskReportGrid, TaskUnit, UnitMatch,
 };
 pub use clock::Clock;
 pub use enterprises::{Enterprise, EnterpriseFilter, EnterpriseSort, EnterpriseStats};

@@ -215,9 +215,11 @@ impl Store {
                     let below: Vec<&ReturnRow> = returns
                         .iter()
                         .filter(|r| {
+                            // Every filing unit inside the place but the place's own
+                            // (regulators at the place itself included).
                             unit_orgs.iter().any(|o| {
                                 o.id == r.org_id
-                                    && org_place(o) != *code
+                                    && own.is_none_or(|own| own.id != o.id)
                                     && JurisdictionCode::parse(&org_place(o))
                                         .is_ok_and(|j| within(&j, &place))
                             })

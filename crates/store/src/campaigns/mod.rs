@@ -13,6 +13,7 @@ mod reports;
 mod tasks;
 
 pub use attachments::ReportAttachment;
+
 pub use dispatch::{DispatchRow, DispatchTable, LedgerFigures};
 pub use reports::{Report, ReportCell, ReportStatus, TaskReportGrid};
 pub use tasks::{Task, TaskUnit, UnitMatch};
@@ -467,5 +468,45 @@ impl Store {
                     who.role,
                     Role::CommitteeClerk | Role::RegulatorClerk | Role::TerritorialClerk
                 ))
+    }
+}
+
+/// A target enterprise's hazards since the campaign began, as far as the viewer may see.
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
+pub struct TargetProgress {
+    pub enterprise_id: i64,
+    pub found: i64,
+    pub open: i64,
+    pub major_open: i64,
+    pub overdue: i64,
+}
+
+impl Store {
+    /// Per target enterprise: hazards found since the campaign began, still open, major and
+    /// open, overdue — counted within the viewer's scope.
+    pub async fn target_progress(
+        &self,
+        who: &Principal,
+        campaign: &Campaign,
+    ) -> Result<Vec<TargetProgress>> {
+        let today = self.today().to_string();
+        let mut sql = Sql::new(
+            "SELECT h.enterprise_id, COUNT(*) AS found, \
+             CAST(COALESCE(SUM(CASE WHEN h.state NOT IN ('closed', 'rejected') THEN 1 ELSE 0 END), 0) AS BIGINT) AS open, \
+             CAST(COALESCE(SUM(CASE WHEN h.level = 'major' AND h.state NOT IN ('closed', 'rejected') THEN 1 ELSE 0 END), 0) AS BIGINT) AS major_open, \
+             CAST(COALESCE(SUM(CASE WHEN h.state NOT IN ('closed', 'rejected') AND h.deadline < ",
+        );
+        sql.bind(today);
+        sql.push(
+            " THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue FROM hazards h \
+             JOIN campaign_targets t ON t.enterprise_id = h.enterprise_id WHERE t.campaign_id = ",
+        );
+        sql.bind(campaign.id);
+        sql.push(" AND h.found_at >= ")
+            .bind(campaign.starts_on.clone());
+        sql.push(" AND ");
+        crate::sql::push_scope(&mut sql, &who.scope, &crate::hazards::HAZARD_SCOPE);
+        sql.push(" GROUP BY h.enterprise_id");
+        Ok(sql.query_as().fetch_all(&self.read).await?)
     }
 }

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use hazardnet_domain::Role;
 use hazardnet_domain::campaign::{Cadence, CampaignInput, PhaseInput};
-use hazardnet_store::{Campaign, Task};
+use hazardnet_store::{Campaign, DispatchRow, TargetProgress, Task};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -391,6 +391,10 @@ struct DetailPage {
     tasks: Vec<TaskLine>,
     dispatch: Option<TaskLine>,
     may_manage: bool,
+    /// The area's figures since the campaign began (offices only).
+    progress: Option<DispatchRow>,
+    /// Hazards at each target enterprise, in the target list's order.
+    targets: Vec<(hazardnet_store::CampaignTarget, Option<TargetProgress>)>,
 }
 
 async fn detail(
@@ -414,11 +418,32 @@ async fn detail(
                 task,
             });
         }
-        Ok((c, lines))
+        let progress = match state.store.dispatch_table(who, &c, None, None).await {
+            Ok(table) => Some(table.total),
+            Err(
+                hazardnet_store::StoreError::Forbidden
+                | hazardnet_store::StoreError::OutOfScope
+                | hazardnet_store::StoreError::Refused { .. },
+            ) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let per_target = state.store.target_progress(who, &c).await?;
+        Ok((c, lines, progress, per_target))
     }
     .await;
     match result {
-        Ok((c, mut lines)) => {
+        Ok((c, mut lines, progress, per_target)) => {
+            let targets = c
+                .targets
+                .iter()
+                .map(|t| {
+                    let p = per_target
+                        .iter()
+                        .find(|p| p.enterprise_id == t.enterprise_id)
+                        .cloned();
+                    (t.clone(), p)
+                })
+                .collect();
             let chrome = Chrome::new(&headers, Some(&caller), "campaigns");
             let dispatch =
                 (!lines.is_empty() && lines[0].task.number == 0).then(|| lines.remove(0));
@@ -430,6 +455,8 @@ async fn detail(
                 c,
                 tasks: lines,
                 dispatch,
+                progress,
+                targets,
             })
         }
         Err(e) => page_error(&headers, Some(&caller), e),

@@ -564,5 +564,69 @@ async fn campaigns_and_their_tables_are_seen_within_scope() {
         assert_eq!(response.status(), StatusCode::OK, "{page}");
         let html = response.text().await.unwrap();
         assert!(html.contains("专项") || html.contains("调度"), "{page}");
+        if page == format!("/campaigns/{id}") {
+            assert!(html.contains("行动进展") && html.contains("佰迪乐KTV"));
+        }
     }
+}
+
+#[tokio::test]
+async fn returns_roll_up_from_the_streets_to_the_district_in_a_city_table() {
+    let app = TestApp::spawn_demo().await;
+    let admin = app.bearer("admin").await;
+    let mut body = campaign_body("全市专项整治", "2026-11-01", "monthly:28");
+    body["jurisdiction_code"] = json!("450200000000");
+    body["reporting_units"] = json!("各街道办事处、城中区应急管理局");
+    body["phases"] = json!([]);
+    let id = create_campaign(&admin, &body).await;
+    let task = dispatch_task(&admin, id).await;
+    let path = format!("/api/v1/campaigns/{id}/tasks/{task}/reports");
+    for (user, checked) in [("street-office", 7), ("regulator", 5)] {
+        let (status, body) = app
+            .bearer(user)
+            .await
+            .post_json(&path, &json!({"period_key": "2026-11", "body": "已报。", "figures": {"enterprises_checked": checked}}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{user}: {body}");
+    }
+    // The city's table: 城中区 did not file itself, so its row sums what was filed inside it.
+    let (status, city) = admin
+        .get_json(&format!("/api/v1/campaigns/{id}/dispatch"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{city}");
+    let district = city["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["unit"] == "城中区")
+        .unwrap();
+    assert_eq!(district["return_status"], "rolled_up");
+    assert_eq!(district["filled"]["enterprises_checked"], 12);
+    assert_eq!(city["total"]["filled"]["enterprises_checked"], 12);
+    // One level down, the street and the regulator each with their own.
+    let (_, below) = admin
+        .get_json(&format!(
+            "/api/v1/campaigns/{id}/dispatch?office=450202000000"
+        ))
+        .await;
+    let row = |name: &str| {
+        below["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["unit"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row("公园街道")["filled"]["enterprises_checked"], 7);
+    assert_eq!(row("公园街道")["return_status"], "on_time");
+    assert_eq!(row("城中区应急管理局")["filled"]["enterprises_checked"], 5);
+    assert_eq!(below["total"]["filled"]["enterprises_checked"], 12);
+    // An office outside the campaign's area is refused.
+    let (status, _) = admin
+        .get_json(&format!(
+            "/api/v1/campaigns/{id}/dispatch?office=350400000000"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
