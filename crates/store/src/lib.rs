@@ -15,6 +15,7 @@ mod demo_campaign;
 mod enterprises;
 mod error;
 mod hazards;
+mod inspections;
 mod jobs;
 mod reference;
 mod sql;
@@ -36,6 +37,10 @@ pub use hazards::list::SEARCH_COUNT_CAP;
 pub use hazards::{
     Dashboard, DashboardCount, Evidence, EvidenceUpload, Hazard, HazardFilter, HazardSort,
     MonthPoint, TransitionFailure,
+};
+pub use inspections::{
+    ChecklistTemplate, Inspection, InspectionFilter, InspectionItem, SHIPPED_STANDARDS, TemplateItem,
+    standard_items,
 };
 pub use jobs::{
     ESCALATION_INTERVAL_DAYS, InboxMessage, OutboxItem, REMINDER_DAYS_BEFORE, escalation_chain,
@@ -171,7 +176,8 @@ impl Store {
                     .await?
             }
         }
-        reference::load_shipped(self).await
+        reference::load_shipped(self).await?;
+        self.load_shipped_standards().await
     }
 
     pub async fn close(&self) {

@@ -344,7 +344,7 @@ impl Store {
         Ok(ids)
     }
 
-    async fn insert_hazard(
+    pub(crate) async fn insert_hazard(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         who: &Principal,

@@ -1,0 +1,8 @@
+//! Checklists (judgement standards and an office's own lists) and inspection records. See
+//! `templates` for the lists and `records` for the inspections and their sign-off.
+
+mod records;
+mod templates;
+
+pub use records::{Inspection, InspectionFilter, InspectionItem};
+pub use templates::{ChecklistTemplate, SHIPPED_STANDARDS, TemplateItem, standard_items};

@@ -1,0 +1,541 @@
+//! Inspection records: opened for an enterprise in the inspector's scope with a template,
+//! answered item by item (saved and resumed as a draft), signed off once. Signing off turns
+//! every failed item into a hazard (basis = the item's standard and clause, level major when
+//! the item says so, source from the kind of inspection) and, when anything failed, numbers a
+//! rectification notice (责令限期整改指令书) in the office's series — all in one transaction.
+
+use super::templates::TemplateItem;
+use crate::accounts::Principal;
+use crate::audit::{Change, append, to_json};
+use crate::clock::format_time;
+use crate::sql::{ScopeColumns, Sql, push_scope};
+use crate::{Result, Store, StoreError};
+use chrono::{Datelike, NaiveDate};
+use hazardnet_domain::hazard::{HazardFields, HazardLevel};
+use hazardnet_domain::inspection::{
+    InspectionInput, InspectionKind, InspectionState, ItemResult, ResultInput, SignOffRefusal,
+    TeamMember, check_sign_off, expert_share,
+};
+use hazardnet_domain::{DomainError, Role};
+use serde::Serialize;
+use sqlx::{Any, FromRow, Transaction};
+
+pub(crate) const INSPECTION_SCOPE: ScopeColumns<'static> = ScopeColumns {
+    enterprise_id: "i.enterprise_id",
+    jurisdiction: "i.jurisdiction_code",
+    industry_code: "i.industry_code",
+    industry_section: "i.industry_section",
+};
+
+#[derive(Debug, Clone, FromRow)]
+struct InspectionRow {
+    id: i64,
+    number: String,
+    enterprise_id: i64,
+    enterprise_name: String,
+    jurisdiction_code: String,
+    template_id: i64,
+    template_name: String,
+    kind: String,
+    state: String,
+    inspected_on: String,
+    team_json: String,
+    org_id: i64,
+    org_name: String,
+    inspector_name: String,
+    campaign_id: Option<i64>,
+    notice_number: Option<String>,
+    notice_deadline: Option<String>,
+    signed_off_at: Option<String>,
+    version: i64,
+    failed: i64,
+    answered: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Inspection {
+    pub id: i64,
+    pub number: String,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub jurisdiction_code: String,
+    pub template_id: i64,
+    pub template_name: String,
+    pub kind: String,
+    /// draft | signed_off
+    pub state: String,
+    pub inspected_on: String,
+    pub team: Vec<TeamMember>,
+    /// Experts on the team, percent.
+    pub expert_share: u32,
+    pub org_id: i64,
+    pub org_name: String,
+    pub inspector_name: String,
+    pub campaign_id: Option<i64>,
+    pub notice_number: Option<String>,
+    pub notice_deadline: Option<String>,
+    pub signed_off_at: Option<String>,
+    pub version: i64,
+    pub failed: i64,
+    pub answered: i64,
+}
+
+impl From<InspectionRow> for Inspection {
+    fn from(r: InspectionRow) -> Self {
+        let team: Vec<TeamMember> = serde_json::from_str(&r.team_json).unwrap_or_default();
+        Inspection {
+            expert_share: expert_share(&team),
+            team,
+            id: r.id,
+            number: r.number,
+            enterprise_id: r.enterprise_id,
+            enterprise_name: r.enterprise_name,
+            jurisdiction_code: r.jurisdiction_code,
+            template_id: r.template_id,
+            template_name: r.template_name,
+            kind: r.kind,
+            state: r.state,
+            inspected_on: r.inspected_on,
+            org_id: r.org_id,
+            org_name: r.org_name,
+            inspector_name: r.inspector_name,
+            campaign_id: r.campaign_id,
+            notice_number: r.notice_number,
+            notice_deadline: r.notice_deadline,
+            signed_off_at: r.signed_off_at,
+            version: r.version,
+            failed: r.failed,
+            answered: r.answered,
+        }
+    }
+}
+
+/// One item of a record with its answer.
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
+pub struct InspectionItem {
+    pub seq: i64,
+    pub clause: String,
+    pub text: String,
+    pub major: i64,
+    pub category: String,
+    pub source: String,
+    pub result: Option<String>,
+    pub note: String,
+    pub hazard_id: Option<i64>,
+}
+
+const SELECT: &str = "SELECT i.id, i.number, i.enterprise_id, e.name AS enterprise_name, i.jurisdiction_code, \
+    i.template_id, t.name AS template_name, i.kind, i.state, i.inspected_on, i.team_json, i.org_id, \
+    o.name AS org_name, u.display_name AS inspector_name, i.campaign_id, i.notice_number, i.notice_deadline, \
+    i.signed_off_at, i.version, \
+    (SELECT COUNT(*) FROM inspection_results r WHERE r.inspection_id = i.id AND r.result = 'fail') AS failed, \
+    (SELECT COUNT(*) FROM inspection_results r WHERE r.inspection_id = i.id AND r.result IS NOT NULL) AS answered \
+    FROM inspections i JOIN enterprises e ON e.id = i.enterprise_id \
+    JOIN checklist_templates t ON t.id = i.template_id JOIN organizations o ON o.id = i.org_id \
+    JOIN users u ON u.id = i.inspector_id";
+
+#[derive(Debug, Clone, Default)]
+pub struct InspectionFilter {
+    pub enterprise_id: Option<i64>,
+    pub state: Option<String>,
+    pub kind: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+fn may_inspect(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Admin
+            | Role::CommitteeClerk
+            | Role::RegulatorClerk
+            | Role::TerritorialClerk
+            | Role::GridSupervisor
+            | Role::Expert
+    )
+}
+
+impl Store {
+    /// The next number of an office's document series for a year: 1, 2, 3 …
+    pub(crate) async fn next_document_number(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        org_id: i64,
+        series: &str,
+        year: i32,
+    ) -> Result<i64> {
+        let updated = sqlx::query(
+            "UPDATE doc_counters SET value = value + 1 WHERE org_id = $1 AND series = $2 AND year = $3",
+        )
+        .bind(org_id)
+        .bind(series.to_string())
+        .bind(i64::from(year))
+        .execute(&mut **tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            sqlx::query("INSERT INTO doc_counters (org_id, series, year, value) VALUES ($1, $2, $3, 1)")
+                .bind(org_id)
+                .bind(series.to_string())
+                .bind(i64::from(year))
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(sqlx::query_scalar(
+            "SELECT value FROM doc_counters WHERE org_id = $1 AND series = $2 AND year = $3",
+        )
+        .bind(org_id)
+        .bind(series.to_string())
+        .bind(i64::from(year))
+        .fetch_one(&mut **tx)
+        .await?)
+    }
+
+    /// Opens a record (a draft) for an enterprise in the inspector's scope.
+    pub async fn open_inspection(&self, who: &Principal, input: &InspectionInput) -> Result<i64> {
+        if !may_inspect(who.role) {
+            return Err(StoreError::Forbidden);
+        }
+        let fields = input.validate(self.today())?;
+        let enterprise = self.enterprise(who, fields.enterprise_id).await?;
+        let (template, _) = self.checklist_template(who, fields.template_id).await?;
+        if let Some(campaign) = fields.campaign_id {
+            self.campaign(who, campaign).await?;
+        }
+        let now = format_time(self.clock().now());
+        let mut tx = self.begin_write().await?;
+        let n = self
+            .next_document_number(&mut tx, who.org_id, "inspection", fields.inspected_on.year())
+            .await?;
+        let number = format!("{}检〔{}〕{}号", who.org_name, fields.inspected_on.year(), n);
+        let industry_section = hazardnet_domain::IndustryCode::parse(&enterprise.industry_code)
+            .map(|c| c.section().to_string())
+            .unwrap_or_default();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO inspections (number, enterprise_id, jurisdiction_code, industry_code, industry_section, \
+             template_id, kind, inspected_on, team_json, org_id, inspector_id, campaign_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+        )
+        .bind(number.clone())
+        .bind(enterprise.id)
+        .bind(enterprise.jurisdiction_code.clone())
+        .bind(enterprise.industry_code.clone())
+        .bind(industry_section)
+        .bind(template.id)
+        .bind(fields.kind.as_str().to_string())
+        .bind(fields.inspected_on.to_string())
+        .bind(serde_json::to_string(&fields.team).unwrap_or_else(|_| "[]".into()))
+        .bind(who.org_id)
+        .bind(who.user_id)
+        .bind(fields.campaign_id)
+        .bind(now.clone())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO inspection_results (inspection_id, item_seq) SELECT $1, seq FROM checklist_items WHERE template_id = $2",
+        )
+        .bind(id)
+        .bind(template.id)
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            self,
+            &who.actor(),
+            Change {
+                action: "inspection.open",
+                entity: "inspection",
+                entity_id: id.to_string(),
+                jurisdiction: &enterprise.jurisdiction_code,
+                before: None,
+                after: to_json(&serde_json::json!({
+                    "number": number, "enterprise": enterprise.id, "template": template.id,
+                    "kind": fields.kind.as_str(), "inspected_on": fields.inspected_on, "team": fields.team,
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn inspection(&self, who: &Principal, id: i64) -> Result<(Inspection, Vec<InspectionItem>)> {
+        let mut sql = Sql::new(SELECT);
+        sql.push(" WHERE i.id = ").bind(id).push(" AND ");
+        push_scope(&mut sql, &who.scope, &INSPECTION_SCOPE);
+        let row: InspectionRow = sql
+            .query_as()
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let items = sqlx::query_as(
+            "SELECT c.seq, c.clause, c.text, c.major, c.category, c.source, r.result, r.note, r.hazard_id \
+             FROM inspection_results r JOIN inspections i ON i.id = r.inspection_id \
+             JOIN checklist_items c ON c.template_id = i.template_id AND c.seq = r.item_seq \
+             WHERE r.inspection_id = $1 ORDER BY c.seq",
+        )
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok((row.into(), items))
+    }
+
+    pub async fn inspections(&self, who: &Principal, filter: &InspectionFilter) -> Result<(Vec<Inspection>, i64)> {
+        let mut sql = Sql::new(SELECT);
+        let mut count = Sql::new("SELECT COUNT(*) FROM inspections i");
+        for target in [&mut sql, &mut count] {
+            target.push(" WHERE ");
+            push_scope(target, &who.scope, &INSPECTION_SCOPE);
+            if let Some(e) = filter.enterprise_id {
+                target.push(" AND i.enterprise_id = ").bind(e);
+            }
+            if let Some(s) = filter.state.as_deref().filter(|s| !s.is_empty()) {
+                target.push(" AND i.state = ").bind(s);
+            }
+            if let Some(k) = filter.kind.as_deref().filter(|s| !s.is_empty()) {
+                target.push(" AND i.kind = ").bind(k);
+            }
+            if let Some(f) = filter.from.as_deref().filter(|s| !s.is_empty()) {
+                target.push(" AND i.inspected_on >= ").bind(f);
+            }
+            if let Some(t) = filter.to.as_deref().filter(|s| !s.is_empty()) {
+                target.push(" AND i.inspected_on <= ").bind(t);
+            }
+        }
+        let per_page = filter.per_page.clamp(1, 5000);
+        sql.push(" ORDER BY i.inspected_on DESC, i.id DESC LIMIT ").bind(per_page);
+        sql.push(" OFFSET ").bind((filter.page.max(1) - 1) * per_page);
+        let rows: Vec<InspectionRow> = sql.query_as().fetch_all(&self.read).await?;
+        let total = count.query_scalar_i64().fetch_one(&self.read).await?;
+        Ok((rows.into_iter().map(Inspection::from).collect(), total))
+    }
+
+    fn editable(who: &Principal, inspection: &Inspection) -> Result<()> {
+        if inspection.state != InspectionState::Draft.as_str() {
+            return Err(StoreError::Conflict {
+                code: "inspection_signed_off",
+                value: inspection.number.clone(),
+            });
+        }
+        if who.org_id != inspection.org_id && who.role != Role::Admin {
+            return Err(StoreError::Forbidden);
+        }
+        Ok(())
+    }
+
+    /// Saves answers of a draft (any subset: an inspection can be saved mid-way and resumed).
+    pub async fn save_results(&self, who: &Principal, id: i64, answers: &[ResultInput]) -> Result<()> {
+        let (inspection, items) = self.inspection(who, id).await?;
+        Self::editable(who, &inspection)?;
+        let mut tx = self.begin_write().await?;
+        for answer in answers {
+            if !items.iter().any(|i| i.seq == answer.item) {
+                return Err(StoreError::Domain(DomainError::InvalidValue {
+                    field: "item",
+                    value: answer.item.to_string(),
+                }));
+            }
+            let result = match answer.result.trim() {
+                "" => None,
+                r => Some(
+                    ItemResult::parse(r)
+                        .ok_or_else(|| DomainError::InvalidValue {
+                            field: "result",
+                            value: r.to_string(),
+                        })?
+                        .as_str()
+                        .to_string(),
+                ),
+            };
+            let note = hazardnet_domain::campaign::input::long_text("note", &answer.note, 2000, false)?;
+            sqlx::query(
+                "UPDATE inspection_results SET result = $1, note = $2 WHERE inspection_id = $3 AND item_seq = $4",
+            )
+            .bind(result)
+            .bind(note)
+            .bind(id)
+            .bind(answer.item)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // The draft is still a draft (another session may have signed it off meanwhile).
+        let still = sqlx::query(
+            "UPDATE inspections SET updated_at = $1 WHERE id = $2 AND state = 'draft'",
+        )
+        .bind(format_time(self.clock().now()))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if still.rows_affected() == 0 {
+            return Err(StoreError::Conflict {
+                code: "inspection_signed_off",
+                value: inspection.number,
+            });
+        }
+        append(
+            &mut tx,
+            self,
+            &who.actor(),
+            Change {
+                action: "inspection.save",
+                entity: "inspection",
+                entity_id: id.to_string(),
+                jurisdiction: &inspection.jurisdiction_code,
+                before: None,
+                after: to_json(&serde_json::json!({ "answers": answers.len() })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Signs a record off: every item answered, every failure described; failed items become
+    /// hazards and, if any failed, a rectification notice is numbered with `deadline`.
+    pub async fn sign_off_inspection(
+        &self,
+        who: &Principal,
+        id: i64,
+        deadline: Option<&str>,
+    ) -> Result<Inspection> {
+        let (inspection, items) = self.inspection(who, id).await?;
+        if inspection.state == InspectionState::SignedOff.as_str() {
+            return Err(StoreError::Conflict {
+                code: "inspection_signed_off",
+                value: inspection.number,
+            });
+        }
+        Self::editable(who, &inspection)?;
+        let answers: Vec<(i64, Option<ItemResult>, &str)> = items
+            .iter()
+            .map(|i| (i.seq, i.result.as_deref().and_then(ItemResult::parse), i.note.as_str()))
+            .collect();
+        check_sign_off(InspectionState::Draft, &answers).map_err(|refusal| match refusal {
+            SignOffRefusal::AlreadySignedOff => StoreError::Conflict {
+                code: "inspection_signed_off",
+                value: inspection.number.clone(),
+            },
+            SignOffRefusal::Unanswered(n) => StoreError::Refused {
+                code: "items_unanswered",
+                value: n.to_string(),
+            },
+            SignOffRefusal::FailWithoutNote(item) => StoreError::Refused {
+                code: "fail_without_note",
+                value: item.to_string(),
+            },
+        })?;
+        let failed: Vec<&InspectionItem> = items.iter().filter(|i| i.result.as_deref() == Some("fail")).collect();
+        let today = self.today();
+        let deadline = match (failed.is_empty(), deadline.map(str::trim).filter(|d| !d.is_empty())) {
+            (true, _) => None,
+            (false, None) => return Err(DomainError::Required { field: "notice_deadline" }.into()),
+            (false, Some(d)) => Some(
+                NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .ok()
+                    .filter(|d| *d >= today)
+                    .ok_or(DomainError::DateInPast { field: "notice_deadline" })?,
+            ),
+        };
+        let enterprise = self.enterprise(who, inspection.enterprise_id).await?;
+        let kind = InspectionKind::parse(&inspection.kind).unwrap_or(InspectionKind::Routine);
+        let inspected_on = NaiveDate::parse_from_str(&inspection.inspected_on, "%Y-%m-%d").unwrap_or(today);
+        let now = format_time(self.clock().now());
+        let mut tx = self.begin_write().await?;
+        let signed = sqlx::query(
+            "UPDATE inspections SET state = 'signed_off', signed_off_at = $1, updated_at = $2, version = version + 1 \
+             WHERE id = $3 AND state = 'draft'",
+        )
+        .bind(now.clone())
+        .bind(now.clone())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if signed.rows_affected() == 0 {
+            return Err(StoreError::Conflict {
+                code: "inspection_signed_off",
+                value: inspection.number,
+            });
+        }
+        let mut hazards = Vec::new();
+        for item in &failed {
+            let title: String = item.text.chars().take(100).collect();
+            let fields = HazardFields {
+                enterprise_id: enterprise.id,
+                title,
+                description: item.note.clone(),
+                place: String::new(),
+                level: if item.major != 0 { HazardLevel::Major } else { HazardLevel::General },
+                category: item.category.clone(),
+                basis: if item.source.is_empty() {
+                    format!("{} {}", inspection.template_name, item.clause)
+                } else {
+                    item.source.clone()
+                },
+                source: kind.hazard_source(),
+                found_at: inspected_on,
+                found_by: format!("{}（{}）", inspection.org_name, inspection.number),
+            };
+            let hazard_id = self.insert_hazard(&mut tx, who, &enterprise, &fields).await?;
+            sqlx::query("UPDATE inspection_results SET hazard_id = $1 WHERE inspection_id = $2 AND item_seq = $3")
+                .bind(hazard_id)
+                .bind(id)
+                .bind(item.seq)
+                .execute(&mut *tx)
+                .await?;
+            hazards.push(hazard_id);
+        }
+        let notice = match deadline {
+            Some(deadline) => {
+                let n = self
+                    .next_document_number(&mut tx, inspection.org_id, "notice", today.year())
+                    .await?;
+                let number = format!("{}责改〔{}〕{}号", inspection.org_name, today.year(), n);
+                sqlx::query("UPDATE inspections SET notice_number = $1, notice_deadline = $2 WHERE id = $3")
+                    .bind(number.clone())
+                    .bind(deadline.to_string())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                Some((number, deadline))
+            }
+            None => None,
+        };
+        append(
+            &mut tx,
+            self,
+            &who.actor(),
+            Change {
+                action: "inspection.sign_off",
+                entity: "inspection",
+                entity_id: id.to_string(),
+                jurisdiction: &inspection.jurisdiction_code,
+                before: None,
+                after: to_json(&serde_json::json!({
+                    "number": inspection.number, "hazards": hazards,
+                    "notice": notice.as_ref().map(|(n, d)| serde_json::json!({"number": n, "deadline": d})),
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self.inspection(who, id).await?.0)
+    }
+
+    /// The template items of a record, for documents.
+    pub async fn inspection_template_items(&self, who: &Principal, id: i64) -> Result<Vec<TemplateItem>> {
+        let (inspection, _) = self.inspection(who, id).await?;
+        Ok(self.checklist_template_items(inspection.template_id).await?)
+    }
+
+    pub(crate) async fn checklist_template_items(&self, template_id: i64) -> Result<Vec<TemplateItem>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, clause, text, major, category, industry, source FROM checklist_items \
+             WHERE template_id = $1 ORDER BY seq",
+        )
+        .bind(template_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+}
