@@ -55,7 +55,9 @@ impl ChecklistItemInput {
 }
 
 /// A template's items, checked together: every item valid and no clause twice.
-pub fn validate_items(items: &[ChecklistItemInput]) -> Result<Vec<ChecklistItem>, (usize, DomainError)> {
+pub fn validate_items(
+    items: &[ChecklistItemInput],
+) -> Result<Vec<ChecklistItem>, (usize, DomainError)> {
     let mut out: Vec<ChecklistItem> = Vec::with_capacity(items.len());
     for (i, input) in items.iter().enumerate() {
         let item = input.validate().map_err(|e| (i, e))?;
@@ -143,10 +145,11 @@ pub struct InspectionFields {
 
 impl InspectionInput {
     pub fn validate(&self, today: chrono::NaiveDate) -> Result<InspectionFields, DomainError> {
-        let kind = InspectionKind::parse(self.kind.trim()).ok_or_else(|| DomainError::InvalidValue {
-            field: "kind",
-            value: self.kind.clone(),
-        })?;
+        let kind =
+            InspectionKind::parse(self.kind.trim()).ok_or_else(|| DomainError::InvalidValue {
+                field: "kind",
+                value: self.kind.clone(),
+            })?;
         let inspected_on = chrono::NaiveDate::parse_from_str(self.inspected_on.trim(), "%Y-%m-%d")
             .ok()
             .filter(|d| *d <= today)
@@ -243,9 +246,15 @@ mod tests {
 
     #[test]
     fn an_item_needs_its_clause_and_clauses_are_unique() {
-        assert_eq!(item(" ").validate(), Err(DomainError::Required { field: "clause" }));
+        assert_eq!(
+            item(" ").validate(),
+            Err(DomainError::Required { field: "clause" })
+        );
         assert!(validate_items(&[item("6.1"), item("6.2")]).is_ok());
-        assert_eq!(validate_items(&[item("6.1"), item("6.1")]).unwrap_err().0, 1);
+        assert_eq!(
+            validate_items(&[item("6.1"), item("6.1")]).unwrap_err().0,
+            1
+        );
         assert!(validate_items(&[]).is_err());
         let mut bad = item("6.3");
         bad.category = "99".into();
@@ -255,13 +264,26 @@ mod tests {
     #[test]
     fn sign_off_needs_every_answer_and_a_note_on_each_failure() {
         use ItemResult::*;
-        let ok = [(1, Some(Pass), ""), (2, Some(Fail), "封堵"), (3, Some(NotApplicable), "")];
+        let ok = [
+            (1, Some(Pass), ""),
+            (2, Some(Fail), "封堵"),
+            (3, Some(NotApplicable), ""),
+        ];
         assert_eq!(check_sign_off(InspectionState::Draft, &ok), Ok(()));
-        assert_eq!(check_sign_off(InspectionState::SignedOff, &ok), Err(SignOffRefusal::AlreadySignedOff));
+        assert_eq!(
+            check_sign_off(InspectionState::SignedOff, &ok),
+            Err(SignOffRefusal::AlreadySignedOff)
+        );
         let open = [(1, Some(Pass), ""), (2, None, "")];
-        assert_eq!(check_sign_off(InspectionState::Draft, &open), Err(SignOffRefusal::Unanswered(1)));
+        assert_eq!(
+            check_sign_off(InspectionState::Draft, &open),
+            Err(SignOffRefusal::Unanswered(1))
+        );
         let silent = [(1, Some(Fail), " ")];
-        assert_eq!(check_sign_off(InspectionState::Draft, &silent), Err(SignOffRefusal::FailWithoutNote(1)));
+        assert_eq!(
+            check_sign_off(InspectionState::Draft, &silent),
+            Err(SignOffRefusal::FailWithoutNote(1))
+        );
     }
 
     #[test]
@@ -269,8 +291,14 @@ mod tests {
         for kind in InspectionKind::ALL {
             assert_eq!(InspectionKind::parse(kind.as_str()), Some(*kind));
         }
-        assert_eq!(InspectionKind::Unannounced.hazard_source(), HazardSource::UnannouncedVisit);
-        assert_eq!(InspectionKind::ExpertCheck.hazard_source(), HazardSource::Expert);
+        assert_eq!(
+            InspectionKind::Unannounced.hazard_source(),
+            HazardSource::UnannouncedVisit
+        );
+        assert_eq!(
+            InspectionKind::ExpertCheck.hazard_source(),
+            HazardSource::Expert
+        );
     }
 
     proptest! {

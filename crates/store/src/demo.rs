@@ -50,7 +50,11 @@ pub async fn load_demo(store: &Store) -> Result<bool> {
         None => return Ok(false),
     };
     load_demo_hazards(store, &ids).await?;
-    crate::demo_campaign::load_demo_campaign(store, &ids).await?;
+    let campaign = crate::demo_campaign::load_demo_campaign(store, &ids).await?;
+    let ktv = *ids
+        .first()
+        .ok_or_else(|| StoreError::Internal("no demo enterprise".into()))?;
+    crate::demo_campaign::load_demo_inspection(store, ktv, campaign).await?;
     Ok(true)
 }
 

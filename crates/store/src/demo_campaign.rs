@@ -1,7 +1,8 @@
-//! The demo's campaign, modelled on seed 000 (公园街道重大事故隐患专项排查整治行动): issued by the
+//! The demo's campaign and inspection. The campaign is modelled on seed 000 (公园街道重大事故隐患专项排查整治行动): issued by the
 //! district office for this year with the seed's four phases (动员部署 / 自查自改 / 精准配合执法 /
 //! 总结提升), its twelve target enterprises, monthly returns due on the 28th from the streets and
-//! the regulator, tasks from the seed's 六项工作, and two months of returns — one late.
+//! the regulator, tasks from the seed's 六项工作, and two months of returns — one late. The
+//! inspection is a signed-off check of 佰迪乐KTV that produced two hazards and a notice.
 
 use crate::accounts::NewOrganization;
 use crate::accounts::NewUser;
@@ -162,4 +163,72 @@ pub(crate) async fn load_demo_campaign(store: &Store, enterprises: &[i64]) -> Re
         }
     }
     Ok(campaign_id)
+}
+
+/// A signed-off supervision check of 佰迪乐KTV against 重大火灾隐患判定方法, two days ago, by the
+/// street office with an expert: two items failed, so two hazards and a rectification notice.
+pub(crate) async fn load_demo_inspection(store: &Store, ktv: i64, campaign_id: i64) -> Result<i64> {
+    use hazardnet_domain::inspection::{InspectionInput, ResultInput, TeamMember};
+    let street = store.principal_for_username("street-office").await?;
+    let template: i64 = sqlx::query_scalar(
+        "SELECT id FROM checklist_templates WHERE standard_key = 'zhongda-huozai-gb35181' ORDER BY version DESC LIMIT 1",
+    )
+    .fetch_one(&store.read)
+    .await?;
+    let today = store.today();
+    let id = store
+        .open_inspection(
+            &street,
+            &InspectionInput {
+                enterprise_id: ktv,
+                template_id: template,
+                kind: "supervision".into(),
+                inspected_on: (today - Duration::days(2)).to_string(),
+                team: vec![
+                    TeamMember {
+                        name: "公园街道公共安全办 黎志敏".into(),
+                        expert: false,
+                    },
+                    TeamMember {
+                        name: "安全生产专家 韦工".into(),
+                        expert: true,
+                    },
+                ],
+                campaign_id: Some(campaign_id),
+            },
+        )
+        .await?;
+    let items: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT seq, clause FROM checklist_items WHERE template_id = $1 ORDER BY seq",
+    )
+    .bind(template)
+    .fetch_all(&store.read)
+    .await?;
+    let answers: Vec<ResultInput> = items
+        .iter()
+        .map(|(seq, clause)| {
+            let (result, note) = match clause.as_str() {
+                "6.6" => (
+                    "fail",
+                    "KTV二层包厢区未设置自动喷水灭火系统，火灾自动报警系统主机处于故障状态。",
+                ),
+                "7.3.6" => (
+                    "fail",
+                    "二层走道疏散指示标志12处中5处不亮，应急照明损坏率超过30%。",
+                ),
+                "6.5" | "6.8" | "7.1.1" | "7.3.3" | "7.3.7" => ("pass", ""),
+                _ => ("na", ""),
+            };
+            ResultInput {
+                item: *seq,
+                result: result.into(),
+                note: note.into(),
+            }
+        })
+        .collect();
+    store.save_results(&street, id, &answers).await?;
+    store
+        .sign_off_inspection(&street, id, Some(&(today + Duration::days(20)).to_string()))
+        .await?;
+    Ok(id)
 }

@@ -4,7 +4,6 @@
 //! the item says so, source from the kind of inspection) and, when anything failed, numbers a
 //! rectification notice (责令限期整改指令书) in the office's series — all in one transaction.
 
-use super::templates::TemplateItem;
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::format_time;
@@ -175,12 +174,14 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         if updated.rows_affected() == 0 {
-            sqlx::query("INSERT INTO doc_counters (org_id, series, year, value) VALUES ($1, $2, $3, 1)")
-                .bind(org_id)
-                .bind(series.to_string())
-                .bind(i64::from(year))
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO doc_counters (org_id, series, year, value) VALUES ($1, $2, $3, 1)",
+            )
+            .bind(org_id)
+            .bind(series.to_string())
+            .bind(i64::from(year))
+            .execute(&mut **tx)
+            .await?;
         }
         Ok(sqlx::query_scalar(
             "SELECT value FROM doc_counters WHERE org_id = $1 AND series = $2 AND year = $3",
@@ -206,9 +207,19 @@ impl Store {
         let now = format_time(self.clock().now());
         let mut tx = self.begin_write().await?;
         let n = self
-            .next_document_number(&mut tx, who.org_id, "inspection", fields.inspected_on.year())
+            .next_document_number(
+                &mut tx,
+                who.org_id,
+                "inspection",
+                fields.inspected_on.year(),
+            )
             .await?;
-        let number = format!("{}检〔{}〕{}号", who.org_name, fields.inspected_on.year(), n);
+        let number = format!(
+            "{}检〔{}〕{}号",
+            who.org_name,
+            fields.inspected_on.year(),
+            n
+        );
         let industry_section = hazardnet_domain::IndustryCode::parse(&enterprise.industry_code)
             .map(|c| c.section().to_string())
             .unwrap_or_default();
@@ -261,7 +272,11 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn inspection(&self, who: &Principal, id: i64) -> Result<(Inspection, Vec<InspectionItem>)> {
+    pub async fn inspection(
+        &self,
+        who: &Principal,
+        id: i64,
+    ) -> Result<(Inspection, Vec<InspectionItem>)> {
         let mut sql = Sql::new(SELECT);
         sql.push(" WHERE i.id = ").bind(id).push(" AND ");
         push_scope(&mut sql, &who.scope, &INSPECTION_SCOPE);
@@ -282,7 +297,11 @@ impl Store {
         Ok((row.into(), items))
     }
 
-    pub async fn inspections(&self, who: &Principal, filter: &InspectionFilter) -> Result<(Vec<Inspection>, i64)> {
+    pub async fn inspections(
+        &self,
+        who: &Principal,
+        filter: &InspectionFilter,
+    ) -> Result<(Vec<Inspection>, i64)> {
         let mut sql = Sql::new(SELECT);
         let mut count = Sql::new("SELECT COUNT(*) FROM inspections i");
         for target in [&mut sql, &mut count] {
@@ -305,8 +324,10 @@ impl Store {
             }
         }
         let per_page = filter.per_page.clamp(1, 5000);
-        sql.push(" ORDER BY i.inspected_on DESC, i.id DESC LIMIT ").bind(per_page);
-        sql.push(" OFFSET ").bind((filter.page.max(1) - 1) * per_page);
+        sql.push(" ORDER BY i.inspected_on DESC, i.id DESC LIMIT ")
+            .bind(per_page);
+        sql.push(" OFFSET ")
+            .bind((filter.page.max(1) - 1) * per_page);
         let rows: Vec<InspectionRow> = sql.query_as().fetch_all(&self.read).await?;
         let total = count.query_scalar_i64().fetch_one(&self.read).await?;
         Ok((rows.into_iter().map(Inspection::from).collect(), total))
@@ -326,7 +347,12 @@ impl Store {
     }
 
     /// Saves answers of a draft (any subset: an inspection can be saved mid-way and resumed).
-    pub async fn save_results(&self, who: &Principal, id: i64, answers: &[ResultInput]) -> Result<()> {
+    pub async fn save_results(
+        &self,
+        who: &Principal,
+        id: i64,
+        answers: &[ResultInput],
+    ) -> Result<()> {
         let (inspection, items) = self.inspection(who, id).await?;
         Self::editable(who, &inspection)?;
         let mut tx = self.begin_write().await?;
@@ -349,7 +375,8 @@ impl Store {
                         .to_string(),
                 ),
             };
-            let note = hazardnet_domain::campaign::input::long_text("note", &answer.note, 2000, false)?;
+            let note =
+                hazardnet_domain::campaign::input::long_text("note", &answer.note, 2000, false)?;
             sqlx::query(
                 "UPDATE inspection_results SET result = $1, note = $2 WHERE inspection_id = $3 AND item_seq = $4",
             )
@@ -361,13 +388,12 @@ impl Store {
             .await?;
         }
         // The draft is still a draft (another session may have signed it off meanwhile).
-        let still = sqlx::query(
-            "UPDATE inspections SET updated_at = $1 WHERE id = $2 AND state = 'draft'",
-        )
-        .bind(format_time(self.clock().now()))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        let still =
+            sqlx::query("UPDATE inspections SET updated_at = $1 WHERE id = $2 AND state = 'draft'")
+                .bind(format_time(self.clock().now()))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         if still.rows_affected() == 0 {
             return Err(StoreError::Conflict {
                 code: "inspection_signed_off",
@@ -410,7 +436,13 @@ impl Store {
         Self::editable(who, &inspection)?;
         let answers: Vec<(i64, Option<ItemResult>, &str)> = items
             .iter()
-            .map(|i| (i.seq, i.result.as_deref().and_then(ItemResult::parse), i.note.as_str()))
+            .map(|i| {
+                (
+                    i.seq,
+                    i.result.as_deref().and_then(ItemResult::parse),
+                    i.note.as_str(),
+                )
+            })
             .collect();
         check_sign_off(InspectionState::Draft, &answers).map_err(|refusal| match refusal {
             SignOffRefusal::AlreadySignedOff => StoreError::Conflict {
@@ -426,21 +458,35 @@ impl Store {
                 value: item.to_string(),
             },
         })?;
-        let failed: Vec<&InspectionItem> = items.iter().filter(|i| i.result.as_deref() == Some("fail")).collect();
+        let failed: Vec<&InspectionItem> = items
+            .iter()
+            .filter(|i| i.result.as_deref() == Some("fail"))
+            .collect();
         let today = self.today();
-        let deadline = match (failed.is_empty(), deadline.map(str::trim).filter(|d| !d.is_empty())) {
+        let deadline = match (
+            failed.is_empty(),
+            deadline.map(str::trim).filter(|d| !d.is_empty()),
+        ) {
             (true, _) => None,
-            (false, None) => return Err(DomainError::Required { field: "notice_deadline" }.into()),
+            (false, None) => {
+                return Err(DomainError::Required {
+                    field: "notice_deadline",
+                }
+                .into());
+            }
             (false, Some(d)) => Some(
                 NaiveDate::parse_from_str(d, "%Y-%m-%d")
                     .ok()
                     .filter(|d| *d >= today)
-                    .ok_or(DomainError::DateInPast { field: "notice_deadline" })?,
+                    .ok_or(DomainError::DateInPast {
+                        field: "notice_deadline",
+                    })?,
             ),
         };
         let enterprise = self.enterprise(who, inspection.enterprise_id).await?;
         let kind = InspectionKind::parse(&inspection.kind).unwrap_or(InspectionKind::Routine);
-        let inspected_on = NaiveDate::parse_from_str(&inspection.inspected_on, "%Y-%m-%d").unwrap_or(today);
+        let inspected_on =
+            NaiveDate::parse_from_str(&inspection.inspected_on, "%Y-%m-%d").unwrap_or(today);
         let now = format_time(self.clock().now());
         let mut tx = self.begin_write().await?;
         let signed = sqlx::query(
@@ -466,7 +512,11 @@ impl Store {
                 title,
                 description: item.note.clone(),
                 place: String::new(),
-                level: if item.major != 0 { HazardLevel::Major } else { HazardLevel::General },
+                level: if item.major != 0 {
+                    HazardLevel::Major
+                } else {
+                    HazardLevel::General
+                },
                 category: item.category.clone(),
                 basis: if item.source.is_empty() {
                     format!("{} {}", inspection.template_name, item.clause)
@@ -477,7 +527,9 @@ impl Store {
                 found_at: inspected_on,
                 found_by: format!("{}（{}）", inspection.org_name, inspection.number),
             };
-            let hazard_id = self.insert_hazard(&mut tx, who, &enterprise, &fields).await?;
+            let hazard_id = self
+                .insert_hazard(&mut tx, who, &enterprise, &fields)
+                .await?;
             sqlx::query("UPDATE inspection_results SET hazard_id = $1 WHERE inspection_id = $2 AND item_seq = $3")
                 .bind(hazard_id)
                 .bind(id)
@@ -492,12 +544,14 @@ impl Store {
                     .next_document_number(&mut tx, inspection.org_id, "notice", today.year())
                     .await?;
                 let number = format!("{}责改〔{}〕{}号", inspection.org_name, today.year(), n);
-                sqlx::query("UPDATE inspections SET notice_number = $1, notice_deadline = $2 WHERE id = $3")
-                    .bind(number.clone())
-                    .bind(deadline.to_string())
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE inspections SET notice_number = $1, notice_deadline = $2 WHERE id = $3",
+                )
+                .bind(number.clone())
+                .bind(deadline.to_string())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
                 Some((number, deadline))
             }
             None => None,
@@ -521,21 +575,5 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(self.inspection(who, id).await?.0)
-    }
-
-    /// The template items of a record, for documents.
-    pub async fn inspection_template_items(&self, who: &Principal, id: i64) -> Result<Vec<TemplateItem>> {
-        let (inspection, _) = self.inspection(who, id).await?;
-        Ok(self.checklist_template_items(inspection.template_id).await?)
-    }
-
-    pub(crate) async fn checklist_template_items(&self, template_id: i64) -> Result<Vec<TemplateItem>> {
-        Ok(sqlx::query_as(
-            "SELECT seq, clause, text, major, category, industry, source FROM checklist_items \
-             WHERE template_id = $1 ORDER BY seq",
-        )
-        .bind(template_id)
-        .fetch_all(&self.read)
-        .await?)
     }
 }

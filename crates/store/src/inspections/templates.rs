@@ -7,8 +7,8 @@ use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::format_time;
 use crate::{Result, RowError, Store, StoreError};
-use hazardnet_domain::inspection::{ChecklistItem, ChecklistItemInput, validate_items};
 use hazardnet_domain::Role;
+use hazardnet_domain::inspection::{ChecklistItem, ChecklistItemInput, validate_items};
 use serde::Serialize;
 use sqlx::FromRow;
 
@@ -224,7 +224,11 @@ impl Store {
             StoreError::Rows(vec![RowError {
                 row: i + 2,
                 code: e.code().to_string(),
-                args: e.args().into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+                args: e
+                    .args()
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
             }])
         })?;
         let mut tx = self.begin_write().await?;
@@ -237,7 +241,15 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let id = self
-            .insert_template(&mut tx, &name, last + 1, Some(who.org_id), None, Some(who.user_id), &items)
+            .insert_template(
+                &mut tx,
+                &name,
+                last + 1,
+                Some(who.org_id),
+                None,
+                Some(who.user_id),
+                &items,
+            )
             .await?;
         append(
             &mut tx,
@@ -249,7 +261,9 @@ impl Store {
                 entity_id: id.to_string(),
                 jurisdiction: "",
                 before: None,
-                after: to_json(&serde_json::json!({"name": name, "version": last + 1, "items": items.len()})),
+                after: to_json(
+                    &serde_json::json!({"name": name, "version": last + 1, "items": items.len()}),
+                ),
             },
         )
         .await?;
@@ -268,7 +282,10 @@ mod tests {
             let items = standard_items(csv_text).unwrap();
             assert!(items.len() >= 20, "{key}: {}", items.len());
             let checked = validate_items(&items).unwrap_or_else(|(i, e)| panic!("{key} {i}: {e}"));
-            assert!(checked.iter().all(|i| !i.source.is_empty()), "{key} cites its source");
+            assert!(
+                checked.iter().all(|i| !i.source.is_empty()),
+                "{key} cites its source"
+            );
         }
     }
 }

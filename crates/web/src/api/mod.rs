@@ -6,6 +6,7 @@ pub mod campaigns;
 mod enterprises;
 mod hazards;
 mod inbox;
+pub mod inspections;
 mod openapi;
 mod reference;
 mod session;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(enterprises::router())
         .merge(hazards::router())
         .merge(campaigns::router())
+        .merge(inspections::router())
         .merge(inbox::router())
         .merge(accounts::router())
         .merge(reference::router())

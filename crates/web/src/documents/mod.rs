@@ -5,6 +5,7 @@
 //! from the translation files.
 
 pub mod docx;
+pub mod inspection;
 pub mod pdf;
 
 use crate::AppState;
@@ -72,7 +73,7 @@ pub struct Bulletin {
     pub file_stem: String,
 }
 
-fn chinese_date(d: chrono::NaiveDate) -> String {
+pub fn chinese_date(d: chrono::NaiveDate) -> String {
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }
 

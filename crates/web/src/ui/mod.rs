@@ -7,6 +7,7 @@ pub mod campaigns;
 mod enterprises;
 mod hazards;
 mod inbox;
+mod inspections;
 mod organizations;
 mod session;
 mod users;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(enterprises::router())
         .merge(hazards::router())
         .merge(campaigns::router())
+        .merge(inspections::router())
         .merge(inbox::router())
         .merge(users::router())
         .merge(organizations::router())
@@ -99,6 +101,9 @@ impl Chrome {
         match (p.role.is_enterprise_role(), p.enterprise_id) {
             (true, Some(_)) => nav.push(("/enterprises/mine", "ui.my_enterprise", "enterprises")),
             _ => nav.push(("/enterprises", "ui.enterprises", "enterprises")),
+        }
+        if p.scope != Scope::Nothing && !p.role.is_enterprise_role() && p.role != Role::Leader {
+            nav.push(("/inspections", "ui.inspections", "inspections"));
         }
         nav.push(("/campaigns", "ui.campaigns", "campaigns"));
         nav.push(("/inbox", "ui.inbox", "inbox"));
@@ -244,6 +249,11 @@ impl Choice {
             value,
         }
     }
+}
+
+/// The China-time day (YYYY-MM-DD) of a stored UTC time.
+pub fn china_day(utc: &str) -> String {
+    enterprises::china_time(utc).chars().take(10).collect()
 }
 
 pub fn render(template: &impl Template) -> Response {

@@ -9,6 +9,7 @@ mod enterprises;
 mod hazards;
 mod helpers;
 mod import;
+mod inspections;
 mod jobs;
 mod scope_matrix;
 mod ui;

@@ -1,0 +1,480 @@
+//! `/api/v1/checklists` and `/api/v1/inspections`: judgement-standard checklists and an
+//! office's own, inspection records answered item by item and signed off, their documents.
+
+use super::{ApiJson, ApiQuery};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::i18n::{Lang, t};
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use hazardnet_domain::inspection::{ChecklistItemInput, InspectionInput, ResultInput};
+use hazardnet_store::{
+    ChecklistTemplate, Inspection, InspectionFilter, InspectionItem, StoreError, TemplateItem,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/checklists", get(list_checklists))
+        .route("/checklists/import", post(import_checklist))
+        .route("/checklists/{id}", get(read_checklist))
+        .route("/checklists/{id}/export.xlsx", get(export_checklist))
+        .route("/inspections", get(list).post(open))
+        .route("/inspections/export.xlsx", get(export))
+        .route("/inspections/{id}", get(read))
+        .route("/inspections/{id}/results", put(save_results))
+        .route("/inspections/{id}/sign-off", post(sign_off))
+        .route("/inspections/{id}/record.pdf", get(record_pdf))
+        .route("/inspections/{id}/record.docx", get(record_docx))
+        .route("/inspections/{id}/notice.pdf", get(notice_pdf))
+        .route("/inspections/{id}/notice.docx", get(notice_docx))
+}
+
+#[utoipa::path(get, path = "/api/v1/checklists", tag = "inspections",
+    responses((status = 200, body = [ChecklistTemplate])), security(("bearer" = []), ("session" = [])))]
+pub async fn list_checklists(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ChecklistTemplate>>, ApiError> {
+    Ok(Json(
+        state.store.checklist_templates(&caller.principal).await?,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChecklistDetail {
+    #[serde(flatten)]
+    pub template: ChecklistTemplate,
+    pub items: Vec<TemplateItem>,
+}
+
+#[utoipa::path(get, path = "/api/v1/checklists/{id}", tag = "inspections", params(("id" = i64, Path)),
+    responses((status = 200, body = ChecklistDetail)), security(("bearer" = []), ("session" = [])))]
+pub async fn read_checklist(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<ChecklistDetail>, ApiError> {
+    let (template, items) = state
+        .store
+        .checklist_template(&caller.principal, id)
+        .await?;
+    Ok(Json(ChecklistDetail { template, items }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportChecklistParams {
+    /// The list's name; an existing name of the caller's office gets a new version.
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Reads a checklist sheet: 条款, 检查内容, 是否重大隐患, 隐患类别, 适用行业, 依据.
+pub fn checklist_inputs(bytes: &[u8]) -> Result<Vec<ChecklistItemInput>, ApiError> {
+    let rows = crate::sheets::read_rows(bytes).map_err(super::sheet_error)?;
+    let (header, body) = rows
+        .split_first()
+        .ok_or(super::sheet_error(crate::sheets::SheetError::Empty))?;
+    let column = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim()));
+    let clause = column(&["条款", "条款号", "clause"]);
+    let text = column(&["检查内容", "检查事项", "text"]);
+    let (Some(clause), Some(text)) = (clause, text) else {
+        return Err(super::sheet_error(
+            crate::sheets::SheetError::MissingColumn(if clause.is_none() {
+                "clause"
+            } else {
+                "text"
+            }),
+        ));
+    };
+    let major = column(&["是否重大隐患", "重大隐患", "major"]);
+    let category = column(&["隐患类别", "category"]);
+    let industry = column(&["适用行业", "industry"]);
+    let source = column(&["依据", "判定依据", "source"]);
+    let cell = |row: &Vec<String>, i: Option<usize>| {
+        i.and_then(|i| row.get(i))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    Ok(body
+        .iter()
+        .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
+        .map(|r| ChecklistItemInput {
+            clause: cell(r, Some(clause)),
+            text: cell(r, Some(text)),
+            major: matches!(cell(r, major).as_str(), "是" | "1" | "true" | "yes" | "Y"),
+            category: cell(r, category),
+            industry: cell(r, industry),
+            source: cell(r, source),
+        })
+        .collect())
+}
+
+/// Saves a sheet as the next version of one of the caller's office's lists; all or nothing.
+#[utoipa::path(post, path = "/api/v1/checklists/import", tag = "inspections", params(ImportChecklistParams),
+    request_body(content_type = "multipart/form-data", description = "part `file`: xlsx/csv with 条款, 检查内容, 是否重大隐患, 隐患类别, 适用行业, 依据"),
+    responses((status = 201, body = Created), (status = 422, description = "an item without clause, a bad category; nothing saved")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn import_checklist(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<ImportChecklistParams>,
+    multipart: Multipart,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let bytes = super::upload_bytes(multipart).await?;
+    let inputs = checklist_inputs(&bytes)?;
+    let id = state
+        .store
+        .save_checklist(&caller.principal, &params.name, &inputs)
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+pub fn checklist_workbook(
+    lang: Lang,
+    items: &[TemplateItem],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (col, (key, width)) in [
+        ("sheet.clause", 14.0),
+        ("sheet.item_text", 60.0),
+        ("sheet.major", 10.0),
+        ("sheet.category", 10.0),
+        ("sheet.industry", 10.0),
+        ("sheet.source", 40.0),
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.set_column_width(col as u16, *width)?;
+        sheet.write_string_with_format(0, col as u16, t(lang, key), &bold)?;
+    }
+    for (i, item) in items.iter().enumerate() {
+        let r = i as u32 + 1;
+        sheet.write_string(r, 0, &item.clause)?;
+        sheet.write_string(r, 1, &item.text)?;
+        sheet.write_string(r, 2, if item.major != 0 { "是" } else { "否" })?;
+        sheet.write_string(r, 3, &item.category)?;
+        sheet.write_string(r, 4, &item.industry)?;
+        sheet.write_string(r, 5, &item.source)?;
+    }
+    workbook.save_to_buffer()
+}
+
+#[utoipa::path(get, path = "/api/v1/checklists/{id}/export.xlsx", tag = "inspections", params(("id" = i64, Path)),
+    responses((status = 200, description = "the list in the import's columns")), security(("bearer" = []), ("session" = [])))]
+pub async fn export_checklist(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let lang = Lang::from_headers(&headers);
+    let (template, items) = state
+        .store
+        .checklist_template(&caller.principal, id)
+        .await?;
+    let bytes = checklist_workbook(lang, &items)
+        .map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?;
+    Ok(super::xlsx_response(
+        bytes,
+        &format!("{}（第{}版）.xlsx", template.name, template.version),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct InspectionQuery {
+    pub enterprise_id: Option<i64>,
+    /// draft | signed_off
+    pub state: Option<String>,
+    pub kind: Option<String>,
+    /// YYYY-MM-DD
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+impl InspectionQuery {
+    pub fn filter(&self) -> InspectionFilter {
+        InspectionFilter {
+            enterprise_id: self.enterprise_id,
+            state: self.state.clone(),
+            kind: self.kind.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            page: self.page.unwrap_or(1),
+            per_page: self.per_page.unwrap_or(20),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InspectionPage {
+    pub items: Vec<Inspection>,
+    pub total: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/inspections", tag = "inspections", params(InspectionQuery),
+    responses((status = 200, body = InspectionPage)), security(("bearer" = []), ("session" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<InspectionQuery>,
+) -> Result<Json<InspectionPage>, ApiError> {
+    let (items, total) = state
+        .store
+        .inspections(&caller.principal, &query.filter())
+        .await?;
+    Ok(Json(InspectionPage { items, total }))
+}
+
+#[utoipa::path(post, path = "/api/v1/inspections", tag = "inspections", request_body = InspectionInput,
+    responses((status = 201, body = Created), (status = 404, description = "enterprise or checklist not visible"),
+              (status = 422, description = "invalid field")), security(("bearer" = []), ("session" = [])))]
+pub async fn open(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<InspectionInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let id = state
+        .store
+        .open_inspection(&caller.principal, &input)
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InspectionDetail {
+    #[serde(flatten)]
+    pub inspection: Inspection,
+    pub items: Vec<InspectionItem>,
+}
+
+#[utoipa::path(get, path = "/api/v1/inspections/{id}", tag = "inspections", params(("id" = i64, Path)),
+    responses((status = 200, body = InspectionDetail)), security(("bearer" = []), ("session" = [])))]
+pub async fn read(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<InspectionDetail>, ApiError> {
+    let (inspection, items) = state.store.inspection(&caller.principal, id).await?;
+    Ok(Json(InspectionDetail { inspection, items }))
+}
+
+/// Saves answers of a draft; any subset, so a record can be resumed later.
+#[utoipa::path(put, path = "/api/v1/inspections/{id}/results", tag = "inspections", params(("id" = i64, Path)),
+    request_body = [ResultInput],
+    responses((status = 204), (status = 409, description = "signed off already")), security(("bearer" = []), ("session" = [])))]
+pub async fn save_results(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(answers): ApiJson<Vec<ResultInput>>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .save_results(&caller.principal, id, &answers)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignOff {
+    /// The rectification deadline of the notice, required when an item failed.
+    pub deadline: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/sign-off", tag = "inspections", params(("id" = i64, Path)),
+    request_body = SignOff,
+    responses((status = 200, body = Inspection), (status = 409, description = "signed off already"),
+              (status = 422, description = "unanswered items, a failure without a note, no deadline")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn sign_off(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<SignOff>,
+) -> Result<Json<Inspection>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .sign_off_inspection(&caller.principal, id, body.deadline.as_deref())
+            .await?,
+    ))
+}
+
+async fn document(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    id: i64,
+    notice: bool,
+) -> Result<crate::documents::OfficialDocument, ApiError> {
+    let lang = Lang::from_headers(headers);
+    let (inspection, items) = state.store.inspection(&caller.principal, id).await?;
+    if notice {
+        crate::documents::inspection::notice(lang, &inspection, &items).ok_or(ApiError::NotFound)
+    } else {
+        Ok(crate::documents::inspection::record(
+            lang,
+            &inspection,
+            &items,
+        ))
+    }
+}
+
+async fn pdf(doc: crate::documents::OfficialDocument) -> Result<Response, ApiError> {
+    let name = format!("{}.pdf", doc.doc_number);
+    let bytes = tokio::task::spawn_blocking(move || crate::documents::pdf::render(&doc))
+        .await
+        .map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?
+        .map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?;
+    Ok(crate::documents::attachment(
+        bytes,
+        "application/pdf",
+        &name,
+    ))
+}
+
+fn docx(doc: crate::documents::OfficialDocument) -> Result<Response, ApiError> {
+    let bytes = crate::documents::docx::render(&doc)
+        .map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?;
+    Ok(crate::documents::attachment(
+        bytes,
+        crate::documents::DOCX_MIME,
+        &format!("{}.docx", doc.doc_number),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/inspections/{id}/record.pdf", tag = "inspections", params(("id" = i64, Path)),
+    responses((status = 200, description = "现场检查记录", content_type = "application/pdf")), security(("bearer" = []), ("session" = [])))]
+pub async fn record_pdf(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    pdf(document(&state, &caller, &headers, id, false).await?).await
+}
+
+#[utoipa::path(get, path = "/api/v1/inspections/{id}/record.docx", tag = "inspections", params(("id" = i64, Path)),
+    responses((status = 200, description = "现场检查记录 (editable)")), security(("bearer" = []), ("session" = [])))]
+pub async fn record_docx(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    docx(document(&state, &caller, &headers, id, false).await?)
+}
+
+#[utoipa::path(get, path = "/api/v1/inspections/{id}/notice.pdf", tag = "inspections", params(("id" = i64, Path)),
+    responses((status = 200, description = "责令限期整改指令书", content_type = "application/pdf"), (status = 404, description = "no notice: nothing failed")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn notice_pdf(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    pdf(document(&state, &caller, &headers, id, true).await?).await
+}
+
+#[utoipa::path(get, path = "/api/v1/inspections/{id}/notice.docx", tag = "inspections", params(("id" = i64, Path)),
+    responses((status = 200, description = "责令限期整改指令书 (editable)"), (status = 404, description = "no notice")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn notice_docx(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    docx(document(&state, &caller, &headers, id, true).await?)
+}
+
+pub fn inspections_workbook(
+    lang: Lang,
+    rows: &[Inspection],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let headers = [
+        "inspection.number",
+        "field.enterprise_id",
+        "inspection.kind",
+        "inspection.inspected_on",
+        "inspection.team",
+        "inspection.expert_share",
+        "inspection.checklist",
+        "inspection.failed",
+        "inspection.state",
+        "inspection.notice",
+        "inspection.notice_deadline",
+    ];
+    for (col, key) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, t(lang, key), &bold)?;
+        sheet.set_column_width(col as u16, 16)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &r.number)?;
+        sheet.write_string(row, 1, &r.enterprise_name)?;
+        sheet.write_string(row, 2, t(lang, &format!("inspection_kind.{}", r.kind)))?;
+        sheet.write_string(row, 3, &r.inspected_on)?;
+        sheet.write_string(
+            row,
+            4,
+            r.team
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
+        )?;
+        sheet.write_number(row, 5, f64::from(r.expert_share))?;
+        sheet.write_string(row, 6, &r.template_name)?;
+        sheet.write_number(row, 7, r.failed as f64)?;
+        sheet.write_string(row, 8, t(lang, &format!("inspection_state.{}", r.state)))?;
+        sheet.write_string(row, 9, r.notice_number.clone().unwrap_or_default())?;
+        sheet.write_string(row, 10, r.notice_deadline.clone().unwrap_or_default())?;
+    }
+    sheet.autofilter(0, 0, rows.len() as u32, (headers.len() - 1) as u16)?;
+    workbook.save_to_buffer()
+}
+
+#[utoipa::path(get, path = "/api/v1/inspections/export.xlsx", tag = "inspections", params(InspectionQuery),
+    responses((status = 200, description = "the inspections list as a workbook")), security(("bearer" = []), ("session" = [])))]
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<InspectionQuery>,
+) -> Result<Response, ApiError> {
+    let lang = Lang::from_headers(&headers);
+    let mut filter = query.filter();
+    filter.page = 1;
+    filter.per_page = 5000;
+    let (rows, _) = state.store.inspections(&caller.principal, &filter).await?;
+    let bytes = inspections_workbook(lang, &rows)
+        .map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?;
+    Ok(super::xlsx_response(
+        bytes,
+        &format!("{}.xlsx", t(lang, "ui.inspections")),
+    ))
+}

@@ -1,0 +1,320 @@
+//! Checklists and inspections over HTTP: the shipped standards load, a record is saved mid-way
+//! and resumed, signed off once into hazards and a numbered notice, its documents render, and
+//! refusals change nothing.
+
+use crate::helpers::{Session, TestApp, credit_code, enterprise_body};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+async fn fire_standard(session: &Session) -> (i64, usize) {
+    let (status, list) = session.get_json("/api/v1/checklists").await;
+    assert_eq!(status, StatusCode::OK);
+    let t = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["standard_key"] == "zhongda-huozai-gb35181")
+        .unwrap()
+        .clone();
+    (
+        t["id"].as_i64().unwrap(),
+        t["item_count"].as_i64().unwrap() as usize,
+    )
+}
+
+async fn first_enterprise(session: &Session) -> (i64, String) {
+    let (_, page) = session.get_json("/api/v1/enterprises?sort=name").await;
+    let e = &page["items"][0];
+    (
+        e["id"].as_i64().unwrap(),
+        e["name"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn the_shipped_standards_load_with_their_clauses() {
+    let app = TestApp::spawn_demo().await;
+    let clerk = app.bearer("street-office").await;
+    let (_, list) = clerk.get_json("/api/v1/checklists").await;
+    let shipped: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["owner_org_id"].is_null())
+        .collect();
+    assert_eq!(shipped.len(), hazardnet_store::SHIPPED_STANDARDS.len());
+    for (key, _, csv_text) in hazardnet_store::SHIPPED_STANDARDS {
+        let t = shipped.iter().find(|t| t["standard_key"] == *key).unwrap();
+        let rows = hazardnet_store::standard_items(csv_text).unwrap().len();
+        assert_eq!(t["item_count"], rows as i64, "{key}");
+        let (status, detail) = clerk
+            .get_json(&format!("/api/v1/checklists/{}", t["id"]))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            detail["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| !i["clause"].as_str().unwrap().is_empty())
+        );
+    }
+    // Migrating again loads nothing twice.
+    app.store.migrate().await.unwrap();
+    let (_, again) = clerk.get_json("/api/v1/checklists").await;
+    assert_eq!(
+        again.as_array().unwrap().len(),
+        list.as_array().unwrap().len()
+    );
+}
+
+#[tokio::test]
+async fn a_record_is_resumed_signed_off_once_and_becomes_hazards_and_a_notice() {
+    let app = TestApp::spawn_demo().await;
+    let clerk = app.bearer("street-office").await;
+    let (template, items) = fire_standard(&clerk).await;
+    let (enterprise, enterprise_name) = first_enterprise(&clerk).await;
+    let (status, body) = clerk
+        .post_json(
+            "/api/v1/inspections",
+            &json!({"enterprise_id": enterprise, "template_id": template, "kind": "unannounced",
+                    "inspected_on": "2026-11-23", "team": [{"name": "李检查"}, {"name": "王专家", "expert": true}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let path = format!("/api/v1/inspections/{id}");
+
+    // Half-way: saved, and there when the inspector comes back.
+    let (status, _) = clerk
+        .put_json(
+            &format!("{path}/results"),
+            &json!([{"item": 1, "result": "pass"}, {"item": 2, "result": "fail", "note": ""}]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, record) = clerk.get_json(&path).await;
+    assert_eq!(record["answered"], 2);
+    assert_eq!(record["expert_share"], 50);
+    assert_eq!(record["items"][1]["result"], "fail");
+    let sign = format!("{path}/sign-off");
+    let (status, body) = clerk
+        .post_json(&sign, &json!({"deadline": "2026-12-31"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "items_unanswered");
+
+    let mut answers: Vec<Value> = (1..=items as i64)
+        .map(|n| json!({"item": n, "result": "pass"}))
+        .collect();
+    answers[1] = json!({"item": 2, "result": "fail", "note": ""});
+    answers[2] = json!({"item": 3, "result": "na"});
+    clerk
+        .put_json(
+            &format!("{path}/results"),
+            &Value::Array(answers.clone()),
+            None,
+        )
+        .await;
+    let (status, body) = clerk
+        .post_json(&sign, &json!({"deadline": "2026-12-31"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "fail_without_note");
+    answers[1] = json!({"item": 2, "result": "fail", "note": "一楼歌厅与液化气储罐间同处一栋建筑"});
+    clerk
+        .put_json(
+            &format!("{path}/results"),
+            &Value::Array(answers.clone()),
+            None,
+        )
+        .await;
+    let (status, body) = clerk.post_json(&sign, &json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "required");
+    let (status, signed) = clerk
+        .post_json(&sign, &json!({"deadline": "2026-12-31"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert_eq!(signed["state"], "signed_off");
+    let notice = signed["notice_number"].as_str().unwrap().to_string();
+    assert_eq!(notice, "公园街道办事处责改〔2026〕1号");
+
+    // The failed item is a hazard in the ledger, with its basis, level and source.
+    let (_, record) = clerk.get_json(&path).await;
+    let hazard = record["items"][1]["hazard_id"].as_i64().unwrap();
+    assert!(record["items"][0]["hazard_id"].is_null());
+    let (_, h) = clerk.get_json(&format!("/api/v1/hazards/{hazard}")).await;
+    assert_eq!(h["level"], "major");
+    assert_eq!(h["source"], "unannounced_visit");
+    assert_eq!(h["state"], "reported");
+    assert!(h["basis"].as_str().unwrap().contains("6.2"), "{h}");
+    assert_eq!(h["description"], "一楼歌厅与液化气储罐间同处一栋建筑");
+
+    // Signed off is final.
+    let (status, body) = clerk
+        .post_json(&sign, &json!({"deadline": "2026-12-31"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "inspection_signed_off");
+    let (status, _) = clerk
+        .put_json(
+            &format!("{path}/results"),
+            &json!([{"item": 1, "result": "fail", "note": "x"}]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, hazards) = clerk
+        .get_json("/api/v1/hazards?source=unannounced_visit")
+        .await;
+    assert_eq!(hazards["total"], 1, "no second hazard");
+
+    // The documents: the notice names the enterprise, its number and the deadline.
+    let response = clerk.get(&format!("{path}/notice.pdf")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let text =
+        squeeze(&pdf_extract::extract_text_from_mem(&response.bytes().await.unwrap()).unwrap());
+    assert!(text.contains(&squeeze(&enterprise_name)), "{text}");
+    assert!(text.contains(&notice), "{text}");
+    assert!(text.contains("2026年12月31日"), "{text}");
+    assert!(text.contains("责令限期整改指令书"));
+    let response = clerk.get(&format!("{path}/record.pdf")).await;
+    let text =
+        squeeze(&pdf_extract::extract_text_from_mem(&response.bytes().await.unwrap()).unwrap());
+    assert!(text.contains("现场检查记录") && text.contains(&squeeze(&enterprise_name)));
+    assert!(text.contains(signed["number"].as_str().unwrap()), "{text}");
+    let response = clerk.get(&format!("{path}/notice.docx")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // The list and its export.
+    let (_, list) = clerk.get_json("/api/v1/inspections?state=signed_off").await;
+    assert_eq!(list["total"], 1);
+    let response = clerk.get("/api/v1/inspections/export.xlsx").await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn refused_inspections_and_checklists_change_nothing() {
+    let app = TestApp::spawn_demo().await;
+    let clerk = app.bearer("street-office").await;
+    let admin = app.bearer("admin").await;
+    let (template, _) = fire_standard(&clerk).await;
+    // An enterprise outside the street's area is not found for it.
+    let (status, outside) = admin
+        .post_json(
+            "/api/v1/enterprises",
+            &enterprise_body("三明某厂", &credit_code(901), "350400000000", "26"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{outside}");
+    let body = |enterprise: &Value| json!({"enterprise_id": enterprise, "template_id": template, "kind": "routine", "inspected_on": "2026-11-23", "team": [{"name": "李检查"}]});
+    let (status, _) = clerk
+        .post_json("/api/v1/inspections", &body(&outside["id"]))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Enterprises do not inspect; a team is required; tomorrow is not an inspection date.
+    let (enterprise, _) = first_enterprise(&clerk).await;
+    let (status, _) = app
+        .bearer("enterprise")
+        .await
+        .post_json("/api/v1/inspections", &body(&json!(enterprise)))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let mut no_team = body(&json!(enterprise));
+    no_team["team"] = json!([]);
+    let (status, _) = clerk.post_json("/api/v1/inspections", &no_team).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut future = body(&json!(enterprise));
+    future["inspected_on"] = json!("2026-11-30");
+    let (status, _) = clerk.post_json("/api/v1/inspections", &future).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, list) = clerk.get_json("/api/v1/inspections").await;
+    assert_eq!(list["total"], 0);
+
+    // A checklist item without its clause refuses the whole sheet.
+    let count = |s: Value| s.as_array().unwrap().len();
+    let (_, before) = clerk.get_json("/api/v1/checklists").await;
+    let sheet =
+        "条款,检查内容,是否重大隐患,隐患类别\n1,消防通道畅通,是,32\n,灭火器在有效期内,否,21\n";
+    let (status, body) = clerk
+        .upload(
+            "/api/v1/checklists/import?name=公园街道重点检查事项",
+            "list.csv",
+            sheet.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["rows"][0]["row"], 3);
+    let (_, after) = clerk.get_json("/api/v1/checklists").await;
+    assert_eq!(count(after), count(before.clone()));
+    // A good one saves as version 1, again as version 2; both stay.
+    let sheet =
+        "条款,检查内容,是否重大隐患,隐患类别\n1,消防通道畅通,是,32\n2,灭火器在有效期内,否,21\n";
+    for version in [1, 2] {
+        let (status, body) = clerk
+            .upload(
+                "/api/v1/checklists/import?name=公园街道重点检查事项",
+                "list.csv",
+                sheet.as_bytes().to_vec(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (_, detail) = clerk
+            .get_json(&format!("/api/v1/checklists/{}", body["id"]))
+            .await;
+        assert_eq!(detail["version"], version);
+        assert_eq!(detail["items"][0]["major"], 1);
+    }
+    let (_, after) = clerk.get_json("/api/v1/checklists").await;
+    assert_eq!(count(after), count(before) + 2);
+    // Another office does not see the street's own list.
+    let (_, theirs) = app
+        .bearer("regulator")
+        .await
+        .get_json("/api/v1/checklists")
+        .await;
+    assert!(
+        theirs
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["owner_org_id"].is_null())
+    );
+}
+
+#[tokio::test]
+async fn the_demo_holds_a_signed_off_inspection_with_its_hazards_and_notice() {
+    let app = TestApp::spawn_full_demo().await;
+    let clerk = app.bearer("street-office").await;
+    let (_, list) = clerk.get_json("/api/v1/inspections").await;
+    assert_eq!(list["total"], 1);
+    let record = &list["items"][0];
+    assert_eq!(record["enterprise_name"], "佰迪乐KTV");
+    assert_eq!(record["state"], "signed_off");
+    assert_eq!(record["failed"], 2);
+    assert_eq!(record["expert_share"], 50);
+    let notice = record["notice_number"].as_str().unwrap();
+    let id = record["id"].as_i64().unwrap();
+    let response = clerk
+        .get(&format!("/api/v1/inspections/{id}/notice.pdf"))
+        .await;
+    let text =
+        squeeze(&pdf_extract::extract_text_from_mem(&response.bytes().await.unwrap()).unwrap());
+    assert!(text.contains("佰迪乐KTV") && text.contains(notice));
+    // Its pages render on a phone-sized session too.
+    let session = app.login("street-office", "hazardnet-demo").await;
+    for page in [
+        "/inspections".to_string(),
+        format!("/inspections/{id}"),
+        "/inspections/new".to_string(),
+        "/checklists".to_string(),
+    ] {
+        let response = session.get(&page).await;
+        assert_eq!(response.status(), StatusCode::OK, "{page}");
+    }
+}
