@@ -19,6 +19,7 @@ macro_rules! text_enum {
 pub mod audit;
 pub mod campaign;
 pub mod codes;
+pub mod enforcement;
 pub mod enterprise;
 pub mod error;
 pub mod hazard;

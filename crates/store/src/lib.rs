@@ -12,6 +12,7 @@ mod campaigns;
 mod clock;
 pub mod demo;
 mod demo_campaign;
+mod enforcement;
 mod enterprises;
 mod error;
 mod hazards;
@@ -31,6 +32,7 @@ pub use campaigns::{
     TaskReportGrid, TaskUnit, UnitMatch,
 };
 pub use clock::Clock;
+pub use enforcement::{EnforcementAction, EnforcementFilter, EnforcementStats, InspectorLoad};
 pub use enterprises::{Enterprise, EnterpriseFilter, EnterpriseSort, EnterpriseStats};
 pub use error::{RowError, StoreError};
 pub use hazards::list::SEARCH_COUNT_CAP;

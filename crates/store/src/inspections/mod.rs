@@ -4,5 +4,6 @@
 mod records;
 mod templates;
 
+pub(crate) use records::INSPECTION_SCOPE;
 pub use records::{Inspection, InspectionFilter, InspectionItem};
 pub use templates::{ChecklistTemplate, SHIPPED_STANDARDS, TemplateItem, standard_items};

@@ -3,6 +3,7 @@
 
 mod accounts;
 pub mod campaigns;
+pub mod enforcement;
 mod enterprises;
 mod hazards;
 mod inbox;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(hazards::router())
         .merge(campaigns::router())
         .merge(inspections::router())
+        .merge(enforcement::router())
         .merge(inbox::router())
         .merge(accounts::router())
         .merge(reference::router())

@@ -4,6 +4,7 @@
 
 mod campaign_tasks;
 pub mod campaigns;
+mod enforcement;
 mod enterprises;
 mod hazards;
 mod inbox;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(hazards::router())
         .merge(campaigns::router())
         .merge(inspections::router())
+        .merge(enforcement::router())
         .merge(inbox::router())
         .merge(users::router())
         .merge(organizations::router())

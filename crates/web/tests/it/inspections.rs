@@ -318,3 +318,166 @@ async fn the_demo_holds_a_signed_off_inspection_with_its_hazards_and_notice() {
         assert_eq!(response.status(), StatusCode::OK, "{page}");
     }
 }
+
+async fn flags(s: &Session, enterprise: i64) -> Value {
+    s.get_json(&format!("/api/v1/enterprises/{enterprise}/enforcement"))
+        .await
+        .1["flags"]
+        .clone()
+}
+
+#[tokio::test]
+async fn enforcement_sets_status_keeps_the_blacklist_and_flags_the_clerk() {
+    let app = TestApp::spawn_demo().await;
+    let clerk = app.bearer("street-office").await;
+    let (enterprise, _) = first_enterprise(&clerk).await;
+    let decide = |kind: &str, extra: Value| {
+        let mut body = json!({"enterprise_id": enterprise, "kind": kind, "decided_on": "2026-11-23", "basis": "《安全生产法》第一百零二条"});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    let f = flags(&clerk, enterprise).await;
+    assert_eq!(
+        (
+            f["repeat_offender"].as_bool(),
+            f["maximum_penalty"].as_bool(),
+            f["blacklisted"].as_bool()
+        ),
+        (Some(false), Some(false), Some(false))
+    );
+
+    // A fine needs its amount; enterprises and grid staff do not decide.
+    let (status, body) = clerk
+        .post_json("/api/v1/enforcement", &decide("fine", json!({})))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _) = app
+        .bearer("enterprise")
+        .await
+        .post_json("/api/v1/enforcement", &decide("case_filed", json!({})))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for (kind, extra) in [
+        ("case_filed", json!({"doc_number": "城中应急立〔2026〕3号"})),
+        ("fine", json!({"amount_yuan": 50000})),
+    ] {
+        let (status, body) = clerk
+            .post_json("/api/v1/enforcement", &decide(kind, extra))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{kind}: {body}");
+    }
+    assert_eq!(flags(&clerk, enterprise).await["repeat_offender"], true);
+
+    // 停产整顿 sets the enterprise's status; twice is refused; lifting restores it.
+    let (status, _) = clerk
+        .post_json("/api/v1/enforcement", &decide("suspension", json!({})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, e) = clerk
+        .get_json(&format!("/api/v1/enterprises/{enterprise}"))
+        .await;
+    assert_eq!(e["status"], "suspended");
+    let (status, body) = clerk
+        .post_json("/api/v1/enforcement", &decide("suspension", json!({})))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "already_suspended");
+    let (status, _) = clerk
+        .post_json(
+            "/api/v1/enforcement",
+            &decide("suspension_lifted", json!({"basis": ""})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, e) = clerk
+        .get_json(&format!("/api/v1/enterprises/{enterprise}"))
+        .await;
+    assert_eq!(e["status"], "operating");
+
+    // The blacklist: leaving it without being on it is refused.
+    let (status, body) = clerk
+        .post_json("/api/v1/enforcement", &decide("blacklist_exit", json!({})))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("not_blacklisted"))
+    );
+    clerk
+        .post_json("/api/v1/enforcement", &decide("blacklist_entry", json!({})))
+        .await;
+    assert_eq!(flags(&clerk, enterprise).await["blacklisted"], true);
+
+    // A notice whose deadline passes with its hazard open: the maximum-penalty flag.
+    let (template, items) = fire_standard(&clerk).await;
+    let (_, created) = clerk
+        .post_json("/api/v1/inspections", &json!({"enterprise_id": enterprise, "template_id": template, "kind": "law_enforcement", "inspected_on": "2026-11-23", "team": [{"name": "李检查"}]}))
+        .await;
+    let id = created["id"].as_i64().unwrap();
+    let mut answers: Vec<Value> = (1..=items as i64)
+        .map(|n| json!({"item": n, "result": "na"}))
+        .collect();
+    answers[4] = json!({"item": 5, "result": "fail", "note": "安全出口数量不足"});
+    clerk
+        .put_json(
+            &format!("/api/v1/inspections/{id}/results"),
+            &Value::Array(answers),
+            None,
+        )
+        .await;
+    let (status, _) = clerk
+        .post_json(
+            &format!("/api/v1/inspections/{id}/sign-off"),
+            &json!({"deadline": "2026-11-30"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(flags(&clerk, enterprise).await["maximum_penalty"], false);
+    app.clock.advance(chrono::Duration::days(10));
+    let f = flags(&clerk, enterprise).await;
+    assert_eq!(f["maximum_penalty"], true, "{f}");
+
+    let (_, stats) = clerk
+        .get_json("/api/v1/enforcement/stats?from=2026-01-01")
+        .await;
+    assert_eq!(
+        (
+            stats["cases"].as_i64(),
+            stats["fines_yuan"].as_i64(),
+            stats["suspensions"].as_i64()
+        ),
+        (Some(1), Some(50000), Some(1))
+    );
+    assert_eq!(stats["suspended_now"], 0);
+    // The district's regulator covers the enterprise's trade and sees the same five decisions.
+    let (_, mine) = clerk.get_json("/api/v1/enforcement").await;
+    let (_, theirs) = app
+        .bearer("regulator")
+        .await
+        .get_json("/api/v1/enforcement")
+        .await;
+    assert_eq!(mine["total"], 5);
+    assert_eq!(theirs["total"], mine["total"]);
+    let (_, workload) = clerk
+        .get_json("/api/v1/inspectors/workload?from=2026-01-01")
+        .await;
+    assert_eq!(workload[0]["inspections"], 1);
+    let session = app.login("street-office", "hazardnet-demo").await;
+    for page in [
+        "/enforcement".to_string(),
+        format!("/enforcement/new?enterprise_id={enterprise}"),
+        "/inspections/workload".to_string(),
+        "/inspections/calendar?month=2026-11".to_string(),
+    ] {
+        let response = session.get(&page).await;
+        assert_eq!(response.status(), StatusCode::OK, "{page}");
+        let html = response.text().await.unwrap();
+        if page.starts_with("/enforcement/new") {
+            assert!(
+                html.contains("顶格处罚") && html.contains("黑名单"),
+                "{html}"
+            );
+        }
+    }
+}
