@@ -323,3 +323,182 @@ mod tests {
         }
     }
 }
+
+/// An inspection plan: who inspects which enterprises, when, with which checklist, and the
+/// targets the seeds set (≥ 80 % coverage of the planned enterprises, ≥ 80 % of inspections
+/// with experts on the team).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlanInput {
+    pub name: String,
+    /// routine | special | supervision | law_enforcement | unannounced | expert_check
+    pub kind: String,
+    pub template_id: i64,
+    /// YYYY-MM-DD
+    pub starts_on: String,
+    pub ends_on: String,
+    /// Percent of the planned enterprises to be inspected (default 80).
+    pub coverage_target: Option<u32>,
+    /// Percent of the inspections with an expert on the team (default 80).
+    pub expert_target: Option<u32>,
+    pub enterprises: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanFields {
+    pub name: String,
+    pub kind: InspectionKind,
+    pub template_id: i64,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+    pub coverage_target: u32,
+    pub expert_target: u32,
+    pub enterprises: Vec<i64>,
+}
+
+impl PlanInput {
+    pub fn validate(&self) -> Result<PlanFields, DomainError> {
+        let day = |field: &'static str, v: &str| {
+            chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
+                DomainError::InvalidValue {
+                    field,
+                    value: v.to_string(),
+                }
+            })
+        };
+        let starts_on = day("starts_on", &self.starts_on)?;
+        let ends_on = day("ends_on", &self.ends_on)?;
+        if ends_on < starts_on {
+            return Err(DomainError::InvalidValue {
+                field: "ends_on",
+                value: self.ends_on.clone(),
+            });
+        }
+        let percent = |field: &'static str, v: Option<u32>| match v.unwrap_or(80) {
+            p if p <= 100 => Ok(p),
+            p => Err(DomainError::InvalidValue {
+                field,
+                value: p.to_string(),
+            }),
+        };
+        let mut enterprises = self.enterprises.clone();
+        enterprises.sort_unstable();
+        enterprises.dedup();
+        if enterprises.is_empty() {
+            return Err(DomainError::Required {
+                field: "enterprises",
+            });
+        }
+        Ok(PlanFields {
+            name: text("name", &self.name, 100, true)?,
+            kind: InspectionKind::parse(self.kind.trim()).ok_or_else(|| {
+                DomainError::InvalidValue {
+                    field: "kind",
+                    value: self.kind.clone(),
+                }
+            })?,
+            template_id: self.template_id,
+            starts_on,
+            ends_on,
+            coverage_target: percent("coverage_target", self.coverage_target)?,
+            expert_target: percent("expert_target", self.expert_target)?,
+            enterprises,
+        })
+    }
+}
+
+/// What decides an enterprise's place in a plan (重点风险优先): risk grade first, then how weak
+/// its record is (overdue, then open major, then open hazards), then the key-enterprise flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PriorityFacts {
+    /// 4 red, 3 orange, 2 yellow, 1 blue, 0 ungraded.
+    pub risk: u8,
+    pub overdue: u32,
+    pub open_major: u32,
+    pub open: u32,
+    pub key_flags: u8,
+}
+
+/// Sort key: higher comes first.
+pub fn priority(f: &PriorityFacts) -> (u8, u32, u32, u32, u8) {
+    (f.risk, f.overdue, f.open_major, f.open, f.key_flags)
+}
+
+pub fn risk_rank(grade: Option<&str>) -> u8 {
+    match grade {
+        Some("red") => 4,
+        Some("orange") => 3,
+        Some("yellow") => 2,
+        Some("blue") => 1,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+
+    #[test]
+    fn plans_need_enterprises_dates_in_order_and_percentages() {
+        let plan = PlanInput {
+            name: "2026年第四季度执法检查计划".into(),
+            kind: "law_enforcement".into(),
+            template_id: 1,
+            starts_on: "2026-10-01".into(),
+            ends_on: "2026-12-31".into(),
+            enterprises: vec![3, 1, 3],
+            ..Default::default()
+        };
+        let f = plan.validate().unwrap();
+        assert_eq!(
+            (f.coverage_target, f.expert_target, f.enterprises),
+            (80, 80, vec![1, 3])
+        );
+        assert!(
+            PlanInput {
+                enterprises: vec![],
+                ..plan.clone()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            PlanInput {
+                ends_on: "2026-09-30".into(),
+                ..plan.clone()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            PlanInput {
+                coverage_target: Some(120),
+                ..plan
+            }
+            .validate()
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn higher_risk_then_weaker_enterprises_come_first() {
+        let red = PriorityFacts {
+            risk: risk_rank(Some("red")),
+            ..Default::default()
+        };
+        let weak_yellow = PriorityFacts {
+            risk: 2,
+            overdue: 3,
+            open: 5,
+            ..Default::default()
+        };
+        let yellow = PriorityFacts {
+            risk: 2,
+            open: 9,
+            ..Default::default()
+        };
+        let mut list = [yellow, weak_yellow, red];
+        list.sort_by_key(|f| std::cmp::Reverse(priority(f)));
+        assert_eq!(list, [red, weak_yellow, yellow]);
+    }
+}

@@ -69,3 +69,26 @@ CREATE TABLE doc_counters (
     value  INTEGER NOT NULL,
     PRIMARY KEY (org_id, series, year)
 );
+
+-- Inspection plans: who inspects which enterprises, when, with which checklist, against the
+-- seeds' targets; the enterprises are kept in the order of priority they were planned in.
+CREATE TABLE inspection_plans (
+    id              INTEGER PRIMARY KEY,
+    org_id          INTEGER NOT NULL REFERENCES organizations(id),
+    name            TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    template_id     INTEGER NOT NULL REFERENCES checklist_templates(id),
+    starts_on       TEXT NOT NULL,
+    ends_on         TEXT NOT NULL,
+    coverage_target INTEGER NOT NULL,
+    expert_target   INTEGER NOT NULL,
+    created_by      INTEGER NOT NULL REFERENCES users(id),
+    created_at      TEXT NOT NULL
+);
+
+CREATE TABLE plan_enterprises (
+    plan_id       INTEGER NOT NULL REFERENCES inspection_plans(id),
+    enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+    priority_rank INTEGER NOT NULL,
+    PRIMARY KEY (plan_id, enterprise_id)
+);

@@ -11,9 +11,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use hazardnet_domain::inspection::{ChecklistItemInput, InspectionInput, ResultInput};
+use hazardnet_domain::inspection::{ChecklistItemInput, InspectionInput, PlanInput, ResultInput};
 use hazardnet_store::{
-    ChecklistTemplate, Inspection, InspectionFilter, InspectionItem, StoreError, TemplateItem,
+    ChecklistTemplate, Inspection, InspectionFilter, InspectionItem, InspectionPlan, PlanCandidate,
+    PlanCoverage, StoreError, TemplateItem,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -33,6 +34,9 @@ pub fn router() -> Router<AppState> {
         .route("/inspections/{id}/record.docx", get(record_docx))
         .route("/inspections/{id}/notice.pdf", get(notice_pdf))
         .route("/inspections/{id}/notice.docx", get(notice_docx))
+        .route("/inspection-plans", get(list_plans).post(create_plan))
+        .route("/inspection-plans/candidates", get(plan_candidates))
+        .route("/inspection-plans/{id}", get(plan_coverage))
 }
 
 #[utoipa::path(get, path = "/api/v1/checklists", tag = "inspections",
@@ -476,5 +480,51 @@ pub async fn export(
     Ok(super::xlsx_response(
         bytes,
         &format!("{}.xlsx", t(lang, "ui.inspections")),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/inspection-plans", tag = "inspections",
+    responses((status = 200, body = [InspectionPlan])), security(("bearer" = []), ("session" = [])))]
+pub async fn list_plans(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<InspectionPlan>>, ApiError> {
+    Ok(Json(state.store.inspection_plans(&caller.principal).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/inspection-plans", tag = "inspections", request_body = PlanInput,
+    responses((status = 201, body = Created), (status = 422, description = "invalid field or an enterprise outside scope")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn create_plan(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<PlanInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let id = state.store.create_plan(&caller.principal, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// The enterprises in scope in priority order (重点风险优先): risk grade, then overdue, open
+/// major and open hazards, then the key flags.
+#[utoipa::path(get, path = "/api/v1/inspection-plans/candidates", tag = "inspections",
+    responses((status = 200, body = [PlanCandidate])), security(("bearer" = []), ("session" = [])))]
+pub async fn plan_candidates(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<PlanCandidate>>, ApiError> {
+    Ok(Json(
+        state.store.plan_candidates(&caller.principal, 500).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/inspection-plans/{id}", tag = "inspections", params(("id" = i64, Path)),
+    responses((status = 200, body = PlanCoverage)), security(("bearer" = []), ("session" = [])))]
+pub async fn plan_coverage(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<PlanCoverage>, ApiError> {
+    Ok(Json(
+        state.store.plan_coverage(&caller.principal, id).await?,
     ))
 }

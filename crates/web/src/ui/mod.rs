@@ -10,6 +10,7 @@ mod hazards;
 mod inbox;
 mod inspections;
 mod organizations;
+mod plans;
 mod session;
 mod users;
 
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(campaigns::router())
         .merge(inspections::router())
         .merge(enforcement::router())
+        .merge(plans::router())
         .merge(inbox::router())
         .merge(users::router())
         .merge(organizations::router())

@@ -481,3 +481,98 @@ async fn enforcement_sets_status_keeps_the_blacklist_and_flags_the_clerk() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_plan_puts_higher_risk_first_and_its_coverage_follows_the_signed_off_records() {
+    let app = TestApp::spawn_demo().await;
+    let clerk = app.bearer("street-office").await;
+    let (template, items) = fire_standard(&clerk).await;
+    let (_, candidates) = clerk.get_json("/api/v1/inspection-plans/candidates").await;
+    let candidates = candidates.as_array().unwrap();
+    assert_eq!(candidates.len(), 12);
+    assert_eq!(candidates[0]["risk_grade"], "orange");
+    assert_eq!(candidates[11]["risk_grade"], "blue");
+    let picked: Vec<i64> = candidates
+        .iter()
+        .rev()
+        .take(3)
+        .map(|c| c["enterprise_id"].as_i64().unwrap())
+        .collect();
+    let plan = |enterprises: Vec<i64>| {
+        json!({"name": "四季度执法检查", "kind": "law_enforcement", "template_id": template,
+        "starts_on": "2026-11-01", "ends_on": "2026-12-31", "enterprises": enterprises})
+    };
+    let (status, _) = clerk
+        .post_json("/api/v1/inspection-plans", &plan(vec![]))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, body) = clerk
+        .post_json("/api/v1/inspection-plans", &plan(vec![picked[0], 999_999]))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_enterprise"))
+    );
+    let (status, created) = clerk
+        .post_json("/api/v1/inspection-plans", &plan(picked.clone()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let (_, coverage) = clerk
+        .get_json(&format!("/api/v1/inspection-plans/{id}"))
+        .await;
+    assert_eq!(
+        (coverage["covered"].as_i64(), coverage["coverage"].as_f64()),
+        (Some(0), Some(0.0))
+    );
+    assert_eq!(coverage["coverage_met"], false);
+
+    let (_, opened) = clerk
+        .post_json("/api/v1/inspections", &json!({"enterprise_id": picked[1], "template_id": template, "kind": "law_enforcement",
+            "inspected_on": "2026-11-23", "team": [{"name": "李检查"}, {"name": "王专家", "expert": true}]}))
+        .await;
+    let record = opened["id"].as_i64().unwrap();
+    let answers: Vec<Value> = (1..=items as i64)
+        .map(|n| json!({"item": n, "result": "pass"}))
+        .collect();
+    clerk
+        .put_json(
+            &format!("/api/v1/inspections/{record}/results"),
+            &Value::Array(answers),
+            None,
+        )
+        .await;
+    let (status, signed) = clerk
+        .post_json(
+            &format!("/api/v1/inspections/{record}/sign-off"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert!(
+        signed["notice_number"].is_null(),
+        "nothing failed, no notice"
+    );
+    let (_, coverage) = clerk
+        .get_json(&format!("/api/v1/inspection-plans/{id}"))
+        .await;
+    assert_eq!(coverage["covered"], 1);
+    assert_eq!(coverage["coverage"], 33.3);
+    assert_eq!(coverage["expert_share"], 100.0);
+    assert_eq!(coverage["expert_met"], true);
+    // Another office does not see the street's plan.
+    let (status, _) = app
+        .bearer("regulator")
+        .await
+        .get_json(&format!("/api/v1/inspection-plans/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let session = app.login("street-office", "hazardnet-demo").await;
+    for page in [
+        "/inspections/plans".to_string(),
+        "/inspections/plans/new".to_string(),
+        format!("/inspections/plans/{id}"),
+    ] {
+        assert_eq!(session.get(&page).await.status(), StatusCode::OK, "{page}");
+    }
+}
