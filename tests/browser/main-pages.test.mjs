@@ -212,3 +212,48 @@ test('a street clerk files the monthly return from a phone; the district reads a
   assert.match(await clerk.textContent('main'), /区交警大队/);
   await desk.close();
 });
+
+test('an inspector does a fire check on a phone, saves half-way, resumes and signs off', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await login(page, 'street-office');
+  await page.goto(`${base}/inspections/new`);
+  await noSidewaysScroll(page);
+  await page.selectOption('select[name=enterprise_id]', { label: '铂涛精品酒店' });
+  const fire = await page.$eval('select[name=template_id]', (el) =>
+    [...el.options].find((o) => o.textContent.includes('重大火灾隐患判定方法')).value);
+  await page.selectOption('select[name=template_id]', fire);
+  await page.selectOption('select[name=kind]', 'unannounced');
+  await page.fill('textarea[name=team]', '黎志敏\n韦工*');
+  await Promise.all([page.waitForURL(/\/inspections\/\d+$/), page.click('form button.primary')]);
+  await noSidewaysScroll(page);
+
+  // Half-way: the first item fails with a photo, then saved.
+  await page.check('input[name="result.1"][value=fail]');
+  await page.fill('textarea[name="note.1"]', '锅炉房储存柴油');
+  await page.setInputFiles('input[name="photo.1"]', {
+    name: 'site.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201e5279cba0000000049454e44ae426082', 'hex'),
+  });
+  await Promise.all([page.waitForURL(/saved=true/), page.click('#record button:not(.primary)')]);
+  assert.ok(await page.isChecked('input[name="result.1"][value=fail]'));
+  assert.equal(await page.locator('fieldset.item .gallery img').count(), 1);
+  await page.screenshot({ path: `${shots}/phone-inspection.png`, fullPage: true });
+
+  // Resumed: the rest are not applicable; signing off without a deadline is refused, kept.
+  for (const radio of await page.locator('input[type=radio][value=na]').all()) {
+    if (!(await radio.evaluate((el) => el.name === 'result.1'))) await radio.check();
+  }
+  await page.click('#record button.primary');
+  await page.waitForLoadState();
+  assert.match(await page.textContent('.error'), /整改期限/);
+  assert.ok(await page.isChecked('input[name="result.2"][value=na]'));
+  await page.fill('input[name=deadline]', '2099-12-31');
+  await Promise.all([page.waitForURL(/\/inspections\/\d+$/), page.click('#record button.primary')]);
+  assert.match(await page.textContent('main'), /已签字/);
+  assert.ok(await page.locator('a[href$="/notice.pdf"]').count() === 1);
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: `${shots}/phone-inspection-signed.png`, fullPage: true });
+  await context.close();
+});

@@ -41,8 +41,9 @@ pub use hazards::{
     MonthPoint, TransitionFailure,
 };
 pub use inspections::{
-    ChecklistTemplate, Inspection, InspectionFilter, InspectionItem, InspectionPlan, PlanCandidate,
-    PlanCoverage, PlanLine, SHIPPED_STANDARDS, TemplateItem, standard_items,
+    ChecklistTemplate, Inspection, InspectionFilter, InspectionItem, InspectionPhoto,
+    InspectionPlan, PlanCandidate, PlanCoverage, PlanLine, SHIPPED_STANDARDS, TemplateItem,
+    standard_items,
 };
 pub use jobs::{
     ESCALATION_INTERVAL_DAYS, InboxMessage, OutboxItem, REMINDER_DAYS_BEFORE, escalation_chain,

@@ -92,3 +92,18 @@ CREATE TABLE plan_enterprises (
     priority_rank INTEGER NOT NULL,
     PRIMARY KEY (plan_id, enterprise_id)
 );
+
+-- Photos taken for an item during an inspection (stored by hash like evidence); when the item
+-- fails and becomes a hazard at sign-off, its photos become the hazard's evidence.
+CREATE TABLE inspection_photos (
+    id            INTEGER PRIMARY KEY,
+    inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+    item_seq      INTEGER NOT NULL,
+    sha256        TEXT NOT NULL,
+    file_name     TEXT NOT NULL,
+    content_type  TEXT NOT NULL,
+    size_bytes    INTEGER NOT NULL,
+    uploaded_by   INTEGER NOT NULL REFERENCES users(id),
+    uploaded_at   TEXT NOT NULL
+);
+CREATE INDEX inspection_photos_record ON inspection_photos(inspection_id, item_seq);

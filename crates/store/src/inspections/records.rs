@@ -333,7 +333,7 @@ impl Store {
         Ok((rows.into_iter().map(Inspection::from).collect(), total))
     }
 
-    fn editable(who: &Principal, inspection: &Inspection) -> Result<()> {
+    pub(crate) fn editable(who: &Principal, inspection: &Inspection) -> Result<()> {
         if inspection.state != InspectionState::Draft.as_str() {
             return Err(StoreError::Conflict {
                 code: "inspection_signed_off",
@@ -529,6 +529,8 @@ impl Store {
             };
             let hazard_id = self
                 .insert_hazard(&mut tx, who, &enterprise, &fields)
+                .await?;
+            self.photos_to_evidence(&mut tx, &inspection, item.seq, hazard_id)
                 .await?;
             sqlx::query("UPDATE inspection_results SET hazard_id = $1 WHERE inspection_id = $2 AND item_seq = $3")
                 .bind(hazard_id)

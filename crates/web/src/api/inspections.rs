@@ -13,8 +13,8 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hazardnet_domain::inspection::{ChecklistItemInput, InspectionInput, PlanInput, ResultInput};
 use hazardnet_store::{
-    ChecklistTemplate, Inspection, InspectionFilter, InspectionItem, InspectionPlan, PlanCandidate,
-    PlanCoverage, StoreError, TemplateItem,
+    ChecklistTemplate, Inspection, InspectionFilter, InspectionItem, InspectionPhoto,
+    InspectionPlan, PlanCandidate, PlanCoverage, StoreError, TemplateItem,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -34,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/inspections/{id}/record.docx", get(record_docx))
         .route("/inspections/{id}/notice.pdf", get(notice_pdf))
         .route("/inspections/{id}/notice.docx", get(notice_docx))
+        .route("/inspections/{id}/items/{item}/photos", post(upload_photo))
+        .route("/inspections/{id}/photos/{photo}", get(download_photo))
         .route("/inspection-plans", get(list_plans).post(create_plan))
         .route("/inspection-plans/candidates", get(plan_candidates))
         .route("/inspection-plans/{id}", get(plan_coverage))
@@ -526,5 +528,44 @@ pub async fn plan_coverage(
 ) -> Result<Json<PlanCoverage>, ApiError> {
     Ok(Json(
         state.store.plan_coverage(&caller.principal, id).await?,
+    ))
+}
+
+/// A photo of one item of a draft (it goes with the hazard if the item fails).
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/items/{item}/photos", tag = "inspections",
+    params(("id" = i64, Path), ("item" = i64, Path)),
+    request_body(content_type = "multipart/form-data", description = "part `file`: JPG/PNG/WebP, at most 10 MB"),
+    responses((status = 201, body = InspectionPhoto), (status = 409, description = "signed off already")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn upload_photo(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, item)): Path<(i64, i64)>,
+    multipart: Multipart,
+) -> Result<(StatusCode, Json<InspectionPhoto>), ApiError> {
+    let upload = super::hazards::upload_part(multipart).await?;
+    let photo = state
+        .store
+        .attach_item_photo(&caller.principal, id, item, upload)
+        .await?;
+    Ok((StatusCode::CREATED, Json(photo)))
+}
+
+#[utoipa::path(get, path = "/api/v1/inspections/{id}/photos/{photo}", tag = "inspections",
+    params(("id" = i64, Path), ("photo" = i64, Path)),
+    responses((status = 200, description = "the photo")), security(("bearer" = []), ("session" = [])))]
+pub async fn download_photo(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, photo)): Path<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    let (p, bytes) = state
+        .store
+        .inspection_photo_file(&caller.principal, id, photo)
+        .await?;
+    Ok(crate::documents::attachment(
+        bytes,
+        &p.content_type,
+        &p.file_name,
     ))
 }

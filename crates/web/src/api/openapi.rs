@@ -32,7 +32,8 @@ use utoipa::{Modify, OpenApi};
         super::inspections::save_results, super::inspections::sign_off, super::inspections::record_pdf,
         super::inspections::record_docx, super::inspections::notice_pdf, super::inspections::notice_docx,
         super::inspections::export, super::inspections::list_plans, super::inspections::create_plan,
-        super::inspections::plan_candidates, super::inspections::plan_coverage, super::enforcement::list, super::enforcement::record, super::enforcement::stats,
+        super::inspections::plan_candidates, super::inspections::plan_coverage,
+        super::inspections::upload_photo, super::inspections::download_photo, super::enforcement::list, super::enforcement::record, super::enforcement::stats,
         super::enforcement::enterprise_flags, super::enforcement::workload, super::enforcement::export,
     ),
     modifiers(&Security)

@@ -272,6 +272,7 @@ async fn open(
 pub struct ItemLine {
     pub item: InspectionItem,
     pub result_label: String,
+    pub photos: Vec<i64>,
 }
 
 #[derive(Template)]
@@ -296,7 +297,13 @@ async fn detail_page(
     saved: bool,
     deadline: String,
 ) -> Response {
-    let (i, items) = match state.store.inspection(&caller.principal, id).await {
+    let loaded = async {
+        let (i, items) = state.store.inspection(&caller.principal, id).await?;
+        let photos = state.store.inspection_photos(&caller.principal, id).await?;
+        Ok::<_, StoreError>((i, items, photos))
+    }
+    .await;
+    let (i, items, photos) = match loaded {
         Ok(v) => v,
         Err(e) => return page_error(headers, Some(caller), e.into()),
     };
@@ -314,6 +321,11 @@ async fn detail_page(
         items: items
             .into_iter()
             .map(|item| ItemLine {
+                photos: photos
+                    .iter()
+                    .filter(|p| p.item_seq == item.seq)
+                    .map(|p| p.id)
+                    .collect(),
                 result_label: item
                     .result
                     .as_deref()
@@ -378,21 +390,71 @@ fn answers(fields: &[(String, String)]) -> Vec<ResultInput> {
     by_item.into_values().collect()
 }
 
+/// The record form: its text fields, and the photos taken per item (`photo.N`).
+async fn read_record_form(
+    mut multipart: Multipart,
+) -> Result<
+    (
+        Vec<(String, String)>,
+        Vec<(i64, hazardnet_store::EvidenceUpload)>,
+    ),
+    ApiError,
+> {
+    let mut fields = Vec::new();
+    let mut photos = Vec::new();
+    let invalid = || ApiError::BadRequest {
+        code: "invalid_upload",
+        detail: String::new(),
+    };
+    while let Some(field) = multipart.next_field().await.map_err(|_| invalid())? {
+        let name = field.name().unwrap_or("").to_string();
+        if let Some(seq) = name
+            .strip_prefix("photo.")
+            .and_then(|n| n.parse::<i64>().ok())
+        {
+            let upload = crate::api::upload_part_from(field).await?;
+            if !upload.bytes.is_empty() {
+                photos.push((seq, upload));
+            }
+        } else {
+            fields.push((name, field.text().await.map_err(|_| invalid())?));
+        }
+    }
+    Ok((fields, photos))
+}
+
+/// Saves the answers, then the photos; returns the form's fields.
+async fn save_record(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    multipart: Multipart,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let (fields, photos) = read_record_form(multipart).await?;
+    state
+        .store
+        .save_results(&caller.principal, id, &answers(&fields))
+        .await?;
+    for (seq, upload) in photos {
+        state
+            .store
+            .attach_item_photo(&caller.principal, id, seq, upload)
+            .await?;
+    }
+    Ok(fields)
+}
+
 async fn save(
     State(state): State<AppState>,
     headers: HeaderMap,
     PageCaller(caller): PageCaller,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    multipart: Multipart,
 ) -> Response {
-    match state
-        .store
-        .save_results(&caller.principal, id, &answers(&fields))
-        .await
-    {
-        Ok(()) => Redirect::to(&format!("/inspections/{id}?saved=true")).into_response(),
+    match save_record(&state, &caller, id, multipart).await {
+        Ok(_) => Redirect::to(&format!("/inspections/{id}?saved=true")).into_response(),
         Err(e) => {
-            let message = Chrome::new(&headers, Some(&caller), "").error_message(&e.into());
+            let message = Chrome::new(&headers, Some(&caller), "").error_message(&e);
             detail_page(
                 &state,
                 &headers,
@@ -412,30 +474,30 @@ async fn sign_off(
     headers: HeaderMap,
     PageCaller(caller): PageCaller,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    multipart: Multipart,
 ) -> Response {
-    let deadline = fields
-        .iter()
-        .find(|(k, _)| k == "deadline")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    // What was typed on the page is saved first, so signing off never loses an answer.
-    let result = match state
-        .store
-        .save_results(&caller.principal, id, &answers(&fields))
-        .await
-    {
-        Ok(()) => state
-            .store
-            .sign_off_inspection(&caller.principal, id, Some(&deadline))
-            .await
-            .map(|_| ()),
+    // What was typed and taken on the page is saved first, so signing off never loses it.
+    let mut deadline = String::new();
+    let result = match save_record(&state, &caller, id, multipart).await {
+        Ok(fields) => {
+            deadline = fields
+                .iter()
+                .find(|(k, _)| k == "deadline")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            state
+                .store
+                .sign_off_inspection(&caller.principal, id, Some(&deadline))
+                .await
+                .map(|_| ())
+                .map_err(ApiError::from)
+        }
         Err(e) => Err(e),
     };
     match result {
         Ok(()) => Redirect::to(&format!("/inspections/{id}")).into_response(),
         Err(e) => {
-            let message = Chrome::new(&headers, Some(&caller), "").error_message(&e.into());
+            let message = Chrome::new(&headers, Some(&caller), "").error_message(&e);
             detail_page(
                 &state,
                 &headers,

@@ -6,6 +6,15 @@ use crate::helpers::{Session, TestApp, credit_code, enterprise_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
 fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
@@ -137,6 +146,11 @@ async fn a_record_is_resumed_signed_off_once_and_becomes_hazards_and_a_notice() 
     let (status, body) = clerk.post_json(&sign, &json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["code"], "required");
+    // A photo of the failed item, taken on site.
+    let (status, photo) = clerk
+        .upload(&format!("{path}/items/2/photos"), "现场.png", PNG.to_vec())
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{photo}");
     let (status, signed) = clerk
         .post_json(&sign, &json!({"deadline": "2026-12-31"}))
         .await;
@@ -155,6 +169,17 @@ async fn a_record_is_resumed_signed_off_once_and_becomes_hazards_and_a_notice() 
     assert_eq!(h["state"], "reported");
     assert!(h["basis"].as_str().unwrap().contains("6.2"), "{h}");
     assert_eq!(h["description"], "一楼歌厅与液化气储罐间同处一栋建筑");
+    let (_, evidence) = clerk
+        .get_json(&format!("/api/v1/hazards/{hazard}/evidence"))
+        .await;
+    assert_eq!(
+        evidence[0]["sha256"], photo["sha256"],
+        "the photo went with the hazard"
+    );
+    let (status, _) = clerk
+        .upload(&format!("{path}/items/2/photos"), "后补.png", PNG.to_vec())
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
 
     // Signed off is final.
     let (status, body) = clerk
