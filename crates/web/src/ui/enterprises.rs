@@ -287,6 +287,8 @@ struct DetailPage {
     e: Enterprise,
     flags: Vec<String>,
     may_edit: bool,
+    /// Government staff: links to the enterprise's inspections and enforcement.
+    may_inspect: bool,
     updated_at: String,
     history: Vec<HistoryLine>,
 }
@@ -322,6 +324,8 @@ async fn detail(
     .collect();
     render(&DetailPage {
         may_edit: Store::may_edit_enterprise(&caller.principal, id),
+        may_inspect: !caller.principal.role.is_enterprise_role()
+            && caller.principal.role != hazardnet_domain::Role::Leader,
         updated_at: china_time(&e.updated_at),
         history: history
             .into_iter()

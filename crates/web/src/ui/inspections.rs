@@ -65,6 +65,10 @@ async fn list(
         ("kind", &current_kind),
         ("from", &query.from.clone().unwrap_or_default()),
         ("to", &query.to.clone().unwrap_or_default()),
+        (
+            "enterprise_id",
+            &query.enterprise_id.map(|e| e.to_string()).unwrap_or_default(),
+        ),
     ] {
         if !v.is_empty() {
             pairs.append_pair(k, v);
