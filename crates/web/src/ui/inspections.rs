@@ -67,7 +67,10 @@ async fn list(
         ("to", &query.to.clone().unwrap_or_default()),
         (
             "enterprise_id",
-            &query.enterprise_id.map(|e| e.to_string()).unwrap_or_default(),
+            &query
+                .enterprise_id
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
         ),
     ] {
         if !v.is_empty() {
