@@ -342,6 +342,18 @@ pub struct PlanInput {
     /// Percent of the inspections with an expert on the team (default 80).
     pub expert_target: Option<u32>,
     pub enterprises: Vec<i64>,
+    /// When and by whom each enterprise is to be visited (optional, per enterprise).
+    pub visits: Vec<PlanVisit>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlanVisit {
+    pub enterprise_id: i64,
+    /// YYYY-MM-DD, inside the plan's window; empty = not scheduled.
+    pub planned_on: String,
+    /// A user of the planning office.
+    pub inspector_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -354,6 +366,8 @@ pub struct PlanFields {
     pub coverage_target: u32,
     pub expert_target: u32,
     pub enterprises: Vec<i64>,
+    /// enterprise → (planned day, inspector)
+    pub visits: Vec<(i64, Option<chrono::NaiveDate>, Option<i64>)>,
 }
 
 impl PlanInput {
@@ -389,7 +403,31 @@ impl PlanInput {
                 field: "enterprises",
             });
         }
+        let mut visits = Vec::new();
+        for v in &self.visits {
+            if !enterprises.contains(&v.enterprise_id) {
+                return Err(DomainError::InvalidValue {
+                    field: "visits",
+                    value: v.enterprise_id.to_string(),
+                });
+            }
+            let planned_on = match v.planned_on.trim() {
+                "" => None,
+                d => {
+                    let date = day("planned_on", d)?;
+                    if date < starts_on || date > ends_on {
+                        return Err(DomainError::InvalidValue {
+                            field: "planned_on",
+                            value: v.planned_on.clone(),
+                        });
+                    }
+                    Some(date)
+                }
+            };
+            visits.push((v.enterprise_id, planned_on, v.inspector_id));
+        }
         Ok(PlanFields {
+            visits,
             name: text("name", &self.name, 100, true)?,
             kind: InspectionKind::parse(self.kind.trim()).ok_or_else(|| {
                 DomainError::InvalidValue {

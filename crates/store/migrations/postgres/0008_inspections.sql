@@ -90,6 +90,8 @@ CREATE TABLE plan_enterprises (
     plan_id       BIGINT NOT NULL REFERENCES inspection_plans(id),
     enterprise_id BIGINT NOT NULL REFERENCES enterprises(id),
     priority_rank BIGINT NOT NULL,
+    planned_on    TEXT,
+    inspector_id  BIGINT REFERENCES users(id),
     PRIMARY KEY (plan_id, enterprise_id)
 );
 

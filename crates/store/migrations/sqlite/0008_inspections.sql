@@ -90,6 +90,8 @@ CREATE TABLE plan_enterprises (
     plan_id       INTEGER NOT NULL REFERENCES inspection_plans(id),
     enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
     priority_rank INTEGER NOT NULL,
+    planned_on    TEXT,
+    inspector_id  INTEGER REFERENCES users(id),
     PRIMARY KEY (plan_id, enterprise_id)
 );
 

@@ -49,6 +49,10 @@ pub struct PlanLine {
     /// The signed-off inspections of the plan's kind in its window.
     pub inspections: Vec<i64>,
     pub with_expert: bool,
+    pub planned_on: Option<String>,
+    pub inspector: Option<String>,
+    /// Planned for a day that has passed, and not inspected.
+    pub late: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -117,6 +121,17 @@ impl Store {
         }
         let f = input.validate()?;
         self.checklist_template(who, f.template_id).await?;
+        let members = self.plan_inspectors(who).await?;
+        for (_, _, inspector) in &f.visits {
+            if let Some(user) = inspector
+                && !members.iter().any(|(id, _)| id == user)
+            {
+                return Err(StoreError::Refused {
+                    code: "inspector_not_in_office",
+                    value: user.to_string(),
+                });
+            }
+        }
         for id in &f.enterprises {
             if self.enterprise(who, *id).await.is_err() {
                 return Err(StoreError::UnknownEnterprise(id.to_string()));
@@ -148,12 +163,23 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         for (rank, enterprise) in ranked.iter().enumerate() {
-            sqlx::query("INSERT INTO plan_enterprises (plan_id, enterprise_id, priority_rank) VALUES ($1, $2, $3)")
-                .bind(id)
-                .bind(*enterprise)
-                .bind(rank as i64 + 1)
-                .execute(&mut *tx)
-                .await?;
+            let (planned_on, inspector) = f
+                .visits
+                .iter()
+                .find(|(e, _, _)| e == enterprise)
+                .map(|(_, d, i)| (d.map(|d| d.to_string()), *i))
+                .unwrap_or((None, None));
+            sqlx::query(
+                "INSERT INTO plan_enterprises (plan_id, enterprise_id, priority_rank, planned_on, inspector_id) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(*enterprise)
+            .bind(rank as i64 + 1)
+            .bind(planned_on)
+            .bind(inspector)
+            .execute(&mut *tx)
+            .await?;
         }
         append(
             &mut tx,
@@ -177,6 +203,17 @@ impl Store {
         Ok(id)
     }
 
+    /// The people of the caller's office who may be sent to inspect.
+    pub async fn plan_inspectors(&self, who: &Principal) -> Result<Vec<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, display_name FROM users WHERE org_id = $1 AND disabled = 0 \
+             AND role IN ('committee_clerk', 'regulator_clerk', 'territorial_clerk', 'grid_supervisor') ORDER BY id",
+        )
+        .bind(who.org_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     /// The plans of the caller's organization (all plans for the administrator).
     pub async fn inspection_plans(&self, who: &Principal) -> Result<Vec<InspectionPlan>> {
         let all = who.role == Role::Admin;
@@ -196,8 +233,9 @@ impl Store {
             .into_iter()
             .find(|p| p.id == plan_id)
             .ok_or(StoreError::NotFound)?;
-        let ranked: Vec<i64> = sqlx::query_scalar(
-            "SELECT enterprise_id FROM plan_enterprises WHERE plan_id = $1 ORDER BY priority_rank",
+        let ranked: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT pe.enterprise_id, pe.planned_on, u.display_name FROM plan_enterprises pe \
+             LEFT JOIN users u ON u.id = pe.inspector_id WHERE pe.plan_id = $1 ORDER BY pe.priority_rank",
         )
         .bind(plan_id)
         .fetch_all(&self.read)
@@ -217,8 +255,9 @@ impl Store {
                 },
             )
             .await?;
+        let today = self.today().to_string();
         let mut lines = Vec::new();
-        for id in ranked {
+        for (id, planned_on, inspector) in ranked {
             // An enterprise that has left the caller's scope is not shown.
             let Some(enterprise) = candidates.iter().find(|c| c.enterprise_id == id).cloned()
             else {
@@ -229,6 +268,9 @@ impl Store {
                 .filter(|i| i.enterprise_id == id)
                 .collect();
             lines.push(PlanLine {
+                late: done.is_empty() && planned_on.as_deref().is_some_and(|d| d < today.as_str()),
+                planned_on,
+                inspector,
                 with_expert: done.iter().any(|i| i.team.iter().any(|m| m.expert)),
                 inspections: done.iter().map(|i| i.id).collect(),
                 enterprise,
@@ -260,4 +302,34 @@ impl Store {
             plan,
         })
     }
+
+    /// The visits the caller's office has planned between two days (for the calendar).
+    pub async fn planned_visits(
+        &self,
+        who: &Principal,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<PlannedVisit>> {
+        Ok(sqlx::query_as(
+            "SELECT pe.planned_on, pe.enterprise_id, e.name AS enterprise_name, p.id AS plan_id, p.name AS plan_name, \
+             COALESCE(u.display_name, '') AS inspector FROM plan_enterprises pe JOIN inspection_plans p ON p.id = pe.plan_id \
+             JOIN enterprises e ON e.id = pe.enterprise_id LEFT JOIN users u ON u.id = pe.inspector_id \
+             WHERE p.org_id = $1 AND pe.planned_on >= $2 AND pe.planned_on <= $3 ORDER BY pe.planned_on, e.name",
+        )
+        .bind(who.org_id)
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&self.read)
+        .await?)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
+pub struct PlannedVisit {
+    pub planned_on: String,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub plan_id: i64,
+    pub plan_name: String,
+    pub inspector: String,
 }

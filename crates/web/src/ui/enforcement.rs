@@ -319,6 +319,8 @@ pub struct CalendarDay {
     pub day: Option<u32>,
     pub today: bool,
     pub inspections: Vec<Inspection>,
+    /// Visits the office planned for the day.
+    pub planned: Vec<hazardnet_store::PlannedVisit>,
 }
 
 #[derive(Template)]
@@ -355,7 +357,16 @@ async fn calendar(
         per_page: 2000,
         ..Default::default()
     };
-    let (rows, _) = match state.store.inspections(&caller.principal, &filter).await {
+    let loaded = async {
+        let (rows, _) = state.store.inspections(&caller.principal, &filter).await?;
+        let planned = state
+            .store
+            .planned_visits(&caller.principal, &first.to_string(), &last.to_string())
+            .await?;
+        Ok::<_, hazardnet_store::StoreError>((rows, planned))
+    }
+    .await;
+    let (rows, planned) = match loaded {
         Ok(v) => v,
         Err(e) => return page_error(&headers, Some(&caller), e.into()),
     };
@@ -366,6 +377,7 @@ async fn calendar(
             day: None,
             today: false,
             inspections: Vec::new(),
+            planned: Vec::new(),
         })
         .collect();
     let mut day = first;
@@ -379,6 +391,11 @@ async fn calendar(
                 .filter(|i| i.inspected_on == text)
                 .cloned()
                 .collect(),
+            planned: planned
+                .iter()
+                .filter(|v| v.planned_on == text)
+                .cloned()
+                .collect(),
         });
         day += Duration::days(1);
     }
@@ -387,6 +404,7 @@ async fn calendar(
             day: None,
             today: false,
             inspections: Vec::new(),
+            planned: Vec::new(),
         });
     }
     let mut weeks = Vec::new();

@@ -51,6 +51,9 @@ struct PlanForm {
     coverage_target: String,
     expert_target: String,
     enterprises: Vec<String>,
+    /// enterprise id → planned day, inspector id, as typed
+    dates: std::collections::BTreeMap<String, String>,
+    inspectors: std::collections::BTreeMap<String, String>,
 }
 
 impl PlanForm {
@@ -66,7 +69,13 @@ impl PlanForm {
                 "coverage_target" => f.coverage_target = v.clone(),
                 "expert_target" => f.expert_target = v.clone(),
                 "enterprise" => f.enterprises.push(v.clone()),
-                _ => {}
+                other => {
+                    if let Some(id) = other.strip_prefix("date.") {
+                        f.dates.insert(id.to_string(), v.clone());
+                    } else if let Some(id) = other.strip_prefix("inspector.") {
+                        f.inspectors.insert(id.to_string(), v.clone());
+                    }
+                }
             }
         }
         f
@@ -86,6 +95,21 @@ impl PlanForm {
                 .iter()
                 .filter_map(|e| e.parse().ok())
                 .collect(),
+            visits: self
+                .enterprises
+                .iter()
+                .filter_map(|e| {
+                    let planned_on = self.dates.get(e).cloned().unwrap_or_default();
+                    let inspector_id = self.inspectors.get(e).and_then(|i| i.parse().ok());
+                    (!planned_on.is_empty() || inspector_id.is_some()).then(|| {
+                        hazardnet_domain::inspection::PlanVisit {
+                            enterprise_id: e.parse().unwrap_or(0),
+                            planned_on,
+                            inspector_id,
+                        }
+                    })
+                })
+                .collect(),
         }
     }
 }
@@ -93,6 +117,8 @@ impl PlanForm {
 pub struct CandidateLine {
     pub c: PlanCandidate,
     pub checked: bool,
+    pub date: String,
+    pub inspectors: Vec<Choice>,
 }
 
 #[derive(Template)]
@@ -117,10 +143,11 @@ async fn form_page(
     let loaded = async {
         let candidates = state.store.plan_candidates(who, 500).await?;
         let templates = state.store.checklist_templates(who).await?;
-        Ok::<_, hazardnet_store::StoreError>((candidates, templates))
+        let people = state.store.plan_inspectors(who).await?;
+        Ok::<_, hazardnet_store::StoreError>((candidates, templates, people))
     }
     .await;
-    let (candidates, templates) = match loaded {
+    let (candidates, templates, people) = match loaded {
         Ok(v) => v,
         Err(e) => return page_error(headers, Some(caller), e.into()),
     };
@@ -147,9 +174,18 @@ async fn form_page(
             .collect(),
         candidates: candidates
             .into_iter()
-            .map(|c| CandidateLine {
-                checked: form.enterprises.contains(&c.enterprise_id.to_string()),
-                c,
+            .map(|c| {
+                let key = c.enterprise_id.to_string();
+                let chosen = form.inspectors.get(&key).cloned().unwrap_or_default();
+                CandidateLine {
+                    checked: form.enterprises.contains(&key),
+                    date: form.dates.get(&key).cloned().unwrap_or_default(),
+                    inspectors: people
+                        .iter()
+                        .map(|(id, name)| Choice::new(id.to_string(), name.clone(), &chosen))
+                        .collect(),
+                    c,
+                }
             })
             .collect(),
         chrome,

@@ -538,8 +538,35 @@ async fn a_plan_puts_higher_risk_first_and_its_coverage_follows_the_signed_off_r
         (status, body["error"]["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_enterprise"))
     );
+    // Visits are scheduled inside the window, by the office's own staff.
+    let (_, me) = clerk.get_json("/api/v1/me").await;
+    let regulator_id = app.bearer("regulator").await.get_json("/api/v1/me").await.1["id"].clone();
+    let mut scheduled = plan(picked.clone());
+    scheduled["visits"] = json!([{"enterprise_id": picked[0], "planned_on": "2026-11-20", "inspector_id": regulator_id}]);
+    let (status, body) = clerk
+        .post_json("/api/v1/inspection-plans", &scheduled)
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("inspector_not_in_office")
+        )
+    );
+    scheduled["visits"] =
+        json!([{"enterprise_id": picked[0], "planned_on": "2027-02-01", "inspector_id": me["id"]}]);
+    let (status, _) = clerk
+        .post_json("/api/v1/inspection-plans", &scheduled)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "outside the window"
+    );
+    scheduled["visits"] =
+        json!([{"enterprise_id": picked[0], "planned_on": "2026-11-20", "inspector_id": me["id"]}]);
     let (status, created) = clerk
-        .post_json("/api/v1/inspection-plans", &plan(picked.clone()))
+        .post_json("/api/v1/inspection-plans", &scheduled)
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_i64().unwrap();
@@ -551,6 +578,18 @@ async fn a_plan_puts_higher_risk_first_and_its_coverage_follows_the_signed_off_r
         (Some(0), Some(0.0))
     );
     assert_eq!(coverage["coverage_met"], false);
+    let first = coverage["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["enterprise_id"] == picked[0])
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (first["planned_on"].as_str(), first["late"].as_bool()),
+        (Some("2026-11-20"), Some(true))
+    );
+    assert_eq!(first["inspector"], me["display_name"]);
 
     let (_, opened) = clerk
         .post_json("/api/v1/inspections", &json!({"enterprise_id": picked[1], "template_id": template, "kind": "law_enforcement",
@@ -600,4 +639,14 @@ async fn a_plan_puts_higher_risk_first_and_its_coverage_follows_the_signed_off_r
     ] {
         assert_eq!(session.get(&page).await.status(), StatusCode::OK, "{page}");
     }
+    let calendar = session
+        .get("/inspections/calendar?month=2026-11")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        calendar.contains("计划检查"),
+        "the planned visit is on the calendar"
+    );
 }
