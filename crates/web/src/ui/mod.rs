@@ -4,6 +4,8 @@
 
 mod campaign_tasks;
 pub mod campaigns;
+mod checklists;
+mod dispatch;
 mod enforcement;
 mod enterprises;
 mod hazards;
@@ -33,6 +35,8 @@ pub fn router() -> Router<AppState> {
         .merge(enterprises::router())
         .merge(hazards::router())
         .merge(campaigns::router())
+        .merge(dispatch::router())
+        .merge(checklists::router())
         .merge(inspections::router())
         .merge(enforcement::router())
         .merge(plans::router())
