@@ -444,3 +444,74 @@ async fn a_regulator_without_industries_cannot_be_created() {
         (StatusCode::UNPROCESSABLE_ENTITY, "required")
     );
 }
+
+/// Inspection records and enforcement actions follow the same matrix: one of each per
+/// enterprise, made by the administrator; every user lists, counts and reads exactly those of
+/// the enterprises in `VISIBLE`.
+#[tokio::test]
+async fn every_role_sees_exactly_the_inspections_and_enforcement_of_its_scope() {
+    let f = fixture().await;
+    let admin = session_for(&f.app, "admin").await;
+    let (_, templates) = admin.get_json("/api/v1/checklists").await;
+    let template = templates[0]["id"].as_i64().unwrap();
+    let mut records: BTreeMap<&str, i64> = BTreeMap::new();
+    for (key, id) in &f.ids {
+        let (status, body) = admin
+            .post_json(
+                "/api/v1/inspections",
+                &json!({"enterprise_id": id, "template_id": template, "kind": "routine",
+                        "inspected_on": "2026-11-23", "team": [{"name": "管理员"}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        records.insert(key, body["id"].as_i64().unwrap());
+        let (status, body) = admin
+            .post_json(
+                "/api/v1/enforcement",
+                &json!({"enterprise_id": id, "kind": "case_filed", "decided_on": "2026-11-23", "basis": "《安全生产法》"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    for (username, visible) in VISIBLE {
+        let session = session_for(&f.app, username).await;
+        if username == "nobody" {
+            for path in ["/api/v1/inspections", "/api/v1/enforcement"] {
+                assert_eq!(session.get(path).await.status(), StatusCode::UNAUTHORIZED);
+            }
+            continue;
+        }
+        let expected: BTreeSet<i64> = visible.iter().map(|k| f.ids[k]).collect();
+        for path in [
+            "/api/v1/inspections?per_page=100",
+            "/api/v1/enforcement?per_page=100",
+        ] {
+            let (status, list) = session.get_json(path).await;
+            assert_eq!(status, StatusCode::OK, "{username} {path}");
+            let seen: BTreeSet<i64> = list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["enterprise_id"].as_i64().unwrap())
+                .collect();
+            assert_eq!(seen, expected, "{username} {path}");
+            assert_eq!(
+                list["total"].as_i64().unwrap(),
+                expected.len() as i64,
+                "{username} {path} count"
+            );
+        }
+        for (key, record) in &records {
+            let status = session
+                .get(&format!("/api/v1/inspections/{record}"))
+                .await
+                .status();
+            let want = if visible.contains(key) {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(status, want, "{username} inspection of {key}");
+        }
+    }
+}
