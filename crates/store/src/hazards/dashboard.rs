@@ -113,10 +113,24 @@ impl Store {
     async fn dashboard_from_tallies(&self, who: &Principal) -> Result<Dashboard> {
         let today = self.today();
         let mut d = Dashboard::default();
+        // Scopes no industry restricts read the tallies summed over industries.
+        let by_place = matches!(
+            who.scope,
+            Scope::Everything
+                | Scope::Government {
+                    industries: None,
+                    ..
+                }
+        );
+        let (tallies, monthly) = if by_place {
+            ("hazard_place_tallies", "hazard_place_monthly")
+        } else {
+            ("hazard_tallies", "hazard_monthly")
+        };
         let mut sql = self.tallied(
             who,
             "SELECT t.state, t.level, t.listed, CAST(SUM(t.n) AS BIGINT) AS n",
-            "hazard_tallies",
+            tallies,
         );
         sql.push(" GROUP BY t.state, t.level, t.listed");
         let rows: Vec<(String, String, i64, i64)> = sql.query_as().fetch_all(&self.read).await?;
@@ -135,7 +149,7 @@ impl Store {
         let mut sql = self.tallied(
             who,
             &format!("SELECT SUBSTR(t.jurisdiction_code, 1, {child_len}) AS code, CAST(SUM(t.n) AS BIGINT) AS n"),
-            "hazard_tallies",
+            tallies,
         );
         sql.push(" AND t.level = 'major' AND t.state NOT IN ('closed', 'rejected') AND t.n > 0");
         sql.push(" GROUP BY SUBSTR(t.jurisdiction_code, 1, ")
@@ -152,7 +166,7 @@ impl Store {
         let rows: Vec<(String, i64)> = sql.query_as().fetch_all(&self.read).await?;
         self.fill_majors_by_industry(&mut d, rows).await?;
         let months = last_twelve_months(today);
-        let mut sql = self.tallied(who, "SELECT t.month, CAST(SUM(t.found) AS BIGINT) AS found, CAST(SUM(t.closed) AS BIGINT) AS closed", "hazard_monthly");
+        let mut sql = self.tallied(who, "SELECT t.month, CAST(SUM(t.found) AS BIGINT) AS found, CAST(SUM(t.closed) AS BIGINT) AS closed", monthly);
         sql.push(" AND t.month >= ")
             .bind(months[0].clone())
             .push(" GROUP BY t.month");

@@ -1,5 +1,6 @@
 //! Maintained dashboard counts. Every hazard write adjusts them in its own transaction, so
-//! they are exactly as current as the ledger; a test compares them with a live count.
+//! they are exactly as current as the ledger; a test compares them with a live count. The
+//! `hazard_place_*` twins sum over industries, for the scopes no industry restricts.
 
 use crate::{Result, Store};
 use sqlx::{Any, Transaction};
@@ -48,6 +49,18 @@ pub(crate) async fn add(
     .bind(delta)
     .execute(&mut **tx)
     .await?;
+    sqlx::query(
+        "INSERT INTO hazard_place_tallies (jurisdiction_code, level, state, listed, n) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (jurisdiction_code, level, state, listed) \
+         DO UPDATE SET n = hazard_place_tallies.n + excluded.n",
+    )
+    .bind(key.jurisdiction_code.to_string())
+    .bind(key.level.to_string())
+    .bind(state.to_string())
+    .bind(i64::from(listed))
+    .bind(delta)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -68,6 +81,17 @@ pub(crate) async fn add_month(
     .bind(key.industry_code.to_string())
     .bind(key.industry_section.clone())
     .bind(month.to_string())
+    .bind(found)
+    .bind(closed)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO hazard_place_monthly (month, jurisdiction_code, found, closed) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (month, jurisdiction_code) DO UPDATE SET found = hazard_place_monthly.found + excluded.found, \
+         closed = hazard_place_monthly.closed + excluded.closed",
+    )
+    .bind(month.to_string())
+    .bind(key.jurisdiction_code.to_string())
     .bind(found)
     .bind(closed)
     .execute(&mut **tx)
@@ -95,6 +119,14 @@ impl Store {
              FROM hazards WHERE state = 'closed' AND closed_at IS NOT NULL \
              GROUP BY jurisdiction_code, industry_code, industry_section, SUBSTR(closed_at, 1, 7) \
              ON CONFLICT (jurisdiction_code, industry_code, month) DO UPDATE SET closed = excluded.closed",
+            "DELETE FROM hazard_place_tallies",
+            "DELETE FROM hazard_place_monthly",
+            "INSERT INTO hazard_place_tallies (jurisdiction_code, level, state, listed, n) \
+             SELECT jurisdiction_code, level, state, listed, CAST(SUM(n) AS BIGINT) FROM hazard_tallies \
+             GROUP BY jurisdiction_code, level, state, listed",
+            "INSERT INTO hazard_place_monthly (month, jurisdiction_code, found, closed) \
+             SELECT month, jurisdiction_code, CAST(SUM(found) AS BIGINT), CAST(SUM(closed) AS BIGINT) \
+             FROM hazard_monthly GROUP BY month, jurisdiction_code",
         ] {
             sqlx::query(statement).execute(&mut *tx).await?;
         }
