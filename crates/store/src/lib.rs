@@ -28,8 +28,8 @@ pub use accounts::{
 pub use audit::{Actor, AuditBreak, AuditEntry};
 pub use campaigns::{
     Campaign, CampaignFilter, CampaignPhase, CampaignTarget, DispatchRow, DispatchTable,
-    LedgerFigures, Report, ReportAttachment, ReportCell, ReportStatus, TargetProgress, Task,
-    TaskReportGrid, TaskUnit, UnitMatch,
+    LedgerFigures, PendingReturn, Report, ReportAttachment, ReportCell, ReportStatus,
+    TargetProgress, Task, TaskReportGrid, TaskUnit, UnitMatch,
 };
 pub use clock::Clock;
 pub use enforcement::{EnforcementAction, EnforcementFilter, EnforcementStats, InspectorLoad};

@@ -15,7 +15,7 @@ mod tasks;
 pub use attachments::ReportAttachment;
 
 pub use dispatch::{DispatchRow, DispatchTable, LedgerFigures};
-pub use reports::{Report, ReportCell, ReportStatus, TaskReportGrid};
+pub use reports::{PendingReturn, Report, ReportCell, ReportStatus, TaskReportGrid};
 pub use tasks::{Task, TaskUnit, UnitMatch};
 
 use crate::accounts::Principal;

@@ -266,3 +266,68 @@ impl Store {
         })
     }
 }
+
+/// A return the caller's unit owes: the current period not yet filed, or a past one missed.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PendingReturn {
+    pub campaign_id: i64,
+    pub campaign_title: String,
+    pub task_id: i64,
+    /// 0 is the dispatch return.
+    pub task_number: i64,
+    pub period_key: String,
+    pub due_on: String,
+    /// The due day has passed.
+    pub overdue: bool,
+}
+
+impl Store {
+    /// What the caller's unit still has to report, most urgent first (at most `limit`).
+    pub async fn pending_returns(
+        &self,
+        who: &Principal,
+        limit: usize,
+    ) -> Result<Vec<PendingReturn>> {
+        let task_ids: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT DISTINCT t.id, t.campaign_id FROM task_units u JOIN campaign_tasks t ON t.id = u.task_id \
+             WHERE u.org_id = $1 ORDER BY t.id",
+        )
+        .bind(who.org_id)
+        .fetch_all(&self.read)
+        .await?;
+        let today = self.today();
+        let mut out = Vec::new();
+        for (task_id, campaign_id) in task_ids {
+            let campaign = self.campaign(who, campaign_id).await?;
+            let task = self.task(who, campaign_id, task_id).await?;
+            let filed: Vec<String> = sqlx::query_scalar(
+                "SELECT period_key FROM task_reports WHERE task_id = $1 AND org_id = $2",
+            )
+            .bind(task_id)
+            .bind(who.org_id)
+            .fetch_all(&self.read)
+            .await?;
+            for period in self.open_periods(&campaign, &task) {
+                if filed.contains(&period.key) {
+                    continue;
+                }
+                out.push(PendingReturn {
+                    campaign_id,
+                    campaign_title: campaign.title.clone(),
+                    task_id,
+                    task_number: task.number,
+                    overdue: today > period.due_on,
+                    period_key: period.key,
+                    due_on: period.due_on.to_string(),
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            a.due_on
+                .cmp(&b.due_on)
+                .then(a.task_number.cmp(&b.task_number))
+        });
+        out.truncate(limit);
+        Ok(out)
+    }
+}

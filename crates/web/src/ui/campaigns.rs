@@ -82,6 +82,12 @@ pub fn period_label(lang: Lang, key: &str) -> String {
     }
 }
 
+/// A return owed, with its period in words.
+pub struct PendingLine {
+    pub r: hazardnet_store::PendingReturn,
+    pub period: String,
+}
+
 fn may_issue(role: Role) -> bool {
     matches!(
         role,

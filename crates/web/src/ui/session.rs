@@ -150,6 +150,8 @@ struct HomePage {
     welcome: String,
     scope_label: String,
     stats: EnterpriseStats,
+    /// Returns the user's unit still owes, most urgent first.
+    pending: Vec<super::campaigns::PendingLine>,
 }
 
 async fn home(
@@ -172,7 +174,19 @@ async fn home(
             .unwrap_or_else(|_| jurisdiction.to_string()),
         _ => String::new(),
     };
+    let pending = match state.store.pending_returns(p, 20).await {
+        Ok(v) => v,
+        Err(e) => return super::page_error(&headers, Some(&caller), e.into()),
+    };
+    let pending = pending
+        .into_iter()
+        .map(|r| super::campaigns::PendingLine {
+            period: super::campaigns::period_label(chrome.lang, &r.period_key),
+            r,
+        })
+        .collect();
     render(&HomePage {
+        pending,
         welcome: t_args(
             chrome.lang,
             "ui.welcome",

@@ -630,3 +630,40 @@ async fn returns_roll_up_from_the_streets_to_the_district_in_a_city_table() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_unit_sees_the_returns_it_owes_on_its_home_page() {
+    let app = TestApp::spawn_full_demo().await;
+    let street = app
+        .store
+        .principal_for_username("street-office")
+        .await
+        .unwrap();
+    let owed = app.store.pending_returns(&street, 100).await.unwrap();
+    let dispatch: Vec<(&str, bool)> = owed
+        .iter()
+        .filter(|r| r.task_number == 0)
+        .map(|r| (r.period_key.as_str(), r.overdue))
+        .collect();
+    // The demo street filed September and October; May–August were missed, November is open.
+    assert_eq!(
+        dispatch,
+        [
+            ("2026-05", true),
+            ("2026-06", true),
+            ("2026-07", true),
+            ("2026-08", true),
+            ("2026-11", false)
+        ]
+    );
+    assert!(
+        owed.windows(2).all(|w| w[0].due_on <= w[1].due_on),
+        "most urgent first"
+    );
+    let session = app.login("street-office", "hazardnet-demo").await;
+    let html = session.get("/").await.text().await.unwrap();
+    assert!(
+        html.contains("本单位待报送") && html.contains("2026年11月"),
+        "{html}"
+    );
+}
