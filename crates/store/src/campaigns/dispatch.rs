@@ -127,10 +127,6 @@ impl Store {
                 value: campaign.starts_on.clone(),
             })?,
         };
-        let within = |inner: &JurisdictionCode, outer: &JurisdictionCode| {
-            let (low, high) = outer.subtree_bounds();
-            low.as_str() <= inner.as_str() && inner.as_str() <= high.as_str()
-        };
         let mine = match &who.scope {
             Scope::Everything => None,
             Scope::Government { jurisdiction, .. } => Some(jurisdiction.clone()),
@@ -139,11 +135,11 @@ impl Store {
         let office = match office.map(str::trim).filter(|o| !o.is_empty()) {
             Some(code) => JurisdictionCode::parse(code)?,
             None => match &mine {
-                Some(m) if within(m, &area) => m.clone(),
+                Some(m) if area.contains(m) => m.clone(),
                 _ => area.clone(),
             },
         };
-        if !within(&office, &area) || mine.as_ref().is_some_and(|m| !within(&office, m)) {
+        if !area.contains(&office) || mine.as_ref().is_some_and(|m| !m.contains(&office)) {
             return Err(StoreError::OutOfScope);
         }
         let office_name = self
@@ -221,7 +217,7 @@ impl Store {
                                 o.id == r.org_id
                                     && own.is_none_or(|own| own.id != o.id)
                                     && JurisdictionCode::parse(&org_place(o))
-                                        .is_ok_and(|j| within(&j, &place))
+                                        .is_ok_and(|j| place.contains(&j))
                             })
                         })
                         .collect();

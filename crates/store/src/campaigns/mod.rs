@@ -196,10 +196,7 @@ impl Store {
             Scope::Everything => true,
             Scope::Government {
                 jurisdiction: mine, ..
-            } => {
-                let (low, high) = mine.subtree_bounds();
-                (low.as_str()..=high.as_str()).contains(&jurisdiction.as_str())
-            }
+            } => mine.contains(jurisdiction),
             _ => false,
         };
         clerk && inside

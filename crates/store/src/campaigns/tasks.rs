@@ -97,11 +97,11 @@ struct OrgCandidate {
 }
 
 fn resolve(name: &str, area: &JurisdictionCode, orgs: &[OrgCandidate]) -> Vec<(i64, String)> {
-    let (low, high) = area.subtree_bounds();
     let inside = |o: &OrgCandidate| {
         o.jurisdiction_code
             .as_deref()
-            .is_some_and(|j| low.as_str() <= j && j <= high.as_str())
+            .and_then(|j| JurisdictionCode::parse(j).ok())
+            .is_some_and(|j| area.contains(&j))
     };
     let pick = |f: &dyn Fn(&OrgCandidate) -> bool| -> Vec<(i64, String)> {
         orgs.iter()
