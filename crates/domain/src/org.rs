@@ -89,6 +89,12 @@ impl OrgKind {
 impl Role {
     /// May create and edit enterprises within scope (government clerks and the admin).
     pub fn may_register_enterprises(self) -> bool {
+        self.is_clerk()
+    }
+
+    /// The government clerks and the administrator: they register enterprises, issue
+    /// campaigns, keep checklists, plan inspections and record enforcement decisions.
+    pub fn is_clerk(self) -> bool {
         matches!(
             self,
             Role::Admin | Role::CommitteeClerk | Role::RegulatorClerk | Role::TerritorialClerk

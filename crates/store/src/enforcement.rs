@@ -10,7 +10,6 @@ use crate::inspections::INSPECTION_SCOPE;
 use crate::sql::{ScopeColumns, Sql, push_scope};
 use crate::{Result, Store, StoreError};
 use chrono::NaiveDate;
-use hazardnet_domain::Role;
 use hazardnet_domain::enforcement::{
     EnforcementFlags, EnforcementInput, EnforcementKind, check_transition, flags,
 };
@@ -93,10 +92,7 @@ impl Store {
         who: &Principal,
         input: &EnforcementInput,
     ) -> Result<i64> {
-        if !matches!(
-            who.role,
-            Role::Admin | Role::CommitteeClerk | Role::RegulatorClerk | Role::TerritorialClerk
-        ) {
+        if !who.role.is_clerk() {
             return Err(StoreError::Forbidden);
         }
         let f = input.validate(self.today())?;

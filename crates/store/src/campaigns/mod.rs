@@ -188,10 +188,7 @@ impl Store {
     /// May `who` issue campaigns at `jurisdiction`? Government clerks inside their area, and
     /// the administrator.
     fn may_issue(who: &Principal, jurisdiction: &JurisdictionCode) -> bool {
-        let clerk = matches!(
-            who.role,
-            Role::Admin | Role::CommitteeClerk | Role::RegulatorClerk | Role::TerritorialClerk
-        );
+        let clerk = who.role.is_clerk();
         let inside = match &who.scope {
             Scope::Everything => true,
             Scope::Government {

@@ -113,10 +113,7 @@ impl Store {
     }
 
     pub async fn create_plan(&self, who: &Principal, input: &PlanInput) -> Result<i64> {
-        if !matches!(
-            who.role,
-            Role::Admin | Role::CommitteeClerk | Role::RegulatorClerk | Role::TerritorialClerk
-        ) {
+        if !who.role.is_clerk() {
             return Err(StoreError::Forbidden);
         }
         let f = input.validate()?;

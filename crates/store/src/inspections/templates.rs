@@ -7,7 +7,6 @@ use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::format_time;
 use crate::{Result, RowError, Store, StoreError};
-use hazardnet_domain::Role;
 use hazardnet_domain::inspection::{ChecklistItem, ChecklistItemInput, validate_items};
 use serde::Serialize;
 use sqlx::FromRow;
@@ -213,10 +212,7 @@ impl Store {
         name: &str,
         inputs: &[ChecklistItemInput],
     ) -> Result<i64> {
-        if !matches!(
-            who.role,
-            Role::Admin | Role::CommitteeClerk | Role::RegulatorClerk | Role::TerritorialClerk
-        ) {
+        if !who.role.is_clerk() {
             return Err(StoreError::Forbidden);
         }
         let name = hazardnet_domain::enterprise::text("name", name, 100, true)?;

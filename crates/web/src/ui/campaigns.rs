@@ -13,7 +13,6 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use hazardnet_domain::Role;
 use hazardnet_domain::campaign::{Cadence, CampaignInput, PhaseInput};
 use hazardnet_store::{Campaign, DispatchRow, TargetProgress, Task};
 use serde::Deserialize;
@@ -88,13 +87,6 @@ pub struct PendingLine {
     pub period: String,
 }
 
-fn may_issue(role: Role) -> bool {
-    matches!(
-        role,
-        Role::Admin | Role::CommitteeClerk | Role::RegulatorClerk | Role::TerritorialClerk
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,7 +138,7 @@ async fn list(
                 },
             );
             render(&ListPage {
-                may_issue: may_issue(caller.principal.role),
+                may_issue: caller.principal.role.is_clerk(),
                 chrome,
                 rows,
                 pager,
@@ -298,7 +290,7 @@ async fn new_form(
     headers: HeaderMap,
     PageCaller(caller): PageCaller,
 ) -> Response {
-    if !may_issue(caller.principal.role) {
+    if !caller.principal.role.is_clerk() {
         return page_error(&headers, Some(&caller), ApiError::Forbidden);
     }
     let form = CampaignForm {
