@@ -1,6 +1,6 @@
 //! The store's notion of "now", controllable in tests (session idle timeout, lockouts).
 
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, TimeZone, Utc};
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone)]
@@ -29,6 +29,18 @@ impl Clock {
             *guard += by;
         }
     }
+}
+
+/// A China-time (UTC+8) wall-clock moment on `date`, as stored UTC text: when a job is due, where
+/// a China day begins.
+pub(crate) fn china_moment(date: chrono::NaiveDate, hour: u32) -> String {
+    let local = date.and_hms_opt(hour, 0, 0).unwrap_or_default();
+    format_time(Utc.from_utc_datetime(&(local - Duration::hours(8))))
+}
+
+/// A stored day (YYYY-MM-DD).
+pub(crate) fn parse_day(s: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
 /// The one text form of a time in the database: RFC 3339, UTC, whole seconds.

@@ -9,9 +9,9 @@
 //! runs out. Tests call `run_due_jobs` directly with a moved clock.
 
 use crate::audit::{Change, append, to_json};
-use crate::clock::format_time;
+use crate::clock::{china_moment, format_time};
 use crate::{DbKind, Result, Store};
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate};
 use hazardnet_domain::{IndustryCode, JurisdictionCode, OrgKind, Role};
 use serde::Serialize;
 use sqlx::{Any, FromRow, Transaction};
@@ -47,12 +47,6 @@ fn job_office(job: &ClaimedJob, h: &JobHazard) -> Option<JurisdictionCode> {
     } else {
         chain.into_iter().nth((job.step - 1) as usize)
     }
-}
-
-/// A China-time wall-clock moment on `date`, as UTC text.
-fn china_moment(date: NaiveDate, hour: u32) -> String {
-    let local = date.and_hms_opt(hour, 0, 0).unwrap_or_default();
-    format_time(Utc.from_utc_datetime(&(local - Duration::hours(8))))
 }
 
 /// Writes the reminder and escalation jobs of a deadline inside the caller's transaction.

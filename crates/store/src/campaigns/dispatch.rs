@@ -8,11 +8,11 @@
 use super::Campaign;
 use super::reports::ReportStatus;
 use crate::accounts::Principal;
-use crate::clock::format_time;
+use crate::clock::china_moment;
 use crate::hazards::HAZARD_SCOPE;
 use crate::sql::{Sql, push_scope};
 use crate::{Result, Store, StoreError};
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::Duration;
 use hazardnet_domain::campaign::Period;
 use hazardnet_domain::{IndustryCode, JurisdictionCode, OrgKind, Scope};
 use serde::Serialize;
@@ -69,12 +69,6 @@ pub struct DispatchTable {
     pub periods: Vec<Period>,
     pub rows: Vec<DispatchRow>,
     pub total: DispatchRow,
-}
-
-/// Midnight China time at the start of `date`, as stored UTC text.
-fn china_midnight(date: NaiveDate) -> String {
-    let local = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-    format_time(Utc.from_utc_datetime(&(local - Duration::hours(8))))
 }
 
 fn rate(f: &LedgerFigures) -> Option<f64> {
@@ -328,8 +322,8 @@ impl Store {
     ) -> Result<LedgerFigures> {
         let start = period.starts_on.to_string();
         let end = period.ends_on.min(self.today()).to_string();
-        let start_ts = china_midnight(period.starts_on);
-        let end_ts = china_midnight(period.ends_on.min(self.today()) + Duration::days(1));
+        let start_ts = china_moment(period.starts_on, 0);
+        let end_ts = china_moment(period.ends_on.min(self.today()) + Duration::days(1), 0);
         let mut sql = Sql::new("SELECT ");
         sql.push("CAST(COALESCE(SUM(CASE WHEN h.found_at >= ")
             .bind(start.clone());

@@ -5,9 +5,9 @@
 //! roll forward: the reminder of one period schedules the next period's pair.
 
 use crate::audit::{Change, append, to_json};
-use crate::clock::format_time;
+use crate::clock::{china_moment, format_time, parse_day};
 use crate::{DbKind, Result, Store};
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate};
 use hazardnet_domain::Role;
 use hazardnet_domain::campaign::{Cadence, Period};
 use sqlx::{Any, FromRow, Transaction};
@@ -15,11 +15,6 @@ use sqlx::{Any, FromRow, Transaction};
 /// Days before a report's due day that its reminder goes out.
 pub const REPORT_REMINDER_DAYS: i64 = 2;
 const LEASE_MINUTES: i64 = 5;
-
-fn china_nine(date: NaiveDate) -> String {
-    let local = date.and_hms_opt(9, 0, 0).unwrap_or_default();
-    format_time(Utc.from_utc_datetime(&(local - Duration::hours(8))))
-}
 
 #[derive(Debug, Clone, FromRow)]
 struct ClaimedReportJob {
@@ -74,9 +69,12 @@ impl Store {
         let jobs = [
             (
                 "remind",
-                china_nine(period.due_on - Duration::days(REPORT_REMINDER_DAYS)),
+                china_moment(period.due_on - Duration::days(REPORT_REMINDER_DAYS), 9),
             ),
-            ("escalate", china_nine(period.due_on + Duration::days(1))),
+            (
+                "escalate",
+                china_moment(period.due_on + Duration::days(1), 9),
+            ),
         ];
         for (kind, due_at) in jobs {
             sqlx::query(
@@ -149,8 +147,8 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         let cadence = Cadence::parse(&task.cadence).ok();
-        let starts = super::parse_day(&task.starts_on).unwrap_or_default();
-        let ends = task.ends_on.as_deref().and_then(super::parse_day);
+        let starts = parse_day(&task.starts_on).unwrap_or_default();
+        let ends = task.ends_on.as_deref().and_then(parse_day);
         let period = cadence.and_then(|c| c.period_by_key(&job.period_key, starts));
         let missing_names: Vec<String> = missing.iter().map(|(_, n)| n.clone()).collect();
         let body = serde_json::json!({

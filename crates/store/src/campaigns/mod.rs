@@ -20,7 +20,7 @@ pub use tasks::{Task, TaskUnit, UnitMatch};
 
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
-use crate::clock::format_time;
+use crate::clock::{format_time, parse_day};
 use crate::sql::Sql;
 use crate::{Result, Store, StoreError};
 use chrono::NaiveDate;
@@ -112,10 +112,6 @@ impl Campaign {
         }
         cadence.periods(self.starts(), until, 400)
     }
-}
-
-pub(crate) fn parse_day(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
 const SELECT: &str = "SELECT c.id, c.title, c.doc_number, c.issuing_org_id, o.name AS issuing_org_name, \

@@ -4,10 +4,11 @@
 //! 管理局" to the area's organization whose name ends the same way. A name that matches nothing
 //! is kept as written, unlinked, and shown as such.
 
-use super::{Campaign, parse_day};
+use super::Campaign;
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::format_time;
+use crate::clock::parse_day;
 use crate::{Result, Store, StoreError};
 use chrono::Datelike;
 use hazardnet_domain::campaign::{Cadence, CampaignFields, Milestone, TaskFields, TaskInput};

@@ -14,7 +14,7 @@ pub use list::{HazardFilter, HazardSort};
 
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
-use crate::clock::format_time;
+use crate::clock::{format_time, parse_day};
 use crate::sql::{ScopeColumns, Sql, push_scope};
 use crate::{Result, Store, StoreError};
 use chrono::{Datelike, NaiveDate};
@@ -110,14 +110,10 @@ pub struct Hazard {
     pub version: i64,
 }
 
-fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-}
-
 impl HazardRow {
     pub(crate) fn into_hazard(self, today: NaiveDate) -> Hazard {
         let state = HazardState::parse(&self.state).unwrap_or(HazardState::Reported);
-        let deadline = self.deadline.as_deref().and_then(parse_date);
+        let deadline = self.deadline.as_deref().and_then(parse_day);
         Hazard {
             overdue: is_overdue(state, deadline, today),
             plan: self
@@ -194,7 +190,7 @@ impl Store {
         let facts = HazardFacts {
             state: HazardState::parse(&row.state).unwrap_or(HazardState::Reported),
             level: HazardLevel::parse(&row.level).unwrap_or(HazardLevel::General),
-            deadline: row.deadline.as_deref().and_then(parse_date),
+            deadline: row.deadline.as_deref().and_then(parse_day),
             has_plan: row.plan_json.is_some(),
             listing_office: row.listing_org_id,
             pending_extension: pending.is_some(),
@@ -525,7 +521,7 @@ impl Store {
         }
         // A new deadline brings its reminder and escalation jobs, in the same transaction.
         if deadline != row.deadline
-            && let Some(due) = deadline.as_deref().and_then(parse_date)
+            && let Some(due) = deadline.as_deref().and_then(parse_day)
         {
             crate::jobs::schedule_deadline_jobs(&mut tx, self, id, &row.jurisdiction_code, due)
                 .await?;
@@ -684,7 +680,7 @@ impl Store {
             office_org_id: who.org_id,
             office_name: who.org_name.clone(),
             level: hazardnet_domain::enterprise::text("listing.level", level, 20, true)?,
-            date: parse_date(date.trim())
+            date: parse_day(date.trim())
                 .ok_or(DomainError::InvalidValue {
                     field: "listing.date",
                     value: date.to_string(),
