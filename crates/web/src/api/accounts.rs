@@ -1,6 +1,6 @@
 //! `/api/v1/users` and `/api/v1/organizations`: administration, for the admin role only.
 
-use super::ApiJson;
+use super::{ApiJson, Created};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -45,11 +45,6 @@ pub struct OrganizationPage {
     pub total: i64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedId {
-    pub id: i64,
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPassword {
@@ -83,19 +78,19 @@ pub async fn list_users(
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
-    responses((status = 201, body = CreatedId), (status = 409, description = "username taken"), (status = 422, description = "invalid field")),
+    responses((status = 201, body = Created), (status = 409, description = "username taken"), (status = 422, description = "invalid field")),
     security(("bearer" = []), ("session" = [])))]
 pub async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(new): ApiJson<NewUser>,
-) -> Result<(StatusCode, Json<CreatedId>), ApiError> {
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     require_admin(&caller)?;
     let id = state
         .store
         .create_user(&caller.principal.actor(), new)
         .await?;
-    Ok((StatusCode::CREATED, Json(CreatedId { id })))
+    Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{username}/disable", tag = "users", params(("username" = String, Path)),
@@ -179,16 +174,16 @@ pub async fn list_organizations(
 }
 
 #[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", request_body = NewOrganization,
-    responses((status = 201, body = CreatedId), (status = 422, description = "invalid field")), security(("bearer" = []), ("session" = [])))]
+    responses((status = 201, body = Created), (status = 422, description = "invalid field")), security(("bearer" = []), ("session" = [])))]
 pub async fn create_organization(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(new): ApiJson<NewOrganization>,
-) -> Result<(StatusCode, Json<CreatedId>), ApiError> {
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     require_admin(&caller)?;
     let id = state
         .store
         .create_organization(&caller.principal.actor(), new)
         .await?;
-    Ok((StatusCode::CREATED, Json(CreatedId { id })))
+    Ok((StatusCode::CREATED, Json(Created { id })))
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/campaigns`: campaigns, their task lists (with notice and sheet import previews),
 //! progress reports, the dispatch table and the bulletin.
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiQuery, Created};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -78,11 +78,6 @@ impl CampaignQuery {
 pub struct CampaignPage {
     pub items: Vec<Campaign>,
     pub total: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Created {
-    pub id: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -2,7 +2,7 @@
 //! (repeat offender, overdue rectification → maximum penalty, blacklisted), statistics and the
 //! inspectors' workload.
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiQuery, Created};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -58,11 +58,6 @@ impl EnforcementQuery {
 pub struct EnforcementPage {
     pub items: Vec<EnforcementAction>,
     pub total: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Created {
-    pub id: i64,
 }
 
 #[utoipa::path(get, path = "/api/v1/enforcement", tag = "enforcement", params(EnforcementQuery),

@@ -1,6 +1,6 @@
 //! `/api/v1/enterprises`: the registry, scoped to the caller.
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiQuery, Created};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -31,11 +31,6 @@ pub struct EnterprisePage {
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Created {
-    pub id: i64,
 }
 
 #[utoipa::path(get, path = "/api/v1/enterprises", tag = "enterprises", params(EnterpriseFilter),

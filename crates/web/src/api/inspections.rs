@@ -1,7 +1,7 @@
 //! `/api/v1/checklists` and `/api/v1/inspections`: judgement-standard checklists and an
 //! office's own, inspection records answered item by item and signed off, their documents.
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiQuery, Created};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -78,11 +78,6 @@ pub async fn read_checklist(
 pub struct ImportChecklistParams {
     /// The list's name; an existing name of the caller's office gets a new version.
     pub name: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Created {
-    pub id: i64,
 }
 
 /// Reads a checklist sheet: 条款, 检查内容, 是否重大隐患, 隐患类别, 适用行业, 依据.

@@ -39,6 +39,12 @@ pub fn router() -> Router<AppState> {
         .merge(openapi::router())
 }
 
+/// The answer to a POST that made a record: its id.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
 /// `axum::Json` whose refusals speak our error format: malformed JSON is a 400, a body of the
 /// wrong shape (unknown field, wrong type) a 422, a missing content type a 400.
 pub struct ApiJson<T>(pub T);
