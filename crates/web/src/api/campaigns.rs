@@ -475,13 +475,7 @@ pub async fn bulletin_docx(
 ) -> Result<Response, ApiError> {
     let lang = Lang::from_headers(&headers);
     let bulletin = crate::documents::bulletin(&state, &caller, lang, id, &query).await?;
-    let bytes = crate::documents::docx::render(&bulletin.document)
-        .map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?;
-    Ok(crate::documents::attachment(
-        bytes,
-        crate::documents::DOCX_MIME,
-        &format!("{}.docx", bulletin.file_stem),
-    ))
+    crate::documents::docx_response(&bulletin.document, &bulletin.file_stem)
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/bulletin.pdf", tag = "campaigns",
@@ -497,14 +491,5 @@ pub async fn bulletin_pdf(
 ) -> Result<Response, ApiError> {
     let lang = Lang::from_headers(&headers);
     let bulletin = crate::documents::bulletin(&state, &caller, lang, id, &query).await?;
-    let document = bulletin.document;
-    let bytes = tokio::task::spawn_blocking(move || crate::documents::pdf::render(&document))
-        .await
-        .map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?
-        .map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?;
-    Ok(crate::documents::attachment(
-        bytes,
-        "application/pdf",
-        &format!("{}.pdf", bulletin.file_stem),
-    ))
+    crate::documents::pdf_response(bulletin.document, &bulletin.file_stem).await
 }

@@ -340,27 +340,14 @@ async fn document(
     }
 }
 
+/// A record or notice as a PDF named by its document number.
 async fn pdf(doc: crate::documents::OfficialDocument) -> Result<Response, ApiError> {
-    let name = format!("{}.pdf", doc.doc_number);
-    let bytes = tokio::task::spawn_blocking(move || crate::documents::pdf::render(&doc))
-        .await
-        .map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?
-        .map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?;
-    Ok(crate::documents::attachment(
-        bytes,
-        "application/pdf",
-        &name,
-    ))
+    let stem = doc.doc_number.clone();
+    crate::documents::pdf_response(doc, &stem).await
 }
 
 fn docx(doc: crate::documents::OfficialDocument) -> Result<Response, ApiError> {
-    let bytes = crate::documents::docx::render(&doc)
-        .map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?;
-    Ok(crate::documents::attachment(
-        bytes,
-        crate::documents::DOCX_MIME,
-        &format!("{}.docx", doc.doc_number),
-    ))
+    crate::documents::docx_response(&doc, &doc.doc_number)
 }
 
 #[utoipa::path(get, path = "/api/v1/inspections/{id}/record.pdf", tag = "inspections", params(("id" = i64, Path)),

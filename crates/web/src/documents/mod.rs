@@ -16,7 +16,7 @@ use crate::i18n::{Lang, t, t_args};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
-use hazardnet_store::{DispatchRow, HazardFilter};
+use hazardnet_store::{DispatchRow, HazardFilter, StoreError};
 
 pub const DOCX_MIME: &str =
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
@@ -66,6 +66,26 @@ pub fn attachment(bytes: Vec<u8>, mime: &str, filename: &str) -> Response {
         bytes,
     )
         .into_response()
+}
+
+/// `doc` laid out as a PDF (on a blocking thread), as a download named `{file_stem}.pdf`.
+pub async fn pdf_response(doc: OfficialDocument, file_stem: &str) -> Result<Response, ApiError> {
+    let bytes = tokio::task::spawn_blocking(move || pdf::render(&doc))
+        .await
+        .map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?
+        .map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?;
+    Ok(attachment(
+        bytes,
+        "application/pdf",
+        &format!("{file_stem}.pdf"),
+    ))
+}
+
+/// `doc` as an editable DOCX download named `{file_stem}.docx`.
+pub fn docx_response(doc: &OfficialDocument, file_stem: &str) -> Result<Response, ApiError> {
+    let bytes =
+        docx::render(doc).map_err(|e| ApiError::Store(StoreError::Internal(e.to_string())))?;
+    Ok(attachment(bytes, DOCX_MIME, &format!("{file_stem}.docx")))
 }
 
 pub struct Bulletin {
