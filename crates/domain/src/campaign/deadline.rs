@@ -2,7 +2,8 @@
 //! "2022年年底前", "2021年2月底前完成…，3月底前完成…，4月底前完成…", "2023年5月24日前".
 //! The text is kept as written; the dates in it become milestones, the last one the due day.
 
-use chrono::{Duration, NaiveDate};
+use super::period::last_day_of_month;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -21,15 +22,6 @@ pub struct Deadline {
 pub struct Milestone {
     pub on: NaiveDate,
     pub what: String,
-}
-
-fn end_of_month(year: i32, month: u32) -> Option<NaiveDate> {
-    let (y, m) = if month == 12 {
-        (year + 1, 1)
-    } else {
-        (year, month + 1)
-    };
-    Some(NaiveDate::from_ymd_opt(y, m, 1)? - Duration::days(1))
 }
 
 /// Reads a number of ASCII or full-width digits at `i`; returns it and the index after it.
@@ -86,9 +78,7 @@ pub fn parse_deadline(text: &str, default_year: i32) -> Deadline {
                     None
                 };
                 if let Some((month, end)) = half {
-                    if let Some(day) = end_of_month(year, month) {
-                        found.push((day, end));
-                    }
+                    found.push((last_day_of_month(year, month), end));
                     i = end;
                 } else {
                     i = k;
@@ -104,9 +94,7 @@ pub fn parse_deadline(text: &str, default_year: i32) -> Deadline {
                     }
                     i = end + 1;
                 } else if matches!(chars.get(k), Some('底') | Some('末')) {
-                    if let Some(date) = end_of_month(year, n) {
-                        found.push((date, k + 1));
-                    }
+                    found.push((last_day_of_month(year, n), k + 1));
                     i = k + 1;
                 } else {
                     i = k;

@@ -28,7 +28,7 @@ pub struct Period {
     pub due_on: NaiveDate,
 }
 
-fn last_day_of_month(year: i32, month: u32) -> NaiveDate {
+pub(super) fn last_day_of_month(year: i32, month: u32) -> NaiveDate {
     let (y, m) = if month == 12 {
         (year + 1, 1)
     } else {

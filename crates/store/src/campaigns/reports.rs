@@ -290,36 +290,41 @@ impl Store {
     ) -> Result<Vec<PendingReturn>> {
         let task_ids: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT DISTINCT t.id, t.campaign_id FROM task_units u JOIN campaign_tasks t ON t.id = u.task_id \
-             WHERE u.org_id = $1 ORDER BY t.id",
+             WHERE u.org_id = $1 ORDER BY t.campaign_id, t.id",
         )
         .bind(who.org_id)
         .fetch_all(&self.read)
         .await?;
+        let filed: Vec<(i64, String)> =
+            sqlx::query_as("SELECT task_id, period_key FROM task_reports WHERE org_id = $1")
+                .bind(who.org_id)
+                .fetch_all(&self.read)
+                .await?;
         let today = self.today();
+        let mut campaign_ids: Vec<i64> = task_ids.iter().map(|(_, c)| *c).collect();
+        campaign_ids.dedup();
         let mut out = Vec::new();
-        for (task_id, campaign_id) in task_ids {
+        // Each campaign and its tasks are read once, however many of its tasks name the unit.
+        for campaign_id in campaign_ids {
             let campaign = self.campaign(who, campaign_id).await?;
-            let task = self.task(who, campaign_id, task_id).await?;
-            let filed: Vec<String> = sqlx::query_scalar(
-                "SELECT period_key FROM task_reports WHERE task_id = $1 AND org_id = $2",
-            )
-            .bind(task_id)
-            .bind(who.org_id)
-            .fetch_all(&self.read)
-            .await?;
-            for period in self.open_periods(&campaign, &task) {
-                if filed.contains(&period.key) {
+            for task in self.tasks(who, campaign_id).await? {
+                if !task_ids.contains(&(task.id, campaign_id)) {
                     continue;
                 }
-                out.push(PendingReturn {
-                    campaign_id,
-                    campaign_title: campaign.title.clone(),
-                    task_id,
-                    task_number: task.number,
-                    overdue: today > period.due_on,
-                    period_key: period.key,
-                    due_on: period.due_on.to_string(),
-                });
+                for period in self.open_periods(&campaign, &task) {
+                    if filed.iter().any(|(t, k)| *t == task.id && *k == period.key) {
+                        continue;
+                    }
+                    out.push(PendingReturn {
+                        campaign_id,
+                        campaign_title: campaign.title.clone(),
+                        task_id: task.id,
+                        task_number: task.number,
+                        overdue: today > period.due_on,
+                        period_key: period.key,
+                        due_on: period.due_on.to_string(),
+                    });
+                }
             }
         }
         out.sort_by(|a, b| {
