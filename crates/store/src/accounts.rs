@@ -688,11 +688,13 @@ impl Store {
         }
         // Refresh the idle timer at most once a minute, not on every request.
         if now - last_seen > Duration::minutes(1) {
+            let mut tx = self.begin_write().await?;
             sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
                 .bind(format_time(now))
                 .bind(hash)
-                .execute(&self.write)
+                .execute(&mut *tx)
                 .await?;
+            tx.commit().await?;
         }
         Ok(self
             .principal_where("u.id = ", user_id.into())
@@ -702,10 +704,12 @@ impl Store {
 
     /// Server-side logout.
     pub async fn revoke_session(&self, token: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE sessions SET revoked = 1 WHERE token_hash = $1")
             .bind(token_hash(token))
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -3,10 +3,10 @@
 //! change rolls back with it.
 
 use crate::clock::format_time;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, WriteTx};
 use hazardnet_domain::audit::{AuditFields, GENESIS_HASH};
 use serde::Serialize;
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::FromRow;
 
 /// Who performed a write: a signed-in user, or the command line.
 #[derive(Debug, Clone)]
@@ -83,7 +83,7 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> Option<String> {
 /// Appends one entry inside `tx`. Bumping the head row first takes its lock (PostgreSQL) or
 /// the write lock (SQLite), so concurrent appenders line up and the chain never forks.
 pub(crate) async fn append(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     store: &Store,
     actor: &Actor,
     change: Change<'_>,
@@ -209,7 +209,7 @@ impl Store {
         .await?)
     }
 
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
-        self.write.begin().await.map_err(StoreError::from)
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
+        self.write.begin().await
     }
 }

@@ -2,6 +2,7 @@
 //! checks that the new values stay in scope, and appends to the audit chain in the same
 //! transaction.
 
+use crate::WriteTx;
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::format_time;
@@ -11,7 +12,7 @@ use crate::{Result, RowError, Store, StoreError};
 use hazardnet_domain::Scope;
 use hazardnet_domain::enterprise::{EnterpriseFields, EnterpriseInput};
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::FromRow;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, FromRow, Serialize, PartialEq, utoipa::ToSchema)]
@@ -269,7 +270,7 @@ impl Store {
 
     async fn insert_enterprise(
         &self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut WriteTx,
         who: &Principal,
         f: &EnterpriseFields,
     ) -> Result<i64> {

@@ -50,6 +50,12 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The transaction this write was part of could not be committed; nothing of it was kept.
+    #[error("the write was not committed: {0}")]
+    CommitFailed(String),
+    /// The store was closed, or its writer stayed busy past the wait limit.
+    #[error("the store's writer is unavailable")]
+    WriterUnavailable,
     #[error("internal: {0}")]
     Internal(String),
 }

@@ -8,13 +8,14 @@
 //! deliver each once, and a job claimed by a server that died is taken over when its lease
 //! runs out. Tests call `run_due_jobs` directly with a moved clock.
 
+use crate::WriteTx;
 use crate::audit::{Change, append, to_json};
 use crate::clock::{china_moment, format_time};
 use crate::{DbKind, Result, Store};
 use chrono::{Duration, NaiveDate};
 use hazardnet_domain::{IndustryCode, JurisdictionCode, OrgKind, Role};
 use serde::Serialize;
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::FromRow;
 
 /// Days before the deadline that the reminder goes out.
 pub const REMINDER_DAYS_BEFORE: i64 = 3;
@@ -51,7 +52,7 @@ fn job_office(job: &ClaimedJob, h: &JobHazard) -> Option<JurisdictionCode> {
 
 /// Writes the reminder and escalation jobs of a deadline inside the caller's transaction.
 pub(crate) async fn schedule_deadline_jobs(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     store: &Store,
     hazard_id: i64,
     jurisdiction: &str,
@@ -154,7 +155,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn send_message(
         &self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut WriteTx,
         user_id: i64,
         hazard_id: Option<i64>,
         job_id: Option<i64>,
@@ -201,12 +202,14 @@ impl Store {
              WHERE state IN ('pending', 'sending') AND next_attempt_at <= $2 ORDER BY id LIMIT $3{lock}) \
              RETURNING id"
         );
+        let mut tx = self.begin_write().await?;
         let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(claim))
             .bind(format_time(now + Duration::minutes(LEASE_MINUTES)))
             .bind(format_time(now))
             .bind(limit)
-            .fetch_all(&self.write)
+            .fetch_all(&mut *tx)
             .await?;
+        tx.commit().await?;
         let mut items = Vec::with_capacity(ids.len());
         for id in ids {
             let item: OutboxItem = sqlx::query_as(
@@ -226,11 +229,13 @@ impl Store {
         let now = self.clock().now();
         match error {
             None => {
+                let mut tx = self.begin_write().await?;
                 sqlx::query("UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = $1 WHERE id = $2")
                     .bind(format_time(now))
                     .bind(item.id)
-                    .execute(&self.write)
+                    .execute(&mut *tx)
                     .await?;
+                tx.commit().await?;
             }
             Some(error) => {
                 let attempt = item.attempts as usize;
@@ -238,6 +243,7 @@ impl Store {
                     Some(minutes) => ("pending", now + Duration::minutes(*minutes)),
                     None => ("failed", now),
                 };
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "UPDATE outbox SET state = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3 \
                      WHERE id = $4",
@@ -246,8 +252,9 @@ impl Store {
                 .bind(format_time(next))
                 .bind(error.chars().take(500).collect::<String>())
                 .bind(item.id)
-                .execute(&self.write)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
             }
         }
         Ok(())
@@ -270,12 +277,14 @@ impl Store {
         );
         let mut finished = 0;
         loop {
+            let mut tx = self.begin_write().await?;
             let claimed: Vec<ClaimedJob> = sqlx::query_as(sqlx::AssertSqlSafe(claim.clone()))
                 .bind(lease.clone())
                 .bind(now_text.clone())
                 .bind(now_text.clone())
-                .fetch_all(&self.write)
+                .fetch_all(&mut *tx)
                 .await?;
+            tx.commit().await?;
             if claimed.is_empty() {
                 break;
             }
@@ -452,14 +461,16 @@ impl Store {
     }
 
     pub async fn mark_read(&self, user_id: i64, message_id: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE inbox SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL",
         )
         .bind(format_time(self.clock().now()))
         .bind(message_id)
         .bind(user_id)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         let _ = done;
         Ok(())
     }

@@ -21,6 +21,7 @@ mod jobs;
 mod reference;
 mod sql;
 pub mod synthetic;
+mod writer;
 
 pub use accounts::{
     LoginOutcome, NewOrganization, NewUser, Organization, Principal, SessionInfo, UserRow,
@@ -53,6 +54,13 @@ pub use reference::{Industry, Jurisdiction, JurisdictionRow};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::time::Duration;
+pub(crate) use writer::WriteTx;
+use writer::{GroupWriter, Writer};
+
+/// Every SQLite connection's settings. Acknowledged means durable: FULL syncs the WAL on
+/// every commit.
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -68,9 +76,8 @@ pub struct Store {
     kind: DbKind,
     /// Reads. On PostgreSQL also writes (the same pool).
     read: AnyPool,
-    /// Writes. On SQLite this pool has one connection: SQLite has one writer at a time, and
-    /// queueing writers here avoids `SQLITE_BUSY` on lock upgrades.
-    write: AnyPool,
+    /// Writes: on SQLite one connection committing in groups, on PostgreSQL the pool.
+    write: Writer,
     clock: Clock,
     /// Where evidence files are kept (`evidence/<sha256>`); None until configured.
     data_dir: Option<std::path::PathBuf>,
@@ -98,17 +105,12 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .after_connect(|conn, _| {
                         Box::pin(async move {
-                            // Acknowledged means durable: FULL syncs the WAL on every commit.
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                            )
-                            .await?;
+                            conn.execute(SQLITE_PRAGMAS).await?;
                             Ok(())
                         })
                     })
             };
-            let write = sqlite_pool(1).connect(&url).await?;
+            let write = Writer::Group(GroupWriter::start(writer::connect_sqlite(&url).await?));
             let read = sqlite_pool(8).connect(&url).await?;
             Ok(Store {
                 kind: DbKind::Sqlite,
@@ -127,7 +129,7 @@ impl Store {
             Ok(Store {
                 kind: DbKind::Postgres,
                 read: pool.clone(),
-                write: pool,
+                write: Writer::Pool(pool),
                 clock,
                 data_dir: None,
                 webhook: false,
@@ -172,10 +174,18 @@ impl Store {
     /// (jurisdictions, industries) where it is missing.
     pub async fn migrate(&self) -> Result<()> {
         match self.kind {
-            DbKind::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.write).await?,
+            DbKind::Sqlite => {
+                self.write
+                    .with_connection(async |conn| {
+                        Ok(sqlx::migrate!("migrations/sqlite").run(conn).await?)
+                    })
+                    .await?
+            }
             DbKind::Postgres => {
-                sqlx::migrate!("migrations/postgres")
-                    .run(&self.write)
+                self.write
+                    .with_connection(async |conn| {
+                        Ok(sqlx::migrate!("migrations/postgres").run(conn).await?)
+                    })
                     .await?
             }
         }

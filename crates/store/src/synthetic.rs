@@ -281,12 +281,16 @@ impl Store {
         }
         if self.kind() == DbKind::Postgres {
             // Identity columns continue after the explicit ids.
+            let mut tx = self.begin_write().await?;
             sqlx::query("SELECT setval(pg_get_serial_sequence('enterprises', 'id'), (SELECT MAX(id) FROM enterprises))")
-                .execute(&self.write)
+                .execute(&mut *tx)
                 .await?;
+            tx.commit().await?;
+            let mut tx = self.begin_write().await?;
             sqlx::query("SELECT setval(pg_get_serial_sequence('hazards', 'id'), (SELECT MAX(id) FROM hazards))")
-                .execute(&self.write)
+                .execute(&mut *tx)
                 .await?;
+            tx.commit().await?;
         }
         self.rebuild_tallies().await?;
         self.analyze().await?;
@@ -299,7 +303,9 @@ impl Store {
 
     /// Refreshes the planner's statistics (after bulk loads).
     pub async fn analyze(&self) -> Result<()> {
-        sqlx::query("ANALYZE").execute(&self.write).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("ANALYZE").execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

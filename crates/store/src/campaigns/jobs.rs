@@ -4,13 +4,14 @@
 //! after, the units still missing are told and the issuing office hears which they are. Jobs
 //! roll forward: the reminder of one period schedules the next period's pair.
 
+use crate::WriteTx;
 use crate::audit::{Change, append, to_json};
 use crate::clock::{china_moment, format_time, parse_day};
 use crate::{DbKind, Result, Store};
 use chrono::{Duration, NaiveDate};
 use hazardnet_domain::Role;
 use hazardnet_domain::campaign::{Cadence, Period};
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::FromRow;
 
 /// Days before a report's due day that its reminder goes out.
 pub const REPORT_REMINDER_DAYS: i64 = 2;
@@ -41,7 +42,7 @@ impl Store {
     /// whose due day is today or later.
     pub(crate) async fn schedule_report_jobs(
         &self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut WriteTx,
         task_id: i64,
         cadence: &Cadence,
         starts_on: NaiveDate,
@@ -61,7 +62,7 @@ impl Store {
 
     async fn schedule_period_jobs(
         &self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut WriteTx,
         task_id: i64,
         period: &Period,
     ) -> Result<()> {
@@ -110,12 +111,14 @@ impl Store {
         );
         let mut finished = 0;
         loop {
+            let mut tx = self.begin_write().await?;
             let claimed: Vec<ClaimedReportJob> = sqlx::query_as(sqlx::AssertSqlSafe(claim.clone()))
                 .bind(lease.clone())
                 .bind(now_text.clone())
                 .bind(now_text.clone())
-                .fetch_all(&self.write)
+                .fetch_all(&mut *tx)
                 .await?;
+            tx.commit().await?;
             if claimed.is_empty() {
                 break;
             }

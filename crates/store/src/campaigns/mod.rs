@@ -18,6 +18,7 @@ pub use dispatch::{DispatchRow, DispatchTable, LedgerFigures};
 pub use reports::{PendingReturn, Report, ReportCell, ReportStatus, TaskReportGrid};
 pub use tasks::{Task, TaskUnit, UnitMatch};
 
+use crate::WriteTx;
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::{format_time, parse_day};
@@ -237,7 +238,7 @@ impl Store {
 
     async fn insert_campaign(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut WriteTx,
         who: &Principal,
         f: &CampaignFields,
     ) -> Result<i64> {

@@ -5,6 +5,7 @@
 //! is kept as written, unlinked, and shown as such.
 
 use super::Campaign;
+use crate::WriteTx;
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::format_time;
@@ -14,7 +15,7 @@ use chrono::Datelike;
 use hazardnet_domain::campaign::{Cadence, CampaignFields, Milestone, TaskFields, TaskInput};
 use hazardnet_domain::{JurisdictionCode, OrgKind};
 use serde::Serialize;
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::FromRow;
 
 #[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct TaskUnit {
@@ -157,7 +158,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn insert_task(
         &self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut WriteTx,
         who: &Principal,
         campaign_id: i64,
         number: i64,

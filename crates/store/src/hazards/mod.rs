@@ -12,6 +12,7 @@ pub(crate) use evidence::StoredFile;
 pub use evidence::{Evidence, EvidenceUpload};
 pub use list::{HazardFilter, HazardSort};
 
+use crate::WriteTx;
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::{format_time, parse_day};
@@ -342,7 +343,7 @@ impl Store {
 
     pub(crate) async fn insert_hazard(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut WriteTx,
         who: &Principal,
         enterprise: &crate::Enterprise,
         fields: &hazardnet_domain::hazard::HazardFields,

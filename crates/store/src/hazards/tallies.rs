@@ -2,8 +2,8 @@
 //! they are exactly as current as the ledger; a test compares them with a live count. The
 //! `hazard_place_*` twins sum over industries, for the scopes no industry restricts.
 
+use crate::WriteTx;
 use crate::{Result, Store};
-use sqlx::{Any, Transaction};
 
 /// What a tally row is keyed by, from a hazard.
 pub(crate) struct TallyKey<'a> {
@@ -28,7 +28,7 @@ impl<'a> TallyKey<'a> {
 }
 
 pub(crate) async fn add(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     key: &TallyKey<'_>,
     state: &str,
     listed: bool,
@@ -65,7 +65,7 @@ pub(crate) async fn add(
 }
 
 pub(crate) async fn add_month(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut WriteTx,
     key: &TallyKey<'_>,
     month: &str,
     found: i64,

@@ -2,13 +2,14 @@
 //! evidence, and handed to the hazard a failed item becomes at sign-off.
 
 use super::records::Inspection;
+use crate::WriteTx;
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::format_time;
 use crate::hazards::{EvidenceUpload, StoredFile};
 use crate::{Result, Store, StoreError};
 use serde::Serialize;
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::FromRow;
 
 #[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct InspectionPhoto {
@@ -121,7 +122,7 @@ impl Store {
     /// Inside sign-off: the photos of a failed item become the evidence of its hazard.
     pub(crate) async fn photos_to_evidence(
         &self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut WriteTx,
         inspection: &Inspection,
         item_seq: i64,
         hazard_id: i64,

@@ -4,6 +4,7 @@
 //! the item says so, source from the kind of inspection) and, when anything failed, numbers a
 //! rectification notice (责令限期整改指令书) in the office's series — all in one transaction.
 
+use crate::WriteTx;
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::format_time;
@@ -17,7 +18,7 @@ use hazardnet_domain::inspection::{
 };
 use hazardnet_domain::{DomainError, Role};
 use serde::Serialize;
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::FromRow;
 
 pub(crate) const INSPECTION_SCOPE: ScopeColumns<'static> = ScopeColumns {
     enterprise_id: "i.enterprise_id",
@@ -160,7 +161,7 @@ impl Store {
     /// The next number of an office's document series for a year: 1, 2, 3 …
     pub(crate) async fn next_document_number(
         &self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut WriteTx,
         org_id: i64,
         series: &str,
         year: i32,

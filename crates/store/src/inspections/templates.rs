@@ -3,6 +3,7 @@
 //! 重点检查事项) belong to its organization. Changing a list makes a new version; the old one
 //! stays, as the inspections that used it refer to it.
 
+use crate::WriteTx;
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::format_time;
@@ -130,7 +131,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     async fn insert_template(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut WriteTx,
         name: &str,
         version: i64,
         owner: Option<i64>,
