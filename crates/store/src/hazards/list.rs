@@ -286,12 +286,21 @@ impl Store {
                     .push(" AND ");
                 sql
             }
+            // One page: choose its ids first from the indexes alone, then read and join only
+            // those rows. Sorting or skipping (OFFSET) whole rows with their joins cost ten
+            // times as much as the same work on ids (docs/performance.md).
+            None if page.is_some() => {
+                let mut sql = Sql::new(SELECT);
+                sql.push(" WHERE h.id IN (SELECT h.id FROM hazards h WHERE ");
+                sql
+            }
             None => {
                 let mut sql = Sql::new(SELECT);
                 sql.push(" WHERE ");
                 sql
             }
         };
+        let late_rows = search.is_none() && page.is_some();
         // For a broad scope (a province or city), SQLite does better walking an index in the
         // sort order and checking the scope on the way than collecting the whole scope and
         // sorting it; the unary plus keeps it from choosing the scope index (see
@@ -322,7 +331,7 @@ impl Store {
         // The other half of the same hint: a narrow scope (a county, a street, an enterprise)
         // is collected by its index and sorted, rather than found by walking the whole
         // province's date index.
-        let column = if !broad && self.kind() == DbKind::Sqlite {
+        let hinted_column = if !broad && self.kind() == DbKind::Sqlite {
             match column {
                 "h.found_at" => "+h.found_at",
                 other => other,
@@ -339,24 +348,30 @@ impl Store {
         } else {
             " ASC"
         };
-        if search.is_some() && filter.sort.is_none() {
-            sql.push(" ORDER BY hazard_search.rowid DESC");
+        // The order, as the query that picks the rows writes it (with the hints) and as the
+        // outer query of a late row read writes it.
+        let (order, outer_order) = if search.is_some() && filter.sort.is_none() {
+            ("hazard_search.rowid DESC".to_string(), String::new())
         } else if fts_expression(filter.q.as_deref()).is_some() && filter.sort.is_none() {
             // The same order on PostgreSQL: newest record first, which lets it walk the
             // primary key backwards for common words instead of sorting every match.
-            sql.push(" ORDER BY h.id DESC");
+            ("h.id DESC".to_string(), "h.id DESC".to_string())
         } else {
-            sql.push(" ORDER BY ")
-                .push(column)
-                .push(direction)
-                .push(", h.id")
-                .push(direction);
-        }
+            (
+                format!("{hinted_column}{direction}, h.id{direction}"),
+                format!("{column}{direction}, h.id{direction}"),
+            )
+        };
+        sql.push(" ORDER BY ").push(&order);
         if let Some((page, per_page)) = page {
             sql.push(" LIMIT ")
                 .bind(per_page)
                 .push(" OFFSET ")
                 .bind((page - 1) * per_page);
+        }
+        if late_rows {
+            // The page's rows in the page's order.
+            sql.push(") ORDER BY ").push(&outer_order);
         }
         sql
     }
