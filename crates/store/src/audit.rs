@@ -80,18 +80,30 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> Option<String> {
     serde_json::to_string(value).ok()
 }
 
-/// Appends one entry inside `tx`. Bumping the head row first takes its lock (PostgreSQL) or
-/// the write lock (SQLite), so concurrent appenders line up and the chain never forks.
+/// Appends one entry inside `tx`. Reading the head row locks it (PostgreSQL; on SQLite the
+/// write transaction holds the one write lock), so concurrent appenders line up and the chain
+/// never forks.
 pub(crate) async fn append(
     tx: &mut WriteTx,
     store: &Store,
     actor: &Actor,
     change: Change<'_>,
 ) -> Result<i64> {
-    let (seq, prev_hash): (i64, String) =
-        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-            .fetch_one(&mut **tx)
-            .await?;
+    let cached = tx.audit_head_cache().and_then(|head| head.clone());
+    let (last_seq, prev_hash): (i64, String) = match cached {
+        Some(head) => head,
+        None => {
+            let head = match store.kind() {
+                crate::DbKind::Postgres => {
+                    "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"
+                }
+                // The write transaction already holds SQLite's one write lock.
+                crate::DbKind::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
+            };
+            sqlx::query_as(head).fetch_one(&mut **tx).await?
+        }
+    };
+    let seq = last_seq + 1;
     let at = format_time(store.clock().now());
     let fields = AuditFields {
         seq,
@@ -126,10 +138,10 @@ pub(crate) async fn append(
     .bind(hash.clone())
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(hash)
-        .execute(&mut **tx)
-        .await?;
+    // The head row follows by trigger (migration 0011); the writer's copy follows here.
+    if let Some(head) = tx.audit_head_cache() {
+        *head = Some((seq, hash));
+    }
     Ok(seq)
 }
 

@@ -216,9 +216,7 @@ impl Store {
                  description, place, level, category, source, found_at, state, deadline, search_tokens, closed_at, \
                  created_at, updated_at) VALUES ",
             );
-            let mut fts = String::from("INSERT INTO hazard_search (rowid, tokens) VALUES ");
             let mut values = Vec::with_capacity(end - chunk_start);
-            let mut fts_values = Vec::with_capacity(end - chunk_start);
             for i in chunk_start..end {
                 let id = first_hazard + 1 + i as i64;
                 let (enterprise_id, street, industry, section) = rng.pick(&enterprise_rows).clone();
@@ -264,19 +262,12 @@ impl Store {
                     q(deadline),
                     q(closed_at),
                 ));
-                fts_values.push(format!("({id}, '{tokens}')"));
             }
             sql.push_str(&values.join(", "));
-            fts.push_str(&fts_values.join(", "));
             let mut tx = self.begin_write().await?;
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .execute(&mut *tx)
                 .await?;
-            if self.kind() == DbKind::Sqlite {
-                sqlx::query(sqlx::AssertSqlSafe(fts))
-                    .execute(&mut *tx)
-                    .await?;
-            }
             tx.commit().await?;
         }
         if self.kind() == DbKind::Postgres {

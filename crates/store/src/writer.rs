@@ -83,6 +83,17 @@ impl WriteTx {
     }
 }
 
+impl WriteTx {
+    /// The audit chain's head kept by the SQLite writer for its open transaction: `None` on
+    /// PostgreSQL (read it, locking, from the table); `Some(None)` when not read yet.
+    pub(crate) fn audit_head_cache(&mut self) -> Option<&mut Option<(i64, String)>> {
+        match self {
+            WriteTx::Pool(_) => None,
+            WriteTx::Group(member) => member.state.as_mut().map(|state| &mut state.audit_head),
+        }
+    }
+}
+
 impl Deref for WriteTx {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
@@ -112,8 +123,13 @@ struct GroupState {
     conn: AnyConnection,
     /// The outer transaction has begun and not yet been committed.
     open: bool,
-    /// The last member left without releasing its savepoint: undo it before anything else.
+    /// The last member left without committing: roll back to its savepoint before anything else.
     abandoned: bool,
+    /// A savepoint is open and nothing has been written since: the next member's.
+    savepoint_ready: bool,
+    /// The audit chain's head as the open transaction has it, once read: the chain is only
+    /// appended through this connection while the transaction holds the write lock.
+    audit_head: Option<(i64, String)>,
     /// Members whose work is in the open transaction, waiting to hear it is on disk.
     waiting: Vec<oneshot::Sender<std::result::Result<(), String>>>,
     closed: bool,
@@ -121,7 +137,6 @@ struct GroupState {
 
 const BUSY_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 const SAVEPOINT: &str = "SAVEPOINT member";
-const RELEASE: &str = "RELEASE member";
 
 impl GroupWriter {
     /// Takes over `conn` (already configured) and starts the committer task.
@@ -131,6 +146,8 @@ impl GroupWriter {
                 conn,
                 open: false,
                 abandoned: false,
+                savepoint_ready: false,
+                audit_head: None,
                 waiting: Vec::new(),
                 closed: false,
             })),
@@ -154,14 +171,22 @@ impl GroupWriter {
         }
         state.undo_abandoned().await;
         if !state.open {
-            state.conn.execute("BEGIN IMMEDIATE").await?;
+            state
+                .conn
+                .execute("BEGIN IMMEDIATE; SAVEPOINT member")
+                .await?;
             state.open = true;
+            state.savepoint_ready = true;
+            state.audit_head = None;
         }
-        if let Err(e) = state.conn.execute(SAVEPOINT).await {
+        if !state.savepoint_ready
+            && let Err(e) = state.conn.execute(SAVEPOINT).await
+        {
             // The outer transaction is unusable: end it for everyone in it.
             state.abort(&e.to_string()).await;
             return Err(e.into());
         }
+        state.savepoint_ready = false;
         Ok(GroupMember {
             state: Some(state),
             wake: self.wake.clone(),
@@ -177,13 +202,12 @@ impl GroupState {
             return;
         }
         self.abandoned = false;
-        let undone = async {
-            self.conn.execute("ROLLBACK TO member").await?;
-            self.conn.execute(RELEASE).await
-        }
-        .await;
-        if let Err(e) = undone {
-            self.abort(&e.to_string()).await;
+        // What the member appended to the audit chain is undone with it.
+        self.audit_head = None;
+        // ROLLBACK TO keeps the savepoint open, empty: ready for the next member.
+        match self.conn.execute("ROLLBACK TO member").await {
+            Ok(_) => self.savepoint_ready = true,
+            Err(e) => self.abort(&e.to_string()).await,
         }
     }
 
@@ -196,6 +220,8 @@ impl GroupState {
         match self.conn.execute("COMMIT").await {
             Ok(_) => {
                 self.open = false;
+                self.savepoint_ready = false;
+                self.audit_head = None;
                 for member in self.waiting.drain(..) {
                     let _ = member.send(Ok(()));
                 }
@@ -210,6 +236,8 @@ impl GroupState {
         let _ = self.conn.execute("ROLLBACK").await;
         self.open = false;
         self.abandoned = false;
+        self.savepoint_ready = false;
+        self.audit_head = None;
         for member in self.waiting.drain(..) {
             let _ = member.send(Err(reason.to_string()));
         }
@@ -245,13 +273,15 @@ impl GroupMember {
         let Some(mut state) = self.state.take() else {
             return Err(StoreError::WriterUnavailable);
         };
-        if let Err(e) = state.conn.execute(RELEASE).await {
+        // Keeps this member's work and opens the next member's savepoint, in one call.
+        if let Err(e) = state.conn.execute("RELEASE member; SAVEPOINT member").await {
             state.abandoned = true;
             drop(state);
             self.wake.notify_one();
             return Err(e.into());
         }
         let (done, on_disk) = oneshot::channel();
+        state.savepoint_ready = true;
         state.waiting.push(done);
         drop(state);
         self.wake.notify_one();

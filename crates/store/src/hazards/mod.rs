@@ -158,10 +158,6 @@ impl HazardRow {
 }
 
 /// The UTC month (YYYY-MM) of now, as closed_at records it.
-fn now_month(store: &Store) -> String {
-    format_time(store.clock().now())[..7].to_string()
-}
-
 /// Why a transition was refused, or a storage error.
 #[derive(Debug, thiserror::Error)]
 pub enum TransitionFailure {
@@ -348,11 +344,7 @@ impl Store {
         enterprise: &crate::Enterprise,
         fields: &hazardnet_domain::hazard::HazardFields,
     ) -> Result<i64> {
-        let key = tallies::TallyKey::new(
-            &enterprise.jurisdiction_code,
-            &enterprise.industry_code,
-            fields.level.as_str(),
-        );
+        let industry_section = tallies::industry_section(&enterprise.industry_code);
         let tokens = search_tokens(&format!(
             "{} {} {}",
             fields.title, fields.description, fields.place
@@ -381,7 +373,7 @@ impl Store {
         .bind(enterprise.id)
         .bind(enterprise.jurisdiction_code.clone())
         .bind(enterprise.industry_code.clone())
-        .bind(key.industry_section.clone())
+        .bind(industry_section)
         .bind(fields.title.clone())
         .bind(fields.description.clone())
         .bind(fields.place.clone())
@@ -398,15 +390,7 @@ impl Store {
         .bind(now)
         .fetch_one(&mut **tx)
         .await?;
-        if self.kind() == crate::DbKind::Sqlite {
-            sqlx::query("INSERT INTO hazard_search (rowid, tokens) VALUES ($1, $2)")
-                .bind(id)
-                .bind(tokens)
-                .execute(&mut **tx)
-                .await?;
-        }
-        tallies::add(tx, &key, HazardState::Reported.as_str(), false, 1).await?;
-        tallies::add_month(tx, &key, &fields.found_at.to_string()[..7], 1, 0).await?;
+        // The tallies and the search index follow by trigger (migration 0011).
         append(
             tx,
             self,
@@ -526,17 +510,6 @@ impl Store {
         {
             crate::jobs::schedule_deadline_jobs(&mut tx, self, id, &row.jurisdiction_code, due)
                 .await?;
-        }
-        if outcome.state.as_str() != row.state {
-            let key =
-                tallies::TallyKey::new(&row.jurisdiction_code, &row.industry_code, &row.level);
-            let listed = row.listing_org_id.is_some();
-            tallies::add(&mut tx, &key, &row.state, listed, -1).await?;
-            tallies::add(&mut tx, &key, outcome.state.as_str(), listed, 1).await?;
-            if outcome.state == HazardState::Closed {
-                let month: String = now_month(self);
-                tallies::add_month(&mut tx, &key, &month, 0, 1).await?;
-            }
         }
         let audit_action = format!("hazard.{}", action.name());
         append(
@@ -702,12 +675,6 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        if row.listing_org_id.is_none() {
-            let key =
-                tallies::TallyKey::new(&row.jurisdiction_code, &row.industry_code, &row.level);
-            tallies::add(&mut tx, &key, &row.state, false, -1).await?;
-            tallies::add(&mut tx, &key, &row.state, true, 1).await?;
-        }
         append(
             &mut tx,
             self,
