@@ -30,6 +30,11 @@ pub const SHIPPED_STANDARDS: &[(&str, &str, &str)] = &[
         include_str!("../../../../data/standards/fangwu-shizheng-2022.csv"),
     ),
     (
+        "fangwu-shizheng-2024",
+        "房屋市政工程生产安全重大事故隐患判定标准（2024版）",
+        include_str!("../../../../data/standards/fangwu-shizheng-2024.csv"),
+    ),
+    (
         "yanhua-baozhu-2017",
         "烟花爆竹生产经营单位重大生产安全事故隐患判定标准（试行）",
         include_str!("../../../../data/standards/yanhua-baozhu-2017.csv"),
@@ -88,26 +93,45 @@ const SELECT: &str = "SELECT t.id, t.name, t.version, t.owner_org_id, o.name AS 
     FROM checklist_templates t LEFT JOIN organizations o ON o.id = t.owner_org_id";
 
 impl Store {
-    /// Loads the shipped standards that are not in the database yet (run at migration).
+    /// Loads the shipped standards that are not in the database yet (run at migration). A
+    /// shipped standard whose items changed since it was loaded (clauses verified and added
+    /// later) is loaded as its next version; inspections keep the version they used.
     pub(crate) async fn load_shipped_standards(&self) -> Result<()> {
         for (key, name, csv_text) in SHIPPED_STANDARDS {
-            let present: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM checklist_templates WHERE standard_key = $1",
-            )
-            .bind(key.to_string())
-            .fetch_one(&self.read)
-            .await?;
-            if present > 0 {
-                continue;
-            }
             let inputs = standard_items(csv_text)
                 .map_err(|e| StoreError::Internal(format!("standard {key}: {e}")))?;
             let items = validate_items(&inputs).map_err(|(i, e)| {
                 StoreError::Internal(format!("standard {key} item {}: {e}", i + 1))
             })?;
+            let latest: Option<(i64, i64)> = sqlx::query_as(
+                "SELECT id, version FROM checklist_templates WHERE standard_key = $1 \
+                 ORDER BY version DESC LIMIT 1",
+            )
+            .bind(key.to_string())
+            .fetch_optional(&self.read)
+            .await?;
+            let version = match latest {
+                None => 1,
+                Some((id, version)) => {
+                    let loaded: Vec<(String, String)> = sqlx::query_as(
+                        "SELECT clause, text FROM checklist_items WHERE template_id = $1 ORDER BY seq",
+                    )
+                    .bind(id)
+                    .fetch_all(&self.read)
+                    .await?;
+                    let same = loaded.len() == items.len()
+                        && loaded.iter().zip(&items).all(|((clause, text), item)| {
+                            *clause == item.clause && *text == item.text
+                        });
+                    if same {
+                        continue;
+                    }
+                    version + 1
+                }
+            };
             let mut tx = self.begin_write().await?;
             let id = self
-                .insert_template(&mut tx, name, 1, None, Some(key), None, &items)
+                .insert_template(&mut tx, name, version, None, Some(key), None, &items)
                 .await?;
             append(
                 &mut tx,
@@ -119,7 +143,9 @@ impl Store {
                     entity_id: id.to_string(),
                     jurisdiction: "",
                     before: None,
-                    after: to_json(&serde_json::json!({"standard": key, "items": items.len()})),
+                    after: to_json(
+                        &serde_json::json!({"standard": key, "version": version, "items": items.len()}),
+                    ),
                 },
             )
             .await?;

@@ -79,6 +79,35 @@ async fn the_shipped_standards_load_with_their_clauses() {
         again.as_array().unwrap().len(),
         list.as_array().unwrap().len()
     );
+    // A database loaded before a standard's items changed gets the shipped items as the next
+    // version (here: as if the first item had read differently when it was loaded), once.
+    let fire = shipped
+        .iter()
+        .find(|t| t["standard_key"] == "zhongda-huozai-gb35181")
+        .unwrap();
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&app.db_url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE checklist_items SET text = 'an older wording' WHERE template_id = {} AND seq = 1",
+            fire["id"]
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    app.store.migrate().await.unwrap();
+    app.store.migrate().await.unwrap();
+    let (_, after) = clerk.get_json("/api/v1/checklists").await;
+    let versions: Vec<&Value> = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["standard_key"] == "zhongda-huozai-gb35181")
+        .collect();
+    assert_eq!(versions.len(), 2, "{versions:?}");
+    assert_eq!(versions[0]["version"], 2);
+    assert_eq!(versions[0]["item_count"], fire["item_count"]);
 }
 
 #[tokio::test]
