@@ -33,9 +33,9 @@ async fn every_write_is_chained_and_the_intact_chain_verifies() {
         .await
         .unwrap()
         .expect("intact");
-    // migration: 1 jurisdiction import + 5 shipped standards; demo: 6 orgs + 7 users + 12
+    // migration: 1 jurisdiction import + 6 shipped standards; demo: 6 orgs + 7 users + 12
     // enterprises + 2 expert assignments; the clerk's token: 1; ours: 3.
-    assert_eq!(n, 37);
+    assert_eq!(n, 38);
 }
 
 #[tokio::test]
