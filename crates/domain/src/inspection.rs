@@ -445,21 +445,40 @@ impl PlanInput {
     }
 }
 
-/// What decides an enterprise's place in a plan (重点风险优先): risk grade first, then how weak
-/// its record is (overdue, then open major, then open hazards), then the key-enterprise flags.
+/// What decides an enterprise's place in a plan (重点风险优先): risk grade first — where an
+/// accident in the last three years counts as at least orange (较大风险) — then the accidents,
+/// then how weak its record is (overdue, then open major, then open hazards), then the
+/// key-enterprise flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PriorityFacts {
     /// 4 red, 3 orange, 2 yellow, 1 blue, 0 ungraded.
     pub risk: u8,
+    /// Accidents within [`crate::accident::RECENT_ACCIDENT_YEARS`].
+    pub recent_accidents: u32,
     pub overdue: u32,
     pub open_major: u32,
     pub open: u32,
     pub key_flags: u8,
 }
 
+/// The grade an enterprise is planned at: its own, raised to orange by a recent accident.
+pub const ACCIDENT_RISK_FLOOR: u8 = 3;
+
 /// Sort key: higher comes first.
-pub fn priority(f: &PriorityFacts) -> (u8, u32, u32, u32, u8) {
-    (f.risk, f.overdue, f.open_major, f.open, f.key_flags)
+pub fn priority(f: &PriorityFacts) -> (u8, u32, u32, u32, u32, u8) {
+    let risk = if f.recent_accidents > 0 {
+        f.risk.max(ACCIDENT_RISK_FLOOR)
+    } else {
+        f.risk
+    };
+    (
+        risk,
+        f.recent_accidents,
+        f.overdue,
+        f.open_major,
+        f.open,
+        f.key_flags,
+    )
 }
 
 pub fn risk_rank(grade: Option<&str>) -> u8 {
@@ -538,5 +557,18 @@ mod plan_tests {
         let mut list = [yellow, weak_yellow, red];
         list.sort_by_key(|f| std::cmp::Reverse(priority(f)));
         assert_eq!(list, [red, weak_yellow, yellow]);
+        // An accident lifts an ungraded enterprise to orange: above the yellow ones, below red.
+        let had_accident = PriorityFacts {
+            recent_accidents: 1,
+            ..Default::default()
+        };
+        let orange = PriorityFacts {
+            risk: 3,
+            open: 20,
+            ..Default::default()
+        };
+        let mut list = [yellow, orange, red, had_accident];
+        list.sort_by_key(|f| std::cmp::Reverse(priority(f)));
+        assert_eq!(list, [red, had_accident, orange, yellow]);
     }
 }

@@ -16,6 +16,7 @@ macro_rules! text_enum {
     };
 }
 
+pub mod accident;
 pub mod audit;
 pub mod campaign;
 pub mod codes;

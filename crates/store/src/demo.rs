@@ -55,7 +55,34 @@ pub async fn load_demo(store: &Store) -> Result<bool> {
         .first()
         .ok_or_else(|| StoreError::Internal("no demo enterprise".into()))?;
     crate::demo_campaign::load_demo_inspection(store, ktv, campaign).await?;
+    if let Some(store_front) = ids.get(1) {
+        load_demo_accident(store, *store_front).await?;
+    }
     Ok(true)
+}
+
+/// One accident on record (事故记录): it puts the department store ahead of its peers when a
+/// plan is drawn up.
+async fn load_demo_accident(store: &Store, enterprise_id: i64) -> Result<()> {
+    let district = store.principal_for_username("district-office").await?;
+    let occurred_on = (store.today() - chrono::Duration::days(430)).to_string();
+    store
+        .record_accident(
+            &district,
+            enterprise_id,
+            &hazardnet_domain::accident::AccidentInput {
+                occurred_on,
+                kind: "machinery".into(),
+                deaths: 0,
+                serious_injuries: 1,
+                direct_loss_yuan: 36_000,
+                circumstances: "维修工检修货梯时未切断电源、未设专人监护，轿厢意外移动挤伤右手"
+                    .into(),
+                report_ref: "城中应急调〔2025〕7号".into(),
+            },
+        )
+        .await?;
+    Ok(())
 }
 
 /// The demo's organizations, accounts and enterprises only (the enterprises' ids, or None when

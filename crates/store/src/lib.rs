@@ -6,6 +6,7 @@
 //! Both engines are reached through sqlx's `Any` driver with portable SQL: `$1, $2, …` numbered
 //! in order of first use (SQLite numbers `$N` by appearance), TEXT times in UTC, 0/1 flags.
 
+mod accidents;
 mod accounts;
 mod audit;
 mod campaigns;
@@ -23,6 +24,7 @@ mod sql;
 pub mod synthetic;
 mod writer;
 
+pub use accidents::Accident;
 pub use accounts::{
     LoginOutcome, NewOrganization, NewUser, Organization, Principal, SessionInfo, UserRow,
 };

@@ -5,7 +5,7 @@
 mod dashboard;
 mod evidence;
 pub mod list;
-mod tallies;
+pub(crate) mod tallies;
 
 pub use dashboard::{Dashboard, DashboardCount, MonthPoint};
 pub(crate) use evidence::StoredFile;

@@ -39,6 +39,8 @@ pub struct PlanCandidate {
     pub open: i64,
     pub open_major: i64,
     pub overdue: i64,
+    /// Accidents in the last three years (事故记录).
+    pub recent_accidents: i64,
     pub key_flags: i64,
 }
 
@@ -94,7 +96,14 @@ impl Store {
         );
         sql.bind(today);
         sql.push(
-            ") AS overdue, (e.key_hazardous_chemicals + e.crowded_place + e.high_risk) AS key_flags \
+            ") AS overdue, (SELECT COUNT(*) FROM enterprise_accidents a WHERE a.enterprise_id = e.id \
+             AND a.occurred_on >= ",
+        );
+        let since = self.today()
+            - chrono::Duration::days(365 * hazardnet_domain::accident::RECENT_ACCIDENT_YEARS);
+        sql.bind(since.to_string());
+        sql.push(
+            ") AS recent_accidents, (e.key_hazardous_chemicals + e.crowded_place + e.high_risk) AS key_flags \
              FROM enterprises e WHERE e.status <> 'closed' AND ",
         );
         push_scope(&mut sql, &who.scope, &ENTERPRISE_SCOPE);
@@ -102,6 +111,7 @@ impl Store {
         rows.sort_by_key(|c| {
             std::cmp::Reverse(priority(&PriorityFacts {
                 risk: risk_rank(c.risk_grade.as_deref()),
+                recent_accidents: c.recent_accidents as u32,
                 overdue: c.overdue as u32,
                 open_major: c.open_major as u32,
                 open: c.open as u32,

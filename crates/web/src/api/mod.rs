@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Each resource is a module with its own routes; all are
 //! described by the OpenAPI document served at `/api/v1/openapi.json`.
 
+pub mod accidents;
 mod accounts;
 pub mod campaigns;
 pub mod enforcement;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(campaigns::router())
         .merge(inspections::router())
         .merge(enforcement::router())
+        .merge(accidents::router())
         .merge(inbox::router())
         .merge(accounts::router())
         .merge(reference::router())

@@ -35,6 +35,7 @@ use utoipa::{Modify, OpenApi};
         super::inspections::plan_candidates, super::inspections::plan_coverage,
         super::inspections::upload_photo, super::inspections::download_photo, super::enforcement::list, super::enforcement::record, super::enforcement::stats,
         super::enforcement::enterprise_flags, super::enforcement::workload, super::enforcement::export,
+        super::accidents::list, super::accidents::record,
     ),
     modifiers(&Security)
 )]

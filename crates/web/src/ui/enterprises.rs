@@ -291,6 +291,9 @@ struct DetailPage {
     may_inspect: bool,
     updated_at: String,
     history: Vec<HistoryLine>,
+    accidents: Vec<hazardnet_store::Accident>,
+    /// Office clerks record accidents.
+    may_record_accident: bool,
 }
 
 async fn detail(
@@ -313,6 +316,10 @@ async fn detail(
         Ok(h) => h,
         Err(err) => return page_error(&headers, Some(&caller), err.into()),
     };
+    let accidents = match state.store.accidents(&caller.principal, id).await {
+        Ok(a) => a,
+        Err(err) => return page_error(&headers, Some(&caller), err.into()),
+    };
     let flags = [
         (e.key_hazardous_chemicals, "field.key_hazardous_chemicals"),
         (e.crowded_place, "field.crowded_place"),
@@ -324,6 +331,8 @@ async fn detail(
     .collect();
     render(&DetailPage {
         may_edit: Store::may_edit_enterprise(&caller.principal, id),
+        may_record_accident: caller.principal.role.is_clerk(),
+        accidents,
         may_inspect: !caller.principal.role.is_enterprise_role()
             && caller.principal.role != hazardnet_domain::Role::Leader,
         updated_at: china_time(&e.updated_at),

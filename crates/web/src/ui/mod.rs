@@ -2,6 +2,7 @@
 //! [`Chrome`] (language, signed-in user, CSRF token, navigation by role). Handlers call the
 //! same store functions as the API, with the caller's scope.
 
+mod accidents;
 mod campaign_tasks;
 pub mod campaigns;
 mod checklists;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(checklists::router())
         .merge(inspections::router())
         .merge(enforcement::router())
+        .merge(accidents::router())
         .merge(plans::router())
         .merge(inbox::router())
         .merge(users::router())

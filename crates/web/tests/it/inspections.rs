@@ -679,3 +679,97 @@ async fn a_plan_puts_higher_risk_first_and_its_coverage_follows_the_signed_off_r
         "the planned visit is on the calendar"
     );
 }
+
+#[tokio::test]
+async fn an_accident_is_recorded_by_a_clerk_and_moves_its_enterprise_up_the_plan() {
+    let app = TestApp::spawn_demo().await;
+    let clerk = app.bearer("street-office").await;
+    let (_, candidates) = clerk.get_json("/api/v1/inspection-plans/candidates").await;
+    let candidates = candidates.as_array().unwrap().clone();
+    // The last candidate (lowest risk) had a fall from height last year.
+    let last = &candidates[candidates.len() - 1];
+    let id = last["enterprise_id"].as_i64().unwrap();
+    assert_ne!(candidates[0]["enterprise_id"], id);
+    let accident = json!({"occurred_on": "2025-06-12", "kind": "fall_from_height", "deaths": 1,
+        "serious_injuries": 2, "direct_loss_yuan": 1_500_000,
+        "circumstances": "外墙作业时一名工人从脚手架坠落身亡", "report_ref": "城中应急调〔2025〕3号"});
+    let path = format!("/api/v1/enterprises/{id}/accidents");
+
+    // Refused, nothing stored: a future date, an unknown kind, an enterprise's own staff.
+    let (status, body) = clerk
+        .post_json(&path, &with(&accident, "occurred_on", json!("2026-12-01")))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("发生日期"),
+        "{body}"
+    );
+    let (status, _) = clerk
+        .post_json(&path, &with(&accident, "kind", json!("meteor")))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let enterprise_user = app.bearer("enterprise").await;
+    let (_, own) = enterprise_user
+        .get_json("/api/v1/enterprises?per_page=1")
+        .await;
+    let own_id = own["items"][0]["id"].as_i64().unwrap();
+    let (status, _) = enterprise_user
+        .post_json(
+            &format!("/api/v1/enterprises/{own_id}/accidents"),
+            &accident,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, none) = clerk.get_json(&path).await;
+    assert_eq!(none, json!([]));
+
+    let (status, created) = clerk.post_json(&path, &accident).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (_, list) = clerk.get_json(&path).await;
+    assert_eq!(list[0]["grade"], "general");
+    assert_eq!(list[0]["deaths"], 1);
+    assert_eq!(list[0]["kind"], "fall_from_height");
+    // An accident eight years ago does not count as recent.
+    let (status, _) = clerk
+        .post_json(&path, &with(&accident, "occurred_on", json!("2018-03-01")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let (_, after) = clerk.get_json("/api/v1/inspection-plans/candidates").await;
+    let position = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["enterprise_id"] == id)
+        .unwrap();
+    assert_eq!(after[position]["recent_accidents"], 1);
+    // Planned at orange at least: after the red ones, ahead of every orange one without an
+    // accident and of every yellow, blue or ungraded enterprise.
+    for c in &after.as_array().unwrap()[..position] {
+        assert_eq!(c["risk_grade"], "red", "{c}");
+    }
+    for c in &after.as_array().unwrap()[position + 1..] {
+        assert_ne!(c["risk_grade"], "red", "{c}");
+    }
+    assert!(position < candidates.len() - 1);
+
+    // The enterprise's page lists it; its history has the audit entry (登记事故).
+    let page = clerk
+        .get(&format!("/enterprises/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("事故记录") && page.contains("外墙作业时一名工人从脚手架坠落身亡"));
+    assert!(page.contains("高处坠落") && page.contains("登记事故"));
+}
+
+/// `object` with one field replaced.
+fn with(object: &Value, field: &str, value: Value) -> Value {
+    let mut changed = object.clone();
+    changed[field] = value;
+    changed
+}

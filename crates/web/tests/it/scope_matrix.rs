@@ -472,6 +472,13 @@ async fn every_role_sees_exactly_the_inspections_and_enforcement_of_its_scope() 
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (status, body) = admin
+            .post_json(
+                &format!("/api/v1/enterprises/{id}/accidents"),
+                &json!({"occurred_on": "2026-01-05", "kind": "other", "circumstances": "矩阵测试事故"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     for (username, visible) in VISIBLE {
         let session = session_for(&f.app, username).await;
@@ -512,6 +519,14 @@ async fn every_role_sees_exactly_the_inspections_and_enforcement_of_its_scope() 
                 StatusCode::NOT_FOUND
             };
             assert_eq!(status, want, "{username} inspection of {key}");
+            // An enterprise's accidents: read where the enterprise is, refused elsewhere.
+            let (status, accidents) = session
+                .get_json(&format!("/api/v1/enterprises/{}/accidents", f.ids[key]))
+                .await;
+            assert_eq!(status, want, "{username} accidents of {key}");
+            if want == StatusCode::OK {
+                assert_eq!(accidents.as_array().unwrap().len(), 1, "{username} {key}");
+            }
         }
     }
 }

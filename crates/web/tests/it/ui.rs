@@ -300,3 +300,45 @@ async fn the_ledger_detail_and_dashboard_pages_work_through_forms() {
         .unwrap();
     assert!(search.contains("消防通道堆放货物") && search.contains("共 1 条"));
 }
+
+#[tokio::test]
+async fn a_refused_accident_keeps_what_was_typed_and_a_good_one_lands_on_the_enterprise_page() {
+    let app = TestApp::spawn_demo().await;
+    let session = page_login(&app, "street-office").await;
+    let form_html = session
+        .get("/enterprises/1/accidents/new")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(form_html.contains("登记事故") && form_html.contains("中毒和窒息"));
+    let csrf = csrf_of(&form_html);
+    let post = |date: &'static str| {
+        session
+            .client
+            .post(app.url("/enterprises/1/accidents"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("occurred_on", date),
+                ("kind", "poisoning_asphyxiation"),
+                ("deaths", "0"),
+                ("serious_injuries", "3"),
+                ("direct_loss_yuan", "80000"),
+                ("circumstances", "清理污水池时两名工人晕倒，一人施救时中毒"),
+            ])
+            .send()
+    };
+    let r = post("2027-01-01").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("发生日期"), "{html}");
+    assert!(
+        html.contains("清理污水池时两名工人晕倒，一人施救时中毒")
+            && html.contains("value=\"80000\"")
+    );
+    assert!(html.contains("value=\"poisoning_asphyxiation\" selected"));
+    let r = post("2026-10-08").await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = session.get("/enterprises/1").await.text().await.unwrap();
+    assert!(page.contains("清理污水池时两名工人晕倒") && page.contains("一般事故"));
+}
