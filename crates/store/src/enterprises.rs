@@ -179,7 +179,7 @@ impl Store {
     pub async fn enterprise(&self, who: &Principal, id: i64) -> Result<Enterprise> {
         let mut sql = Sql::new(SELECT);
         sql.push(" WHERE e.id = ").bind(id).push(" AND ");
-        push_scope(&mut sql, &who.scope, &ENTERPRISE_SCOPE);
+        crate::sql::push_scope_of_row(&mut sql, self.kind(), &who.scope, &ENTERPRISE_SCOPE);
         sql.query_as()
             .fetch_optional(&self.read)
             .await?

@@ -96,6 +96,37 @@ pub struct ScopeColumns<'a> {
     pub industry_section: &'a str,
 }
 
+/// The scope condition for a row already found by its primary key: on SQLite every scope
+/// column carries a unary plus, so the planner does not weigh the scope's indexes. Weighing
+/// them with the bound range (STAT4 statistics, after ANALYZE) marks the statement to be
+/// planned again on every run — a sixth of the server's CPU in the write benchmark
+/// (docs/performance.md). The check itself is the same.
+pub fn push_scope_of_row(
+    sql: &mut Sql,
+    kind: crate::DbKind,
+    scope: &Scope,
+    cols: &ScopeColumns<'_>,
+) {
+    if kind == crate::DbKind::Postgres {
+        push_scope(sql, scope, cols);
+        return;
+    }
+    let [enterprise_id, jurisdiction, industry_code, industry_section] = [
+        cols.enterprise_id,
+        cols.jurisdiction,
+        cols.industry_code,
+        cols.industry_section,
+    ]
+    .map(|column| format!("+{column}"));
+    let unindexed = ScopeColumns {
+        enterprise_id: &enterprise_id,
+        jurisdiction: &jurisdiction,
+        industry_code: &industry_code,
+        industry_section: &industry_section,
+    };
+    push_scope(sql, scope, &unindexed);
+}
+
 /// Appends `(condition)` restricting rows to `scope`. Mirrors [`Scope::admits`].
 pub fn push_scope(sql: &mut Sql, scope: &Scope, cols: &ScopeColumns<'_>) {
     match scope {

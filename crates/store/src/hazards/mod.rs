@@ -16,7 +16,7 @@ use crate::WriteTx;
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::{format_time, parse_day};
-use crate::sql::{ScopeColumns, Sql, push_scope};
+use crate::sql::{ScopeColumns, Sql};
 use crate::{Result, Store, StoreError};
 use chrono::{Datelike, NaiveDate};
 use hazardnet_domain::hazard::{
@@ -411,7 +411,7 @@ impl Store {
     pub async fn hazard(&self, who: &Principal, id: i64) -> Result<Hazard> {
         let mut sql = Sql::new(SELECT);
         sql.push(" WHERE h.id = ").bind(id).push(" AND ");
-        push_scope(&mut sql, &who.scope, &HAZARD_SCOPE);
+        crate::sql::push_scope_of_row(&mut sql, self.kind(), &who.scope, &HAZARD_SCOPE);
         let row: HazardRow = sql
             .query_as()
             .fetch_optional(&self.read)
@@ -423,7 +423,7 @@ impl Store {
     async fn row_for_update(&self, who: &Principal, id: i64) -> Result<(HazardRow, Option<i64>)> {
         let mut sql = Sql::new(SELECT);
         sql.push(" WHERE h.id = ").bind(id).push(" AND ");
-        push_scope(&mut sql, &who.scope, &HAZARD_SCOPE);
+        crate::sql::push_scope_of_row(&mut sql, self.kind(), &who.scope, &HAZARD_SCOPE);
         let row: HazardRow = sql
             .query_as()
             .fetch_optional(&self.read)
