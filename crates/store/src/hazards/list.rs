@@ -113,8 +113,21 @@ impl Store {
         if !tallied {
             return None;
         }
-        let mut sql =
-            Sql::new("SELECT CAST(COALESCE(SUM(t.n), 0) AS BIGINT) FROM hazard_tallies t WHERE ");
+        // Without an industry in the scope or the filter, the tallies summed over industries
+        // hold the same count in a twentieth of the rows (3.7 ms -> well under 1 for a province).
+        let by_place = matches!(
+            who.scope,
+            hazardnet_domain::Scope::Everything
+                | hazardnet_domain::Scope::Government {
+                    industries: None,
+                    ..
+                }
+        ) && blank(&f.industry);
+        let mut sql = Sql::new(if by_place {
+            "SELECT CAST(COALESCE(SUM(t.n), 0) AS BIGINT) FROM hazard_place_tallies t WHERE "
+        } else {
+            "SELECT CAST(COALESCE(SUM(t.n), 0) AS BIGINT) FROM hazard_tallies t WHERE "
+        });
         push_scope(&mut sql, &who.scope, &super::dashboard::TALLY_SCOPE);
         crate::sql::push_place_filters(
             &mut sql,
