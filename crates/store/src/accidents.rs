@@ -5,19 +5,13 @@
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::format_time;
+use crate::enforcement::SCOPE;
 use crate::hazards::tallies::industry_section;
-use crate::sql::{ScopeColumns, Sql, push_scope};
+use crate::sql::{Sql, push_scope};
 use crate::{Result, Store, StoreError};
 use hazardnet_domain::accident::AccidentInput;
 use serde::Serialize;
 use sqlx::FromRow;
-
-const SCOPE: ScopeColumns<'static> = ScopeColumns {
-    enterprise_id: "a.enterprise_id",
-    jurisdiction: "a.jurisdiction_code",
-    industry_code: "a.industry_code",
-    industry_section: "a.industry_section",
-};
 
 #[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct Accident {

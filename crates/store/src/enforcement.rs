@@ -17,7 +17,9 @@ use hazardnet_domain::enterprise::EnterpriseStatus;
 use serde::Serialize;
 use sqlx::FromRow;
 
-const SCOPE: ScopeColumns<'static> = ScopeColumns {
+/// Scope columns of a table aliased `a` whose rows copy their enterprise's place and industry
+/// (enforcement actions, accidents).
+pub(crate) const SCOPE: ScopeColumns<'static> = ScopeColumns {
     enterprise_id: "a.enterprise_id",
     jurisdiction: "a.jurisdiction_code",
     industry_code: "a.industry_code",

@@ -12,10 +12,44 @@ pub struct TestApp {
     pub store: Store,
     pub db_url: String,
     pub clock: Clock,
-    _dir: Option<tempfile::TempDir>,
+    _database: TestDatabase,
 }
 
-async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+/// What a test's database is kept in, removed when the test ends: a temporary directory, or
+/// a PostgreSQL database of its own (dropped, so that repeated runs do not fill the disk).
+enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime, which cannot be blocked on: a thread of its
+            // own with a small runtime does the work. FORCE ends the server's connections.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                runtime.block_on(async {
+                    use sqlx::Connection;
+                    let mut conn = sqlx::PgConnection::connect(&admin_url).await.ok()?;
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await
+                    .ok()
+                })
+            });
+            let _ = dropped.join();
+        }
+    }
+}
+
+async fn fresh_database() -> (String, TestDatabase) {
     match std::env::var("HAZARDNET_TEST_PG") {
         Ok(admin_url) if !admin_url.is_empty() => {
             use sqlx::Connection;
@@ -31,12 +65,13 @@ async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
                 .rsplit_once('/')
                 .map(|(b, _)| b)
                 .unwrap_or(&admin_url);
-            (format!("{base}/{name}"), None)
+            let url = format!("{base}/{name}");
+            (url, TestDatabase::Postgres { admin_url, name })
         }
         _ => {
             let dir = tempfile::tempdir().expect("tempdir");
             let url = format!("sqlite://{}", dir.path().join("test.db").display());
-            (url, Some(dir))
+            (url, TestDatabase::Sqlite(dir))
         }
     }
 }
@@ -75,7 +110,7 @@ impl TestApp {
             store,
             db_url,
             clock,
-            _dir: dir,
+            _database: dir,
         };
         let client = Client::new();
         for _ in 0..100 {
