@@ -526,12 +526,23 @@ impl Store {
         condition: &str,
         value: crate::sql::Arg,
     ) -> Result<Option<Principal>> {
+        self.principal_where_in(condition, value, "").await
+    }
+
+    /// The principal of the user the condition selects: `condition`, the bound `value`, then
+    /// `close` (for a condition that is a subquery).
+    async fn principal_where_in(
+        &self,
+        condition: &str,
+        value: crate::sql::Arg,
+        close: &str,
+    ) -> Result<Option<Principal>> {
         let mut sql = crate::sql::Sql::new(
             "SELECT u.id, u.username, u.display_name, u.role, u.disabled, o.id AS org_id, \
              o.name AS org_name, o.kind, o.jurisdiction_code, o.industries, o.enterprise_id \
              FROM users u JOIN organizations o ON o.id = u.org_id WHERE ",
         );
-        sql.push(condition).bind(value);
+        sql.push(condition).bind(value).push(close);
         let row: Option<PrincipalRow> = sql.query_as().fetch_optional(&self.read).await?;
         let Some(row) = row else { return Ok(None) };
         if row.disabled != 0 {
@@ -713,16 +724,14 @@ impl Store {
         Ok(())
     }
 
+    /// The principal behind a bearer token that is not revoked: one query per API request.
     pub async fn principal_for_api_token(&self, token: &str) -> Result<Option<Principal>> {
-        let row: Option<(i64, i64)> =
-            sqlx::query_as("SELECT user_id, revoked FROM api_tokens WHERE token_hash = $1")
-                .bind(token_hash(token))
-                .fetch_optional(&self.read)
-                .await?;
-        match row {
-            Some((user_id, 0)) => self.principal_where("u.id = ", user_id.into()).await,
-            _ => Ok(None),
-        }
+        self.principal_where_in(
+            "u.id = (SELECT t.user_id FROM api_tokens t WHERE t.revoked = 0 AND t.token_hash = ",
+            token_hash(token).into(),
+            ")",
+        )
+        .await
     }
 
     /// Lets an expert see an enterprise (until issue-level assignment arrives with inspections).
