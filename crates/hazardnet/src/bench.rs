@@ -260,6 +260,14 @@ pub async fn bench(store: &Store, db: &str, requests: usize, writers: usize) -> 
         async move { get_ok(&client, &token, &url).await.map(|_| ()) }
     })
     .await?;
+    // The inspection plan's candidates: every enterprise of the province ranked by risk,
+    // accidents and open, major and overdue hazards.
+    measure("HTTP plan candidates (province)", requests / 25, |_| {
+        let url = format!("{base}/api/v1/inspection-plans/candidates");
+        let (client, token) = (client.clone(), province_token.clone());
+        async move { get_ok(&client, &token, &url).await.map(|_| ()) }
+    })
+    .await?;
     measure("HTTP dashboard (street)", requests / 10, |_| {
         let url = format!("{base}/api/v1/dashboard");
         let (client, token) = (client.clone(), street_token.clone());
