@@ -257,3 +257,28 @@ test('an inspector does a fire check on a phone, saves half-way, resumes and sig
   await page.screenshot({ path: `${shots}/phone-inspection-signed.png`, fullPage: true });
   await context.close();
 });
+
+test('a district clerk on a phone reads an enterprise\'s accidents and records one', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await login(page, 'district-office');
+  // The demo's department store had a machinery accident last year.
+  await page.goto(`${base}/enterprises/2`);
+  const section = page.locator('#accidents');
+  assert.match(await section.textContent(), /机械伤害/);
+  await noSidewaysScroll(page);
+
+  await Promise.all([page.waitForURL(/\/accidents\/new$/), section.locator('a.button').click()]);
+  await page.fill('input[name=occurred_on]', '2026-09-30');
+  await page.selectOption('select[name=kind]', 'electric_shock');
+  await page.fill('input[name=serious_injuries]', '1');
+  await page.fill('textarea[name=circumstances]', '电工带电更换配电箱空气开关时触电');
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: `${shots}/phone-accident-form.png`, fullPage: true });
+  await Promise.all([page.waitForURL(/\/enterprises\/2(#accidents)?$/), page.click('form button.primary')]);
+  assert.match(await page.locator('#accidents').textContent(), /电工带电更换配电箱空气开关时触电/);
+  assert.equal(await page.locator('#accidents table.list tbody tr').count(), 2);
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: `${shots}/phone-enterprise-accidents.png`, fullPage: true });
+  await context.close();
+});

@@ -153,6 +153,11 @@ impl Chrome {
         t(self.lang, &format!("{group}.{value}"))
     }
 
+    /// The translation of `key` with its `{n}` filled in.
+    pub fn tn(&self, key: &str, n: &i64) -> String {
+        crate::i18n::t_args(self.lang, key, &[("n", n.to_string())])
+    }
+
     pub fn risk(&self, grade: &str) -> String {
         t(self.lang, &format!("risk.{grade}"))
     }
