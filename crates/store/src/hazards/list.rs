@@ -177,7 +177,7 @@ impl Store {
                         sql.bind(expr).push(")");
                     }
                     DbKind::Postgres => {
-                        sql.push(" AND to_tsvector('simple', h.search_tokens) @@ plainto_tsquery('simple', ");
+                        sql.push(" AND h.search_vector @@ plainto_tsquery('simple', ");
                         sql.bind(tokens.join(" ")).push(")");
                     }
                 }
@@ -264,11 +264,54 @@ impl Store {
                 .bind(SEARCH_COUNT_CAP)
                 .push(") AS matches");
         }
-        let total = count.query_scalar_i64().fetch_one(&self.read).await?;
-        let items = self
-            .hazard_page(who, filter, Some((filter.page(), filter.per_page())))
+        let total = count
+            .query_scalar_i64()
+            .persistent(!self.plans_by_value(filter))
+            .fetch_one(&self.read)
             .await?;
+        let page = Some((filter.page(), filter.per_page()));
+        // PostgreSQL, a common word (the capped count is full) in a broad scope, newest first:
+        // walking the primary key backwards and testing each row's stored vector stops after
+        // the page; the GIN bitmap the planner prefers (it underestimates multi-token matches)
+        // fetches every match first. A narrow scope keeps the bitmap: its matches are few.
+        let dense = self.kind() == DbKind::Postgres
+            && filter.sort.is_none()
+            && total >= SEARCH_COUNT_CAP
+            && fts_expression(filter.q.as_deref()).is_some()
+            && Self::broad_scope(who);
+        let items = if dense {
+            let sql = self.hazard_page_sql(who, filter, page);
+            let mut tx = self.read.begin().await?;
+            sqlx::query("SET LOCAL enable_bitmapscan = off")
+                .execute(&mut *tx)
+                .await?;
+            let rows: Vec<HazardRow> = sql.query_as().persistent(false).fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            let today = self.today();
+            rows.into_iter().map(|r| r.into_hazard(today)).collect()
+        } else {
+            self.hazard_page(who, filter, page).await?
+        };
         Ok((items, total))
+    }
+
+    /// PostgreSQL full-text queries are planned for their values each time, never from a
+    /// cached generic plan: the right plan depends on how common the words are, and a cached
+    /// plan also ignores the planner settings the dense path changes for its transaction.
+    fn plans_by_value(&self, filter: &HazardFilter) -> bool {
+        self.kind() == DbKind::Postgres && fts_expression(filter.q.as_deref()).is_some()
+    }
+
+    /// A province, a city or everything: scopes broad enough that walking an index in the
+    /// page's order finds the page sooner than collecting the scope.
+    fn broad_scope(who: &Principal) -> bool {
+        match &who.scope {
+            hazardnet_domain::Scope::Everything => true,
+            hazardnet_domain::Scope::Government { jurisdiction, .. } => {
+                jurisdiction.level().prefix_len() <= 4
+            }
+            _ => false,
+        }
     }
 
     /// All hazards the filter selects (for export), or one page.
@@ -279,7 +322,11 @@ impl Store {
         page: Option<(i64, i64)>,
     ) -> Result<Vec<Hazard>> {
         let sql = self.hazard_page_sql(who, filter, page);
-        let rows: Vec<HazardRow> = sql.query_as().fetch_all(&self.read).await?;
+        let rows: Vec<HazardRow> = sql
+            .query_as()
+            .persistent(!self.plans_by_value(filter))
+            .fetch_all(&self.read)
+            .await?;
         let today = self.today();
         Ok(rows.into_iter().map(|r| r.into_hazard(today)).collect())
     }
@@ -318,13 +365,7 @@ impl Store {
         // sort order and checking the scope on the way than collecting the whole scope and
         // sorting it; the unary plus keeps it from choosing the scope index (see
         // docs/performance.md). Narrow scopes keep the scope index.
-        let broad = match &who.scope {
-            hazardnet_domain::Scope::Everything => true,
-            hazardnet_domain::Scope::Government { jurisdiction, .. } => {
-                jurisdiction.level().prefix_len() <= 4
-            }
-            _ => false,
-        };
+        let broad = Self::broad_scope(who);
         if broad && self.kind() == DbKind::Sqlite && search.is_none() {
             let unindexed = crate::sql::ScopeColumns {
                 jurisdiction: "+h.jurisdiction_code",

@@ -683,3 +683,55 @@ async fn tallies_kept_by_the_triggers_equal_a_rebuild_from_the_ledger() {
     app.store.rebuild_tallies().await.expect("rebuild");
     assert_eq!(kept, tally_rows(&app.db_url).await);
 }
+
+#[tokio::test]
+async fn a_common_word_finds_the_same_newest_page_for_the_province_and_the_street() {
+    // Over a thousand matches fill the capped count; on PostgreSQL a broad scope then walks
+    // the primary key instead of the GIN bitmap. Both ways must give the same page.
+    let app = TestApp::spawn_demo().await;
+    let clerk = app
+        .store
+        .principal_for_username("street-office")
+        .await
+        .unwrap();
+    let (_, list) = app
+        .bearer("street-office")
+        .await
+        .get_json("/api/v1/enterprises?per_page=1")
+        .await;
+    let enterprise = list["items"][0]["id"].as_i64().unwrap();
+    let inputs: Vec<hazardnet_domain::hazard::HazardInput> = (0..1_050)
+        .map(|i| hazardnet_domain::hazard::HazardInput {
+            enterprise_id: enterprise,
+            title: format!("灭火器压力不足 第{i}号"),
+            level: "general".into(),
+            category: "21".into(),
+            source: "self_inspection".into(),
+            ..Default::default()
+        })
+        .collect();
+    app.store
+        .import_hazards(&clerk, enterprise, &inputs, 2, false)
+        .await
+        .unwrap();
+    let path = format!(
+        "/api/v1/hazards?q={}&per_page=50&page=2",
+        urlencoding::encode("灭火器")
+    );
+    let (status, broad) = app.bearer("admin").await.get_json(&path).await;
+    assert_eq!(status, StatusCode::OK, "{broad}");
+    let (_, narrow) = app.bearer("street-office").await.get_json(&path).await;
+    assert_eq!(broad["total_is_capped"], true);
+    let ids = |page: &Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(ids(&broad).len(), 50);
+    assert_eq!(ids(&broad), ids(&narrow));
+    // Newest first, consecutive: the imported rows, the second fifty of them.
+    assert!(ids(&broad).windows(2).all(|w| w[0] == w[1] + 1));
+}
