@@ -1,7 +1,7 @@
 //! Recording an enterprise's accident (事故记录) from its page: the form keeps what was typed
 //! when it is refused. The list itself is shown on the enterprise page.
 
-use super::{Choice, Chrome, page_error, render};
+use super::{Choice, Chrome, page_error, render, typed_number};
 use crate::AppState;
 use crate::auth::{Caller, PageCaller};
 use crate::error::ApiError;
@@ -11,9 +11,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use hazardnet_domain::DomainError;
 use hazardnet_domain::accident::{AccidentInput, AccidentKind};
-use hazardnet_store::StoreError;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -35,26 +33,16 @@ struct AccidentForm {
     report_ref: String,
 }
 
-fn number(field: &'static str, raw: &str) -> Result<i64, ApiError> {
-    match raw.trim() {
-        "" => Ok(0),
-        text => text.parse().map_err(|_| {
-            ApiError::from(StoreError::Domain(DomainError::InvalidValue {
-                field,
-                value: text.to_string(),
-            }))
-        }),
-    }
-}
-
 impl AccidentForm {
     fn input(&self) -> Result<AccidentInput, ApiError> {
         Ok(AccidentInput {
             occurred_on: self.occurred_on.clone(),
             kind: self.kind.clone(),
-            deaths: number("deaths", &self.deaths)?,
-            serious_injuries: number("serious_injuries", &self.serious_injuries)?,
-            direct_loss_yuan: number("direct_loss_yuan", &self.direct_loss_yuan)?,
+            deaths: typed_number("deaths", &self.deaths)?.unwrap_or(0),
+            serious_injuries: typed_number("serious_injuries", &self.serious_injuries)?
+                .unwrap_or(0),
+            direct_loss_yuan: typed_number("direct_loss_yuan", &self.direct_loss_yuan)?
+                .unwrap_or(0),
             circumstances: self.circumstances.clone(),
             report_ref: self.report_ref.clone(),
         })

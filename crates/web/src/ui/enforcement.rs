@@ -2,7 +2,7 @@
 //! enterprise's flags in front of the clerk; and the inspectors' workload and the inspection
 //! calendar.
 
-use super::{Choice, Chrome, Pager, page_error, render};
+use super::{Choice, Chrome, Pager, page_error, render, typed_number};
 use crate::AppState;
 use crate::api::enforcement::{EnforcementQuery, PeriodQuery};
 use crate::auth::{Caller, PageCaller};
@@ -112,17 +112,7 @@ struct DecisionForm {
 
 impl DecisionForm {
     fn input(&self) -> Result<EnforcementInput, ApiError> {
-        let amount_yuan = match self.amount_yuan.trim() {
-            "" => None,
-            raw => Some(raw.parse::<i64>().map_err(|_| {
-                ApiError::from(hazardnet_store::StoreError::Domain(
-                    hazardnet_domain::DomainError::InvalidValue {
-                        field: "amount_yuan",
-                        value: raw.to_string(),
-                    },
-                ))
-            })?),
-        };
+        let amount_yuan = typed_number("amount_yuan", &self.amount_yuan)?;
         Ok(EnforcementInput {
             enterprise_id: self.enterprise_id.trim().parse().unwrap_or(0),
             kind: self.kind.clone(),

@@ -396,15 +396,7 @@ impl EnterpriseForm {
     }
 
     fn employees_error(&self) -> Option<ApiError> {
-        let text = self.employees.trim();
-        (!text.is_empty() && text.parse::<i64>().is_err()).then(|| {
-            ApiError::Store(StoreError::Domain(
-                hazardnet_domain::DomainError::InvalidValue {
-                    field: "employees",
-                    value: text.to_string(),
-                },
-            ))
-        })
+        super::typed_number("employees", &self.employees).err()
     }
 }
 

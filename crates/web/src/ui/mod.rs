@@ -271,6 +271,22 @@ pub fn china_day(utc: &str) -> String {
     enterprises::china_time(utc).chars().take(10).collect()
 }
 
+/// A number typed into a form: blank is `None`; anything else must be a whole number, or the
+/// form is refused naming the field (and shown again as typed).
+pub fn typed_number(field: &'static str, raw: &str) -> Result<Option<i64>, ApiError> {
+    match raw.trim() {
+        "" => Ok(None),
+        text => text.parse().map(Some).map_err(|_| {
+            ApiError::Store(hazardnet_store::StoreError::Domain(
+                hazardnet_domain::DomainError::InvalidValue {
+                    field,
+                    value: text.to_string(),
+                },
+            ))
+        }),
+    }
+}
+
 pub fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
