@@ -74,15 +74,9 @@ fn push_filter(sql: &mut Sql, f: &EnforcementFilter) {
     if let Some(e) = f.enterprise_id {
         sql.push(" AND a.enterprise_id = ").bind(e);
     }
-    if let Some(k) = f.kind.as_deref().filter(|k| !k.is_empty()) {
-        sql.push(" AND a.kind = ").bind(k);
-    }
-    if let Some(from) = f.from.as_deref().filter(|s| !s.is_empty()) {
-        sql.push(" AND a.decided_on >= ").bind(from);
-    }
-    if let Some(to) = f.to.as_deref().filter(|s| !s.is_empty()) {
-        sql.push(" AND a.decided_on <= ").bind(to);
-    }
+    sql.push_filled(" AND a.kind = ", f.kind.as_deref())
+        .push_filled(" AND a.decided_on >= ", f.from.as_deref())
+        .push_filled(" AND a.decided_on <= ", f.to.as_deref());
 }
 
 impl Store {
@@ -317,12 +311,8 @@ impl Store {
              FROM inspections i JOIN users u ON u.id = i.inspector_id JOIN organizations o ON o.id = i.org_id WHERE ",
         );
         push_scope(&mut sql, &who.scope, &INSPECTION_SCOPE);
-        if let Some(from) = from.filter(|s| !s.is_empty()) {
-            sql.push(" AND i.inspected_on >= ").bind(from);
-        }
-        if let Some(to) = to.filter(|s| !s.is_empty()) {
-            sql.push(" AND i.inspected_on <= ").bind(to);
-        }
+        sql.push_filled(" AND i.inspected_on >= ", from)
+            .push_filled(" AND i.inspected_on <= ", to);
         sql.push(" GROUP BY u.display_name, o.name ORDER BY inspections DESC, inspector");
         Ok(sql.query_as().fetch_all(&self.read).await?)
     }

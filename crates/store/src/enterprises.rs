@@ -130,9 +130,7 @@ fn push_filters(sql: &mut Sql, f: &EnterpriseFilter) {
     if f.key == Some(true) {
         sql.push(" AND (e.key_hazardous_chemicals = 1 OR e.crowded_place = 1 OR e.high_risk = 1)");
     }
-    if let Some(status) = f.status.as_deref().filter(|s| !s.is_empty()) {
-        sql.push(" AND e.status = ").bind(status);
-    }
+    sql.push_filled(" AND e.status = ", f.status.as_deref());
     for (flag, column) in [
         (f.key_hazardous_chemicals, "e.key_hazardous_chemicals"),
         (f.crowded_place, "e.crowded_place"),

@@ -53,6 +53,14 @@ impl Sql {
         self
     }
 
+    /// A list filter: appends `clause` and binds `value` when one is given and not blank.
+    pub fn push_filled(&mut self, clause: &str, value: Option<&str>) -> &mut Self {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            self.push(clause).bind(value);
+        }
+        self
+    }
+
     /// Appends the next placeholder and remembers its value.
     pub fn bind(&mut self, arg: impl Into<Arg>) -> &mut Self {
         self.args.push(arg.into());

@@ -135,9 +135,7 @@ impl Store {
             f.jurisdiction.as_deref(),
             f.industry.as_deref(),
         );
-        if let Some(level) = f.level.as_deref().filter(|s| !s.is_empty()) {
-            sql.push(" AND t.level = ").bind(level);
-        }
+        sql.push_filled(" AND t.level = ", f.level.as_deref());
         if let Some(states) = f.state.as_deref().filter(|s| !s.is_empty()) {
             push_list(&mut sql, "t.state", states);
         }
@@ -190,15 +188,11 @@ impl Store {
         if let Some(id) = f.leader_user_id {
             sql.push(" AND h.leader_user_id = ").bind(id);
         }
-        if let Some(level) = f.level.as_deref().filter(|s| !s.is_empty()) {
-            sql.push(" AND h.level = ").bind(level);
-        }
+        sql.push_filled(" AND h.level = ", f.level.as_deref());
         if let Some(states) = f.state.as_deref().filter(|s| !s.is_empty()) {
             push_list(sql, "h.state", states);
         }
-        if let Some(source) = f.source.as_deref().filter(|s| !s.is_empty()) {
-            sql.push(" AND h.source = ").bind(source);
-        }
+        sql.push_filled(" AND h.source = ", f.source.as_deref());
         match f.overdue {
             Some(true) => {
                 sql.push(" AND h.state NOT IN ('closed', 'rejected') AND h.deadline < ")
@@ -219,12 +213,8 @@ impl Store {
             }
             None => {}
         }
-        if let Some(from) = f.found_from.as_deref().filter(|s| !s.is_empty()) {
-            sql.push(" AND h.found_at >= ").bind(from);
-        }
-        if let Some(to) = f.found_to.as_deref().filter(|s| !s.is_empty()) {
-            sql.push(" AND h.found_at <= ").bind(to);
-        }
+        sql.push_filled(" AND h.found_at >= ", f.found_from.as_deref())
+            .push_filled(" AND h.found_at <= ", f.found_to.as_deref());
     }
 
     pub async fn hazards(

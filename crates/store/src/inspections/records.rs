@@ -311,18 +311,11 @@ impl Store {
             if let Some(e) = filter.enterprise_id {
                 target.push(" AND i.enterprise_id = ").bind(e);
             }
-            if let Some(s) = filter.state.as_deref().filter(|s| !s.is_empty()) {
-                target.push(" AND i.state = ").bind(s);
-            }
-            if let Some(k) = filter.kind.as_deref().filter(|s| !s.is_empty()) {
-                target.push(" AND i.kind = ").bind(k);
-            }
-            if let Some(f) = filter.from.as_deref().filter(|s| !s.is_empty()) {
-                target.push(" AND i.inspected_on >= ").bind(f);
-            }
-            if let Some(t) = filter.to.as_deref().filter(|s| !s.is_empty()) {
-                target.push(" AND i.inspected_on <= ").bind(t);
-            }
+            target
+                .push_filled(" AND i.state = ", filter.state.as_deref())
+                .push_filled(" AND i.kind = ", filter.kind.as_deref())
+                .push_filled(" AND i.inspected_on >= ", filter.from.as_deref())
+                .push_filled(" AND i.inspected_on <= ", filter.to.as_deref());
         }
         let per_page = filter.per_page.clamp(1, 5000);
         sql.push(" ORDER BY i.inspected_on DESC, i.id DESC LIMIT ")
