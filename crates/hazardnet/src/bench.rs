@@ -178,7 +178,23 @@ mod bytes_len {
     pub struct Len(pub usize);
 }
 
-pub async fn bench(store: &Store, db: &str, requests: usize, writers: usize) -> Result<()> {
+/// The HTTP side of a run: the server, a client and the two users' tokens.
+struct Session<'a> {
+    store: &'a Store,
+    client: reqwest::Client,
+    base: String,
+    province: hazardnet_store::Principal,
+    province_token: String,
+    street_token: String,
+}
+
+pub async fn bench(
+    store: &Store,
+    db: &str,
+    requests: usize,
+    writers: usize,
+    writes_only: bool,
+) -> Result<()> {
     let files = std::env::temp_dir().join(format!("hazardnet-bench-{}", std::process::id()));
     let actor = Actor::system("bench");
     let province_token = store
@@ -201,8 +217,40 @@ pub async fn bench(store: &Store, db: &str, requests: usize, writers: usize) -> 
         .1;
     println!("hazards in the database: {total}");
     let server = start_server(db, &files)?;
-    let client = reqwest::Client::new();
-    let base = server.base.clone();
+    let session = Session {
+        store,
+        client: reqwest::Client::new(),
+        base: server.base.clone(),
+        province,
+        province_token,
+        street_token,
+    };
+    if !writes_only {
+        read_workloads(&session, requests).await?;
+    }
+    write_workload(&session, requests, writers, server.child.id()).await?;
+    if !writes_only {
+        export_workload(&session).await?;
+    }
+    if let Some(mb) = peak_rss_mb(server.child.id()) {
+        println!("server peak RSS: {mb:.0} MB");
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&files);
+    Ok(())
+}
+
+/// The ledger (with the raw store call as its floor), search, dashboards and plan candidates,
+/// one request at a time.
+async fn read_workloads(session: &Session<'_>, requests: usize) -> Result<()> {
+    let Session {
+        store,
+        client,
+        base,
+        province,
+        province_token,
+        street_token,
+    } = session;
     let titles = [
         "灭火器",
         "消防通道",
@@ -223,7 +271,7 @@ pub async fn bench(store: &Store, db: &str, requests: usize, writers: usize) -> 
             per_page: Some(50),
             ..Default::default()
         };
-        let province = province.clone();
+        let province = (*province).clone();
         async move {
             store.hazards(&province, &filter).await?;
             Ok(())
@@ -275,6 +323,29 @@ pub async fn bench(store: &Store, db: &str, requests: usize, writers: usize) -> 
     })
     .await?;
 
+    println!(
+        "ledger page: HTTP p99 / raw p99 = {:.2} (p50 {:.2})",
+        ledger.percentile(0.99) / floor.percentile(0.99).max(1e-9),
+        ledger.percentile(0.5) / floor.percentile(0.5).max(1e-9)
+    );
+    Ok(())
+}
+
+/// Audited durable writes from `writers` concurrent clients, with the server's CPU time per
+/// write (steadier than the rate on a shared machine).
+async fn write_workload(
+    session: &Session<'_>,
+    requests: usize,
+    writers: usize,
+    server_pid: u32,
+) -> Result<()> {
+    let Session {
+        store,
+        client,
+        base,
+        street_token,
+        ..
+    } = session;
     // Writes: each is a report or a transition, each audited and durable, from `writers`
     // concurrent clients.
     let street = store.principal_for_username("bench-street").await?;
@@ -284,6 +355,8 @@ pub async fn bench(store: &Store, db: &str, requests: usize, writers: usize) -> 
         bail!("the bench street has no enterprises");
     }
     let per_writer = requests;
+    let cpu_before = cpu_seconds(server_pid);
+    let client_cpu_before = cpu_seconds(std::process::id());
     let started = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..writers {
@@ -331,6 +404,35 @@ pub async fn bench(store: &Store, db: &str, requests: usize, writers: usize) -> 
     }
     .print();
 
+    let writes = (writers * (requests / 2) * 2).max(1) as f64;
+    for (name, pid, before) in [
+        ("server CPU (user + system)", server_pid, cpu_before),
+        (
+            "bench client CPU (user + system)",
+            std::process::id(),
+            client_cpu_before,
+        ),
+    ] {
+        if let (Some(before), Some(after)) = (before, cpu_seconds(pid)) {
+            println!(
+                "{name:<44} {:.3} ms CPU per write",
+                (after - before) * 1000.0 / writes
+            );
+        }
+    }
+    Ok(())
+}
+
+/// An Excel export of about 100,000 rows of the province.
+async fn export_workload(session: &Session<'_>) -> Result<()> {
+    let Session {
+        store,
+        client,
+        base,
+        province,
+        province_token,
+        ..
+    } = session;
     // Export: about 100,000 rows.
     let mut filter_from = chrono::Utc::now().date_naive();
     let mut rows = 0i64;
@@ -340,7 +442,7 @@ pub async fn bench(store: &Store, db: &str, requests: usize, writers: usize) -> 
         filter_from -= chrono::Duration::days(7);
         rows = store
             .hazards(
-                &province,
+                province,
                 &HazardFilter {
                     found_from: Some(filter_from.to_string()),
                     per_page: Some(1),
@@ -352,22 +454,23 @@ pub async fn bench(store: &Store, db: &str, requests: usize, writers: usize) -> 
     }
     let url = format!("{base}/api/v1/hazards/export.xlsx?found_from={filter_from}");
     let t = Instant::now();
-    let size = get_ok(&client, &province_token, &url).await?.0;
+    let size = get_ok(client, province_token, &url).await?.0;
     println!(
         "{:<44} rows={rows:<6} {:>8.2} s  {:.1} MB xlsx",
         "HTTP Excel export (province)",
         t.elapsed().as_secs_f64(),
         size as f64 / 1e6
     );
-    println!(
-        "ledger page: HTTP p99 / raw p99 = {:.2} (p50 {:.2})",
-        ledger.percentile(0.99) / floor.percentile(0.99).max(1e-9),
-        ledger.percentile(0.5) / floor.percentile(0.5).max(1e-9)
-    );
-    if let Some(mb) = peak_rss_mb(server.child.id()) {
-        println!("server peak RSS: {mb:.0} MB");
-    }
-    drop(server);
-    let _ = std::fs::remove_dir_all(&files);
     Ok(())
+}
+
+/// User plus system CPU seconds of a process so far, from `/proc`.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // In clock ticks: USER_HZ, which is 100 on Linux.
+    Some(ticks / 100.0)
 }

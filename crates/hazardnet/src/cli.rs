@@ -85,6 +85,9 @@ enum Command {
         /// Concurrent writing clients.
         #[arg(long, default_value_t = 8)]
         writers: usize,
+        /// Only the write workload (for measuring changes to the write path).
+        #[arg(long)]
+        writes_only: bool,
     },
 }
 
@@ -448,9 +451,13 @@ pub async fn run() -> Result<ExitCode> {
             let store = open(&cli.db, &cli.data_dir).await?;
             crate::bench::bench_data(&store, enterprises, hazards, seed).await?;
         }
-        Command::Bench { requests, writers } => {
+        Command::Bench {
+            requests,
+            writers,
+            writes_only,
+        } => {
             let store = open(&cli.db, &cli.data_dir).await?;
-            crate::bench::bench(&store, &cli.db, requests, writers).await?;
+            crate::bench::bench(&store, &cli.db, requests, writers, writes_only).await?;
         }
         Command::Audit(AuditCommand::Verify) => {
             let store = open(&cli.db, &cli.data_dir).await?;
