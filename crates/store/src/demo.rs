@@ -326,7 +326,7 @@ async fn load_demo_hazards(store: &Store, enterprises: &[i64]) -> Result<()> {
         "重大火灾隐患判定规则 GB 35181-2025：人员密集场所安全出口被封闭",
     );
     input.description = "二楼东侧安全出口被杂物和临时隔断封堵，疏散通道宽度不足。".into();
-    let id = store.create_hazard(&manager, &input).await?;
+    let id = store.create_hazard(&manager, &input).await?.id;
     step(
         &manager,
         id,
@@ -363,7 +363,8 @@ async fn load_demo_hazards(store: &Store, enterprises: &[i64]) -> Result<()> {
                 "",
             ),
         )
-        .await?;
+        .await?
+        .id;
     let evidence = photo(&street, id).await?;
     step(
         &street,
@@ -416,7 +417,8 @@ async fn load_demo_hazards(store: &Store, enterprises: &[i64]) -> Result<()> {
                 "",
             ),
         )
-        .await?;
+        .await?
+        .id;
     step(
         &street,
         id,
@@ -453,7 +455,8 @@ async fn load_demo_hazards(store: &Store, enterprises: &[i64]) -> Result<()> {
                 "",
             ),
         )
-        .await?;
+        .await?
+        .id;
     step(
         &street,
         id,
@@ -480,7 +483,8 @@ async fn load_demo_hazards(store: &Store, enterprises: &[i64]) -> Result<()> {
                 "",
             ),
         )
-        .await?;
+        .await?
+        .id;
     step(
         &street,
         id,

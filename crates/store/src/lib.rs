@@ -40,8 +40,8 @@ pub use enterprises::{Enterprise, EnterpriseFilter, EnterpriseSort, EnterpriseSt
 pub use error::{RowError, StoreError};
 pub use hazards::list::SEARCH_COUNT_CAP;
 pub use hazards::{
-    Dashboard, DashboardCount, Evidence, EvidenceUpload, Hazard, HazardFilter, HazardSort,
-    MonthPoint, TransitionFailure,
+    Dashboard, DashboardCount, Evidence, EvidenceUpload, Hazard, HazardCreated, HazardFilter,
+    HazardSort, MonthPoint, TransitionFailure,
 };
 pub use inspections::{
     ChecklistTemplate, Inspection, InspectionFilter, InspectionItem, InspectionPhoto,
@@ -105,6 +105,9 @@ impl Store {
                 AnyPoolOptions::new()
                     .max_connections(max)
                     .acquire_timeout(Duration::from_secs(30))
+                    // A local file has no other end to hang up; the ping before every
+                    // acquire was one more round trip to the connection's thread per read.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(SQLITE_PRAGMAS).await?;
@@ -112,8 +115,12 @@ impl Store {
                         })
                     })
             };
-            let write = Writer::Group(GroupWriter::start(writer::connect_sqlite(&url).await?));
             let read = sqlite_pool(8).connect(&url).await?;
+            let write = Writer::Group(GroupWriter::start(
+                writer::connect_sqlite(&url).await?,
+                hazards::SEARCH_INDEX_CATCH_UP,
+                Some(read.clone()),
+            ));
             Ok(Store {
                 kind: DbKind::Sqlite,
                 read,
@@ -193,6 +200,12 @@ impl Store {
         }
         reference::load_shipped(self).await?;
         self.load_shipped_standards().await
+    }
+
+    /// Returns once everything committed so far is on disk. The web layer awaits this before
+    /// sending any response, so no page shows data that a power cut could still take away.
+    pub async fn wait_durable(&self) {
+        self.write.wait_durable().await;
     }
 
     pub async fn close(&self) {

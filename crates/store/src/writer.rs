@@ -14,12 +14,36 @@
 //! leaves its savepoint to be rolled back by the next holder, and the others are unaffected.
 //! If the outer transaction itself is lost (the disk refuses the commit), every request in it
 //! is told so — none is acknowledged that is not on disk.
+//!
+//! **The disk wait is outside the lock.** The writer runs with `synchronous = NORMAL`, so
+//! COMMIT writes the group's pages to the write-ahead log without waiting for the disk; the
+//! committer then hands the connection to the next group and only after that syncs the log
+//! file itself and answers the group. The next group's work overlaps the sync. The log is
+//! append-only and one sync flushes the whole file, so a group is on disk once a sync that
+//! began after its COMMIT has returned — and so is every group before it. SQLite still syncs
+//! the log's header when it starts reusing the file and the database around each checkpoint.
+//! Between COMMIT and the sync, readers can already see the group; the web layer holds every
+//! response until what was committed before it is on disk ([`Writer::wait_durable`]), so
+//! nothing leaves the server — an acknowledgment or a page showing the data — before the data
+//! is on disk. If a sync fails, nothing more is written: the group is told, and the writer
+//! refuses further work until a restart lets SQLite recover from the log.
+//!
+//! **Checkpoints** (copying the log back into the database file) run on a read connection
+//! every [`CHECKPOINT_EVERY`] instead of inside a commit; the writer's own automatic
+//! checkpoint stays as a backstop for a log that has grown past [`WAL_BACKSTOP_PAGES`].
+//!
+//! Work that is cheaper once per group than once per request runs just before each group's
+//! commit, inside it (the store passes it to [`GroupWriter::start`]): the full-text index takes
+//! the group's new hazards there in one statement.
 
 use crate::{Result, StoreError};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use std::ops::{Deref, DerefMut};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
-use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot};
+use std::time::{Duration, Instant};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot, watch};
 
 /// Opens write transactions for one store.
 #[derive(Clone)]
@@ -72,6 +96,14 @@ impl Writer {
             }
         }
     }
+
+    /// Returns once everything committed before this call is on disk (at once on PostgreSQL,
+    /// whose commits wait for the disk before they become visible).
+    pub(crate) async fn wait_durable(&self) {
+        if let Writer::Group(group) = self {
+            group.durability.wait_for_committed().await;
+        }
+    }
 }
 
 impl WriteTx {
@@ -117,6 +149,66 @@ impl DerefMut for WriteTx {
 pub(crate) struct GroupWriter {
     state: Arc<Mutex<GroupState>>,
     wake: Arc<Notify>,
+    durability: Arc<Durability>,
+}
+
+/// How often the log is copied back into the database file, off the write path.
+pub(crate) const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+/// The writer checkpoints itself only when the log has grown past this many pages (64 MB).
+const WAL_BACKSTOP_PAGES: u32 = 16_384;
+
+/// Which groups are visible and which are on disk, and the log file to sync.
+struct Durability {
+    /// Groups committed so far.
+    committed: AtomicU64,
+    /// Groups known to be on disk; `u64::MAX` once a sync has failed (nobody waits any more:
+    /// the writer refuses work from then on).
+    durable: watch::Sender<u64>,
+    /// The write-ahead log, synced after each commit; None when COMMIT syncs it itself.
+    wal: Option<PathBuf>,
+}
+
+impl Durability {
+    /// Makes group `generation` durable: syncs the log unless a later sync already has.
+    async fn sync(&self, generation: u64) -> std::result::Result<(), String> {
+        if *self.durable.borrow() >= generation {
+            return Ok(());
+        }
+        if let Some(wal) = self.wal.clone() {
+            let synced = tokio::task::spawn_blocking(move || std::fs::File::open(&wal)?.sync_all())
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()));
+            if let Err(reason) = synced {
+                tracing::error!(reason, "syncing the write-ahead log failed; writes stop");
+                self.durable.send_replace(u64::MAX);
+                return Err(reason);
+            }
+        }
+        self.durable.send_if_modified(|durable| {
+            let behind = *durable < generation;
+            if behind {
+                *durable = generation;
+            }
+            behind
+        });
+        Ok(())
+    }
+
+    async fn wait_for_committed(&self) {
+        let target = self.committed.load(Ordering::Acquire);
+        if *self.durable.borrow() >= target {
+            return;
+        }
+        let mut durable = self.durable.subscribe();
+        let _ = durable.wait_for(|d| *d >= target).await;
+    }
+}
+
+/// A committed group waiting for its sync: who to answer, and its number.
+struct CommittedGroup {
+    members: Vec<oneshot::Sender<std::result::Result<(), String>>>,
+    generation: u64,
 }
 
 struct GroupState {
@@ -133,15 +225,34 @@ struct GroupState {
     /// Members whose work is in the open transaction, waiting to hear it is on disk.
     waiting: Vec<oneshot::Sender<std::result::Result<(), String>>>,
     closed: bool,
+    /// The statements that end a group: the store's before-commit work, then COMMIT.
+    commit_sql: String,
+    durability: Arc<Durability>,
+    /// Where checkpoints run, and when the last one was started.
+    checkpoints: Option<AnyPool>,
+    last_checkpoint: Instant,
 }
 
 const BUSY_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 const SAVEPOINT: &str = "SAVEPOINT member";
 
 impl GroupWriter {
-    /// Takes over `conn` (already configured) and starts the committer task.
-    pub(crate) fn start(conn: AnyConnection) -> Arc<GroupWriter> {
+    /// Takes over `conn` (from [`connect_sqlite`]) and starts the committer task.
+    /// `before_commit` (statements, each ending in `;`) runs in every group's transaction just
+    /// before it commits; `checkpoints` is the pool whose connections copy the log back.
+    pub(crate) fn start(
+        conn: SqliteWriteConnection,
+        before_commit: &str,
+        checkpoints: Option<AnyPool>,
+    ) -> Arc<GroupWriter> {
+        let SqliteWriteConnection { conn, wal } = conn;
+        let durability = Arc::new(Durability {
+            committed: AtomicU64::new(0),
+            durable: watch::Sender::new(0),
+            wal,
+        });
         let writer = Arc::new(GroupWriter {
+            durability: durability.clone(),
             state: Arc::new(Mutex::new(GroupState {
                 conn,
                 open: false,
@@ -150,6 +261,10 @@ impl GroupWriter {
                 audit_head: None,
                 waiting: Vec::new(),
                 closed: false,
+                commit_sql: format!("{before_commit} COMMIT"),
+                durability,
+                checkpoints,
+                last_checkpoint: Instant::now(),
             })),
             wake: Arc::new(Notify::new()),
         });
@@ -211,23 +326,51 @@ impl GroupState {
         }
     }
 
-    /// Commits the open transaction and answers everyone waiting on it.
-    async fn settle(&mut self) {
+    /// Commits the open transaction, if any; its members wait for the sync that follows.
+    async fn commit_group(&mut self) -> Option<CommittedGroup> {
         self.undo_abandoned().await;
         if !self.open {
-            return;
+            return None;
         }
-        match self.conn.execute("COMMIT").await {
+        let commit = sqlx::AssertSqlSafe(self.commit_sql.clone());
+        match self.conn.execute(commit).await {
             Ok(_) => {
                 self.open = false;
                 self.savepoint_ready = false;
                 self.audit_head = None;
-                for member in self.waiting.drain(..) {
-                    let _ = member.send(Ok(()));
-                }
+                let generation = self.durability.committed.fetch_add(1, Ordering::AcqRel) + 1;
+                Some(CommittedGroup {
+                    members: std::mem::take(&mut self.waiting),
+                    generation,
+                })
             }
-            Err(e) => self.abort(&e.to_string()).await,
+            Err(e) => {
+                self.abort(&e.to_string()).await;
+                None
+            }
         }
+    }
+
+    /// Commits the open transaction and answers everyone in it once it is on disk, holding
+    /// the connection throughout (for work that needs it outside any transaction).
+    async fn settle(&mut self) {
+        if let Some(group) = self.commit_group().await {
+            let synced = self.durability.sync(group.generation).await;
+            if synced.is_err() {
+                self.closed = true;
+            }
+            answer(group.members, synced);
+        }
+    }
+
+    /// The pool to checkpoint from, when a checkpoint is due.
+    fn checkpoint_due(&mut self) -> Option<AnyPool> {
+        let pool = self.checkpoints.as_ref()?;
+        if self.last_checkpoint.elapsed() < CHECKPOINT_EVERY {
+            return None;
+        }
+        self.last_checkpoint = Instant::now();
+        Some(pool.clone())
     }
 
     /// Ends the open transaction without keeping anything and tells everyone waiting on it.
@@ -244,20 +387,47 @@ impl GroupState {
     }
 }
 
+fn answer(
+    members: Vec<oneshot::Sender<std::result::Result<(), String>>>,
+    outcome: std::result::Result<(), String>,
+) {
+    for member in members {
+        let _ = member.send(outcome.clone());
+    }
+}
+
 /// Queues for the connection whenever a member has finished, and commits what is there. The
 /// lock is fair, so every member that was already waiting gets its turn first and joins the
-/// same commit.
+/// same commit. The connection is free again before the sync: the next group works meanwhile.
 async fn commit_loop(state: Weak<Mutex<GroupState>>, wake: Arc<Notify>) {
     loop {
         wake.notified().await;
         let Some(writer) = state.upgrade() else {
             return;
         };
-        let mut writer = writer.lock().await;
-        if writer.closed {
+        let mut guard = writer.lock().await;
+        if guard.closed {
             return;
         }
-        writer.settle().await;
+        let group = guard.commit_group().await;
+        let checkpoint = guard.checkpoint_due();
+        let durability = guard.durability.clone();
+        drop(guard);
+        if let Some(group) = group {
+            let synced = durability.sync(group.generation).await;
+            if synced.is_err() {
+                writer.lock().await.closed = true;
+            }
+            answer(group.members, synced);
+        }
+        if let Some(pool) = checkpoint {
+            // PASSIVE: copies what no reader still needs and never waits for anyone.
+            tokio::spawn(async move {
+                if let Err(e) = pool.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+                    tracing::warn!(error = %e, "checkpoint failed");
+                }
+            });
+        }
     }
 }
 
@@ -323,11 +493,38 @@ impl DerefMut for GroupMember {
     }
 }
 
+/// The SQLite write connection and the log file the committer syncs.
+pub(crate) struct SqliteWriteConnection {
+    conn: AnyConnection,
+    wal: Option<PathBuf>,
+}
+
 /// Opens the SQLite write connection with the store's settings.
-pub(crate) async fn connect_sqlite(url: &str) -> Result<AnyConnection> {
+pub(crate) async fn connect_sqlite(url: &str) -> Result<SqliteWriteConnection> {
     let mut conn = AnyConnection::connect(url).await?;
     conn.execute(crate::SQLITE_PRAGMAS).await?;
-    Ok(conn)
+    // Savepoints keep the original of every page a request changes for its rollback; in
+    // memory rather than in a temporary file on disk.
+    conn.execute("PRAGMA temp_store = MEMORY").await?;
+    conn.execute(sqlx::AssertSqlSafe(format!(
+        "PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES}"
+    )))
+    .await?;
+    let file: String =
+        sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .fetch_one(&mut conn)
+            .await?;
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await?;
+    // A database on disk in WAL mode: the committer syncs the log after COMMIT. Anything else
+    // (in memory) keeps SQLite's own sync in COMMIT.
+    let wal = (!file.is_empty() && journal.eq_ignore_ascii_case("wal"))
+        .then(|| PathBuf::from(format!("{file}-wal")));
+    if wal.is_some() {
+        conn.execute("PRAGMA synchronous = NORMAL").await?;
+    }
+    Ok(SqliteWriteConnection { conn, wal })
 }
 
 #[cfg(test)]
@@ -338,7 +535,11 @@ mod tests {
     async fn writer_on(dir: &tempfile::TempDir) -> (Writer, String) {
         sqlx::any::install_default_drivers();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
-        let writer = Writer::Group(GroupWriter::start(connect_sqlite(&url).await.unwrap()));
+        let writer = Writer::Group(GroupWriter::start(
+            connect_sqlite(&url).await.unwrap(),
+            "",
+            None,
+        ));
         writer
             .with_connection(async |conn| {
                 conn.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
@@ -411,6 +612,81 @@ mod tests {
         last.commit().await.unwrap();
         assert_eq!(committed(&url).await, vec![1, 4]);
         writer.close().await;
+        assert!(matches!(
+            writer.begin().await,
+            Err(StoreError::WriterUnavailable)
+        ));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_committer_syncs_the_log_and_responses_can_wait_for_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, url) = writer_on(&dir).await;
+        let Writer::Group(group) = &writer else {
+            unreachable!("SQLite writes in groups")
+        };
+        // COMMIT leaves the sync to the committer: synchronous = NORMAL (1), the log known.
+        let synchronous: i64 = writer
+            .with_connection(async |conn| {
+                Ok(sqlx::query_scalar("PRAGMA synchronous")
+                    .fetch_one(conn)
+                    .await?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(synchronous, 1);
+        assert!(
+            group
+                .durability
+                .wal
+                .as_ref()
+                .is_some_and(|wal| wal.exists())
+        );
+        let tasks: Vec<_> = (0..16)
+            .map(|n| {
+                let writer = writer.clone();
+                tokio::spawn(async move {
+                    let mut tx = writer.begin().await?;
+                    insert(&mut tx, n).await?;
+                    tx.commit().await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        writer.wait_durable().await;
+        let groups = group.durability.committed.load(Ordering::Acquire);
+        assert!(groups >= 1);
+        assert!(*group.durability.durable.borrow() >= groups);
+        assert_eq!(committed(&url).await.len(), 16);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_sync_is_reported_and_stops_the_writer() {
+        sqlx::any::install_default_drivers();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+        let mut conn = connect_sqlite(&url).await.unwrap();
+        // A log that cannot be opened stands in for a disk that refuses to sync.
+        conn.wal = Some(dir.path().join("missing").join("w.db-wal"));
+        let writer = Writer::Group(GroupWriter::start(conn, "", None));
+        writer
+            .with_connection(async |conn| {
+                conn.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+                    .await?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let mut tx = writer.begin().await.unwrap();
+        insert(&mut tx, 1).await.unwrap();
+        assert!(matches!(
+            tx.commit().await,
+            Err(StoreError::CommitFailed(_))
+        ));
+        // Nobody waits for a sync that will not come, and nothing more is written.
+        writer.wait_durable().await;
         assert!(matches!(
             writer.begin().await,
             Err(StoreError::WriterUnavailable)

@@ -57,10 +57,27 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::resolve_caller,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            durable_responses,
+        ))
         .layer(axum::middleware::from_fn(error::localize_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Holds each response until everything committed before it is on disk: on SQLite a group of
+/// writes becomes visible to readers a moment before its sync returns (the store's writer),
+/// and no page may show data that a power cut could still take away.
+async fn durable_responses(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let response = next.run(request).await;
+    state.store.wait_durable().await;
+    response
 }
 
 async fn healthz(

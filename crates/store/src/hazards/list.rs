@@ -453,3 +453,94 @@ impl Store {
         Ok(total)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{HazardFilter, Principal, Store};
+    use hazardnet_domain::hazard::{HazardInput, search_tokens};
+
+    async fn found(store: &Store, who: &Principal, q: &str) -> i64 {
+        let filter = HazardFilter {
+            q: Some(q.to_string()),
+            ..Default::default()
+        };
+        store.hazards(who, &filter).await.unwrap().1
+    }
+
+    /// Changes a hazard's indexed text the way a future edit would: through the writer, with
+    /// the trigger queueing the new text for the group's commit.
+    async fn retext(tx: &mut crate::WriteTx, id: i64, text: &str) {
+        sqlx::query("UPDATE hazards SET search_tokens = $1 WHERE id = $2")
+            .bind(search_tokens(text))
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .unwrap();
+    }
+
+    /// On SQLite the full-text index takes each group's hazards just before the group commits
+    /// (migration 0015): new text, text changed by a later commit, and text changed in the
+    /// same commit that recorded it are all found, and replaced text is not.
+    #[tokio::test]
+    async fn the_search_index_follows_every_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("search.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        crate::demo::load_demo_registry(&store).await.unwrap();
+        let manager = store.principal_for_username("enterprise").await.unwrap();
+        let input = |title: &str| HazardInput {
+            enterprise_id: manager.enterprise_id.unwrap(),
+            title: title.into(),
+            description: String::new(),
+            place: "仓库".into(),
+            level: "general".into(),
+            category: "21".into(),
+            basis: String::new(),
+            source: "self_inspection".into(),
+            found_at: store.today().to_string(),
+            found_by: "测试".into(),
+        };
+        let first = store
+            .create_hazard(&manager, &input("灭火器过期"))
+            .await
+            .unwrap();
+        assert_eq!(found(&store, &manager, "灭火器").await, 1);
+
+        let mut tx = store.begin_write().await.unwrap();
+        retext(&mut tx, first.id, "消防通道堆物").await;
+        tx.commit().await.unwrap();
+        assert_eq!(found(&store, &manager, "灭火器").await, 0);
+        assert_eq!(found(&store, &manager, "消防通道").await, 1);
+
+        // Recorded and changed before the group commits: indexed once, with the later text.
+        let enterprise = store
+            .enterprise(&manager, manager.enterprise_id.unwrap())
+            .await
+            .unwrap();
+        let fields = input("配电箱未上锁").validate(store.today()).unwrap();
+        let mut tx = store.begin_write().await.unwrap();
+        let second = store
+            .insert_hazard(&mut tx, &manager, &enterprise, &fields)
+            .await
+            .unwrap();
+        retext(&mut tx, second.id, "应急照明损坏").await;
+        tx.commit().await.unwrap();
+        assert_eq!(found(&store, &manager, "配电箱").await, 0);
+        assert_eq!(found(&store, &manager, "应急照明").await, 1);
+
+        // A request that fails leaves nothing queued behind it.
+        let mut tx = store.begin_write().await.unwrap();
+        retext(&mut tx, first.id, "叉车带病作业").await;
+        drop(tx);
+        let later = store
+            .create_hazard(&manager, &input("脚手架"))
+            .await
+            .unwrap();
+        assert!(later.number.starts_with("YH"));
+        assert_eq!(found(&store, &manager, "叉车").await, 0);
+        assert_eq!(found(&store, &manager, "消防通道").await, 1);
+        assert_eq!(found(&store, &manager, "脚手架").await, 1);
+        store.close().await;
+    }
+}

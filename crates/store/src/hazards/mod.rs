@@ -27,6 +27,14 @@ use hazardnet_domain::{DomainError, Role};
 use serde::Serialize;
 use sqlx::FromRow;
 
+/// (SQLite) Brings the full-text index up to the hazards written in the group about to commit
+/// (migration 0015 queues them in `hazard_search_pending`).
+pub(crate) const SEARCH_INDEX_CATCH_UP: &str = "\
+    DELETE FROM hazard_search WHERE rowid IN \
+        (SELECT hazard_id FROM hazard_search_pending WHERE replaces = 1); \
+    INSERT INTO hazard_search (rowid, tokens) SELECT hazard_id, tokens FROM hazard_search_pending; \
+    DELETE FROM hazard_search_pending;";
+
 pub(crate) const HAZARD_SCOPE: ScopeColumns<'static> = ScopeColumns {
     enterprise_id: "h.enterprise_id",
     jurisdiction: "h.jurisdiction_code",
@@ -74,6 +82,13 @@ pub(crate) struct HazardRow {
     updated_at: String,
     version: i64,
     leader_name: String,
+}
+
+/// A hazard just recorded: its id and the number it was given.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HazardCreated {
+    pub id: i64,
+    pub number: String,
 }
 
 /// A hazard as shown to a user.
@@ -192,18 +207,21 @@ impl Store {
             listing_office: row.listing_org_id,
             pending_extension: pending.is_some(),
         };
-        let assigned: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM expert_assignments WHERE user_id = $1 AND enterprise_id = $2",
-        )
-        .bind(who.user_id)
-        .bind(row.enterprise_id)
-        .fetch_optional(&self.read)
-        .await?;
+        // Only an expert can be assigned; nobody else pays for the lookup.
+        let assigned_expert = who.role == Role::Expert
+            && sqlx::query_scalar::<_, i64>(
+                "SELECT 1 FROM expert_assignments WHERE user_id = $1 AND enterprise_id = $2",
+            )
+            .bind(who.user_id)
+            .bind(row.enterprise_id)
+            .fetch_optional(&self.read)
+            .await?
+            .is_some();
         let actor = ActorFacts {
             role: who.role,
             org_id: who.org_id,
             own_enterprise: who.enterprise_id == Some(row.enterprise_id),
-            assigned_expert: assigned.is_some(),
+            assigned_expert,
         };
         Ok((facts, actor, pending))
     }
@@ -276,7 +294,11 @@ impl Store {
 
     /// Records a hazard found at an enterprise in the caller's scope. A major hazard is
     /// visible to its regulator and territorial offices from this moment (their scope covers it).
-    pub async fn create_hazard(&self, who: &Principal, input: &HazardInput) -> Result<i64> {
+    pub async fn create_hazard(
+        &self,
+        who: &Principal,
+        input: &HazardInput,
+    ) -> Result<HazardCreated> {
         let today = self.today();
         let fields = input.validate(today)?;
         let enterprise = self.enterprise(who, fields.enterprise_id).await?;
@@ -284,11 +306,11 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let mut tx = self.begin_write().await?;
-        let id = self
+        let created = self
             .insert_hazard(&mut tx, who, &enterprise, &fields)
             .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(created)
     }
 
     /// Imports an enterprise's existing ledger: every row is checked first and, if any is bad,
@@ -330,7 +352,8 @@ impl Store {
         for fields in &valid {
             ids.push(
                 self.insert_hazard(&mut tx, who, &enterprise, fields)
-                    .await?,
+                    .await?
+                    .id,
             );
         }
         tx.commit().await?;
@@ -343,7 +366,7 @@ impl Store {
         who: &Principal,
         enterprise: &crate::Enterprise,
         fields: &hazardnet_domain::hazard::HazardFields,
-    ) -> Result<i64> {
+    ) -> Result<HazardCreated> {
         let industry_section = tallies::industry_section(&enterprise.industry_code);
         let tokens = search_tokens(&format!(
             "{} {} {}",
@@ -401,11 +424,11 @@ impl Store {
                 entity_id: id.to_string(),
                 jurisdiction: &enterprise.jurisdiction_code,
                 before: None,
-                after: to_json(&serde_json::json!({ "number": number, "fields": fields })),
+                after: to_json(&serde_json::json!({ "number": &number, "fields": fields })),
             },
         )
         .await?;
-        Ok(id)
+        Ok(HazardCreated { id, number })
     }
 
     pub async fn hazard(&self, who: &Principal, id: i64) -> Result<Hazard> {
@@ -493,10 +516,10 @@ impl Store {
         )
         .bind(outcome.state.as_str().to_string())
         .bind(deadline.clone())
-        .bind(plan_json)
-        .bind(pending_json)
-        .bind(closed_at)
-        .bind(now)
+        .bind(plan_json.clone())
+        .bind(pending_json.clone())
+        .bind(closed_at.clone())
+        .bind(now.clone())
         .bind(id)
         .bind(row.version)
         .fetch_optional(&mut *tx)
@@ -531,7 +554,18 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(self.hazard(who, id).await?)
+        // The row as the version-guarded UPDATE left it: no second read needed to answer.
+        let written = HazardRow {
+            state: outcome.state.as_str().to_string(),
+            deadline,
+            plan_json,
+            pending_extension_json: pending_json,
+            closed_at,
+            updated_at: now,
+            version: row.version + 1,
+            ..row
+        };
+        Ok(written.into_hazard(today))
     }
 
     /// The leaders who could follow this hazard (包挂): users with the leader role in an office

@@ -523,7 +523,8 @@ impl Store {
             };
             let hazard_id = self
                 .insert_hazard(&mut tx, who, &enterprise, &fields)
-                .await?;
+                .await?
+                .id;
             self.photos_to_evidence(&mut tx, &inspection, item.seq, hazard_id)
                 .await?;
             sqlx::query("UPDATE inspection_results SET hazard_id = $1 WHERE inspection_id = $2 AND item_seq = $3")

@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use hazardnet_domain::hazard::{Action, HazardInput};
-use hazardnet_store::{AuditEntry, Dashboard, Evidence, EvidenceUpload, Hazard, HazardFilter};
+use hazardnet_store::{
+    AuditEntry, Dashboard, Evidence, EvidenceUpload, Hazard, HazardCreated, HazardFilter,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -43,12 +45,6 @@ pub struct HazardPage {
     pub per_page: i64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HazardCreated {
-    pub id: i64,
-    pub number: String,
-}
-
 #[utoipa::path(get, path = "/api/v1/hazards", tag = "hazards", params(HazardFilter),
     responses((status = 200, body = HazardPage)), security(("bearer" = []), ("session" = [])))]
 pub async fn list(
@@ -75,15 +71,8 @@ pub async fn create(
     caller: Caller,
     ApiJson(input): ApiJson<HazardInput>,
 ) -> Result<(StatusCode, Json<HazardCreated>), ApiError> {
-    let id = state.store.create_hazard(&caller.principal, &input).await?;
-    let hazard = state.store.hazard(&caller.principal, id).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(HazardCreated {
-            id,
-            number: hazard.number,
-        }),
-    ))
+    let created = state.store.create_hazard(&caller.principal, &input).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 #[utoipa::path(get, path = "/api/v1/hazards/{id}", tag = "hazards", params(("id" = i64, Path)),

@@ -607,7 +607,7 @@ async fn create(
         found_by: get("found_by"),
     };
     let id = match state.store.create_hazard(&caller.principal, &input).await {
-        Ok(id) => id,
+        Ok(created) => created.id,
         Err(e) => {
             let message = chrome.error_message(&e.into());
             return form_page(&state, &headers, &caller, input, vec![message]).await;
