@@ -118,7 +118,7 @@ impl Store {
             let read = sqlite_pool(8).connect(&url).await?;
             let write = Writer::Group(GroupWriter::start(
                 writer::connect_sqlite(&url).await?,
-                hazards::SEARCH_INDEX_CATCH_UP,
+                hazards::BEFORE_GROUP_COMMIT,
                 Some(read.clone()),
             ));
             Ok(Store {

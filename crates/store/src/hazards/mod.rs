@@ -27,13 +27,41 @@ use hazardnet_domain::{DomainError, Role};
 use serde::Serialize;
 use sqlx::FromRow;
 
-/// (SQLite) Brings the full-text index up to the hazards written in the group about to commit
-/// (migration 0015 queues them in `hazard_search_pending`).
-pub(crate) const SEARCH_INDEX_CATCH_UP: &str = "\
+/// (SQLite) What the writer runs in every group just before it commits: the group's hazard
+/// writes, queued by the triggers of migrations 0015 and 0016, reach the full-text index and
+/// the dashboard tallies in a few statements instead of several per write.
+pub(crate) const BEFORE_GROUP_COMMIT: &str = "\
     DELETE FROM hazard_search WHERE rowid IN \
         (SELECT hazard_id FROM hazard_search_pending WHERE replaces = 1); \
     INSERT INTO hazard_search (rowid, tokens) SELECT hazard_id, tokens FROM hazard_search_pending; \
-    DELETE FROM hazard_search_pending;";
+    DELETE FROM hazard_search_pending; \
+    INSERT INTO hazard_tallies (jurisdiction_code, industry_code, industry_section, level, state, listed, n) \
+        SELECT jurisdiction_code, industry_code, MAX(industry_section), level, state, listed, SUM(n) \
+        FROM hazard_tally_pending WHERE true \
+        GROUP BY jurisdiction_code, industry_code, level, state, listed \
+        ON CONFLICT (jurisdiction_code, industry_code, level, state, listed) DO UPDATE SET n = n + excluded.n; \
+    INSERT INTO hazard_place_tallies (jurisdiction_code, level, state, listed, n) \
+        SELECT jurisdiction_code, level, state, listed, SUM(n) FROM hazard_tally_pending WHERE true \
+        GROUP BY jurisdiction_code, level, state, listed \
+        ON CONFLICT (jurisdiction_code, level, state, listed) DO UPDATE SET n = n + excluded.n; \
+    INSERT INTO hazard_monthly (jurisdiction_code, industry_code, industry_section, month, found, closed) \
+        SELECT jurisdiction_code, industry_code, MAX(industry_section), month, SUM(found), SUM(closed) FROM ( \
+            SELECT jurisdiction_code, industry_code, industry_section, found_month AS month, n AS found, 0 AS closed \
+            FROM hazard_tally_pending \
+            UNION ALL SELECT jurisdiction_code, industry_code, industry_section, closed_month, 0, n \
+            FROM hazard_tally_pending WHERE closed_month IS NOT NULL) WHERE true \
+        GROUP BY jurisdiction_code, industry_code, month \
+        ON CONFLICT (jurisdiction_code, industry_code, month) \
+        DO UPDATE SET found = found + excluded.found, closed = closed + excluded.closed; \
+    INSERT INTO hazard_place_monthly (month, jurisdiction_code, found, closed) \
+        SELECT month, jurisdiction_code, SUM(found), SUM(closed) FROM ( \
+            SELECT found_month AS month, jurisdiction_code, n AS found, 0 AS closed FROM hazard_tally_pending \
+            UNION ALL SELECT closed_month, jurisdiction_code, 0, n \
+            FROM hazard_tally_pending WHERE closed_month IS NOT NULL) WHERE true \
+        GROUP BY month, jurisdiction_code \
+        ON CONFLICT (month, jurisdiction_code) \
+        DO UPDATE SET found = found + excluded.found, closed = closed + excluded.closed; \
+    DELETE FROM hazard_tally_pending;";
 
 pub(crate) const HAZARD_SCOPE: ScopeColumns<'static> = ScopeColumns {
     enterprise_id: "h.enterprise_id",

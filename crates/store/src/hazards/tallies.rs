@@ -16,6 +16,12 @@ impl Store {
     /// Rebuilds the tallies from the ledger (after bulk loads).
     pub async fn rebuild_tallies(&self) -> Result<()> {
         let mut tx = self.begin_write().await?;
+        if self.kind() == crate::DbKind::Sqlite {
+            // Counted below from the rows themselves: queued changes of this group would count twice.
+            sqlx::query("DELETE FROM hazard_tally_pending")
+                .execute(&mut *tx)
+                .await?;
+        }
         for statement in [
             "DELETE FROM hazard_tallies",
             "DELETE FROM hazard_monthly",
