@@ -120,7 +120,7 @@ impl Store {
                 writer::connect_sqlite(&url).await?,
                 hazards::BEFORE_GROUP_COMMIT,
                 Some(read.clone()),
-            ));
+            )?);
             Ok(Store {
                 kind: DbKind::Sqlite,
                 read,

@@ -333,12 +333,12 @@ impl Store {
         if !Self::may_report(who, enterprise.id) {
             return Err(StoreError::Forbidden);
         }
-        let mut tx = self.begin_write().await?;
-        let created = self
-            .insert_hazard(&mut tx, who, &enterprise, &fields)
-            .await?;
-        tx.commit().await?;
-        Ok(created)
+        let (store, who) = (self.clone(), who.clone());
+        self.write
+            .run(move |tx| {
+                Box::pin(async move { store.insert_hazard(tx, &who, &enterprise, &fields).await })
+            })
+            .await
     }
 
     /// Imports an enterprise's existing ledger: every row is checked first and, if any is bad,
@@ -536,52 +536,24 @@ impl Store {
         } else {
             row.closed_at.clone()
         };
-        let mut tx = self.begin_write().await?;
-        let updated: Option<i64> = sqlx::query_scalar(
-            "UPDATE hazards SET state = $1, deadline = $2, plan_json = $3, pending_extension_json = $4, \
-             closed_at = $5, updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8 \
-             RETURNING id",
-        )
-        .bind(outcome.state.as_str().to_string())
-        .bind(deadline.clone())
-        .bind(plan_json.clone())
-        .bind(pending_json.clone())
-        .bind(closed_at.clone())
-        .bind(now.clone())
-        .bind(id)
-        .bind(row.version)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if updated.is_none() {
-            return Err(StoreError::StaleVersion(row.version).into());
-        }
-        // A new deadline brings its reminder and escalation jobs, in the same transaction.
-        if deadline != row.deadline
-            && let Some(due) = deadline.as_deref().and_then(parse_day)
-        {
-            crate::jobs::schedule_deadline_jobs(&mut tx, self, id, &row.jurisdiction_code, due)
-                .await?;
-        }
-        let audit_action = format!("hazard.{}", action.name());
-        append(
-            &mut tx,
-            self,
-            &who.actor(),
-            Change {
-                action: &audit_action,
-                entity: "hazard",
-                entity_id: id.to_string(),
-                jurisdiction: &row.jurisdiction_code,
-                before: to_json(
-                    &serde_json::json!({ "state": row.state, "deadline": row.deadline }),
-                ),
-                after: to_json(&serde_json::json!({
-                    "state": outcome.state.as_str(), "deadline": deadline, "action": action,
-                })),
-            },
-        )
-        .await?;
-        tx.commit().await?;
+        let write = TransitionWrite {
+            store: self.clone(),
+            who: who.clone(),
+            id,
+            action: action.clone(),
+            state: outcome.state,
+            deadline: deadline.clone(),
+            plan_json: plan_json.clone(),
+            pending_json: pending_json.clone(),
+            closed_at: closed_at.clone(),
+            now: now.clone(),
+            before: (row.state.clone(), row.deadline.clone()),
+            version: row.version,
+            jurisdiction_code: row.jurisdiction_code.clone(),
+        };
+        self.write
+            .run(move |tx| Box::pin(async move { write.apply(tx).await }))
+            .await?;
         // The row as the version-guarded UPDATE left it: no second read needed to answer.
         let written = HazardRow {
             state: outcome.state.as_str().to_string(),
@@ -753,5 +725,81 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.hazard(who, id).await
+    }
+}
+
+/// What a transition writes, owned, for the writer's thread ([`crate::writer::Writer::run`]).
+struct TransitionWrite {
+    store: Store,
+    who: Principal,
+    id: i64,
+    action: Action,
+    state: HazardState,
+    deadline: Option<String>,
+    plan_json: Option<String>,
+    pending_json: Option<String>,
+    closed_at: Option<String>,
+    now: String,
+    /// The state and deadline read before the decision.
+    before: (String, Option<String>),
+    /// The version read: a concurrent change makes this write fail instead of both applying.
+    version: i64,
+    jurisdiction_code: String,
+}
+
+impl TransitionWrite {
+    async fn apply(self, tx: &mut WriteTx) -> Result<()> {
+        let updated: Option<i64> = sqlx::query_scalar(
+            "UPDATE hazards SET state = $1, deadline = $2, plan_json = $3, pending_extension_json = $4, \
+             closed_at = $5, updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8 \
+             RETURNING id",
+        )
+        .bind(self.state.as_str().to_string())
+        .bind(self.deadline.clone())
+        .bind(self.plan_json)
+        .bind(self.pending_json)
+        .bind(self.closed_at)
+        .bind(self.now)
+        .bind(self.id)
+        .bind(self.version)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if updated.is_none() {
+            return Err(StoreError::StaleVersion(self.version));
+        }
+        let (before_state, before_deadline) = self.before;
+        // A new deadline brings its reminder and escalation jobs, in the same transaction.
+        if self.deadline != before_deadline
+            && let Some(due) = self.deadline.as_deref().and_then(parse_day)
+        {
+            crate::jobs::schedule_deadline_jobs(
+                tx,
+                &self.store,
+                self.id,
+                &self.jurisdiction_code,
+                due,
+            )
+            .await?;
+        }
+        let audit_action = format!("hazard.{}", self.action.name());
+        append(
+            tx,
+            &self.store,
+            &self.who.actor(),
+            Change {
+                action: &audit_action,
+                entity: "hazard",
+                entity_id: self.id.to_string(),
+                jurisdiction: &self.jurisdiction_code,
+                before: to_json(
+                    &serde_json::json!({ "state": before_state, "deadline": before_deadline }),
+                ),
+                after: to_json(&serde_json::json!({
+                    "state": self.state.as_str(), "deadline": self.deadline, "action": self.action,
+                })),
+            },
+        )
+        .await?;
+        Ok(())
     }
 }

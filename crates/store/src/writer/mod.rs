@@ -28,6 +28,13 @@
 //! is on disk. If a sync fails, nothing more is written: the group is told, and the writer
 //! refuses further work until a restart lets SQLite recover from the log.
 //!
+//! **Whole writes on the writer's own thread.** A request's statements, one after another,
+//! each wait for the runtime to poll the request again — on a busy 2-core server, behind other
+//! requests' work, while it holds the one connection. [`Writer::run`] sends the whole write (a
+//! closure) to a thread that runs nothing else, where each statement follows the last at once;
+//! the caller gets the value back when the group is on disk. The busiest writes (a hazard's
+//! report and its transitions) go this way; the rest hold a [`WriteTx`] from their own task.
+//!
 //! **Checkpoints** (copying the log back into the database file) run on a read connection
 //! every [`CHECKPOINT_EVERY`] instead of inside a commit; the writer's own automatic
 //! checkpoint stays as a backstop for a log that has grown past [`WAL_BACKSTOP_PAGES`].
@@ -36,14 +43,22 @@
 //! commit, inside it (the store passes it to [`GroupWriter::start`]): the full-text index takes
 //! the group's new hazards there in one statement.
 
+mod durability;
+mod jobs;
+#[cfg(test)]
+mod tests;
+
 use crate::{Result, StoreError};
+use durability::{CommittedGroup, Durability, answer};
+use futures_util::future::BoxFuture;
+use jobs::{Work, start_job_thread};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
-use tokio::sync::{Mutex, Notify, OwnedMutexGuard, oneshot, watch};
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard, mpsc, oneshot, watch};
 
 /// Opens write transactions for one store.
 #[derive(Clone)]
@@ -63,7 +78,28 @@ impl Writer {
     pub(crate) async fn begin(&self) -> Result<WriteTx> {
         match self {
             Writer::Pool(pool) => Ok(WriteTx::Pool(pool.begin().await?)),
-            Writer::Group(group) => Ok(WriteTx::Group(group.begin().await?)),
+            Writer::Group(group) => Ok(WriteTx::Group(
+                begin_member(&group.state, &group.wake).await?,
+            )),
+        }
+    }
+
+    /// Runs `job` in one write transaction and returns its value once that is committed and
+    /// on disk; an error from the job keeps nothing of it. On SQLite the job runs on the
+    /// writer's own thread (see the module's documentation), so it must own what it uses.
+    pub(crate) async fn run<T, J>(&self, job: J) -> Result<T>
+    where
+        T: Send + 'static,
+        J: for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, Result<T>> + Send + 'static,
+    {
+        match self {
+            Writer::Pool(_) => {
+                let mut tx = self.begin().await?;
+                let value = job(&mut tx).await?;
+                tx.commit().await?;
+                Ok(value)
+            }
+            Writer::Group(group) => jobs::run(group, job).await,
         }
     }
 
@@ -150,66 +186,14 @@ pub(crate) struct GroupWriter {
     state: Arc<Mutex<GroupState>>,
     wake: Arc<Notify>,
     durability: Arc<Durability>,
+    /// Whole writes for the writer's thread, which ends when this is dropped.
+    jobs: mpsc::UnboundedSender<Work>,
 }
 
 /// How often the log is copied back into the database file, off the write path.
 pub(crate) const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// The writer checkpoints itself only when the log has grown past this many pages (64 MB).
 const WAL_BACKSTOP_PAGES: u32 = 16_384;
-
-/// Which groups are visible and which are on disk, and the log file to sync.
-struct Durability {
-    /// Groups committed so far.
-    committed: AtomicU64,
-    /// Groups known to be on disk; `u64::MAX` once a sync has failed (nobody waits any more:
-    /// the writer refuses work from then on).
-    durable: watch::Sender<u64>,
-    /// The write-ahead log, synced after each commit; None when COMMIT syncs it itself.
-    wal: Option<PathBuf>,
-}
-
-impl Durability {
-    /// Makes group `generation` durable: syncs the log unless a later sync already has.
-    async fn sync(&self, generation: u64) -> std::result::Result<(), String> {
-        if *self.durable.borrow() >= generation {
-            return Ok(());
-        }
-        if let Some(wal) = self.wal.clone() {
-            let synced = tokio::task::spawn_blocking(move || std::fs::File::open(&wal)?.sync_all())
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.map_err(|e| e.to_string()));
-            if let Err(reason) = synced {
-                tracing::error!(reason, "syncing the write-ahead log failed; writes stop");
-                self.durable.send_replace(u64::MAX);
-                return Err(reason);
-            }
-        }
-        self.durable.send_if_modified(|durable| {
-            let behind = *durable < generation;
-            if behind {
-                *durable = generation;
-            }
-            behind
-        });
-        Ok(())
-    }
-
-    async fn wait_for_committed(&self) {
-        let target = self.committed.load(Ordering::Acquire);
-        if *self.durable.borrow() >= target {
-            return;
-        }
-        let mut durable = self.durable.subscribe();
-        let _ = durable.wait_for(|d| *d >= target).await;
-    }
-}
-
-/// A committed group waiting for its sync: who to answer, and its number.
-struct CommittedGroup {
-    members: Vec<oneshot::Sender<std::result::Result<(), String>>>,
-    generation: u64,
-}
 
 struct GroupState {
     conn: AnyConnection,
@@ -244,69 +228,79 @@ impl GroupWriter {
         conn: SqliteWriteConnection,
         before_commit: &str,
         checkpoints: Option<AnyPool>,
-    ) -> Arc<GroupWriter> {
+    ) -> Result<Arc<GroupWriter>> {
         let SqliteWriteConnection { conn, wal } = conn;
         let durability = Arc::new(Durability {
             committed: AtomicU64::new(0),
             durable: watch::Sender::new(0),
             wal,
         });
-        let writer = Arc::new(GroupWriter {
+        let state = Arc::new(Mutex::new(GroupState {
+            conn,
+            open: false,
+            abandoned: false,
+            savepoint_ready: false,
+            audit_head: None,
+            waiting: Vec::new(),
+            closed: false,
+            commit_sql: format!("{before_commit} COMMIT"),
             durability: durability.clone(),
-            state: Arc::new(Mutex::new(GroupState {
-                conn,
-                open: false,
-                abandoned: false,
-                savepoint_ready: false,
-                audit_head: None,
-                waiting: Vec::new(),
-                closed: false,
-                commit_sql: format!("{before_commit} COMMIT"),
-                durability,
-                checkpoints,
-                last_checkpoint: Instant::now(),
-            })),
-            wake: Arc::new(Notify::new()),
+            checkpoints,
+            last_checkpoint: Instant::now(),
+        }));
+        let wake = Arc::new(Notify::new());
+        tokio::spawn(commit_loop(Arc::downgrade(&state), wake.clone()));
+        let jobs = start_job_thread(state.clone(), wake.clone())?;
+        let writer = Arc::new(GroupWriter {
+            state,
+            wake,
+            durability,
+            jobs,
         });
-        tokio::spawn(commit_loop(
-            Arc::downgrade(&writer.state),
-            writer.wake.clone(),
-        ));
-        writer
+        Ok(writer)
     }
+}
 
-    async fn begin(&self) -> Result<GroupMember> {
-        // As long as the pool this replaced waited for its connection: a writer held that long
-        // means something is stuck, and the request should fail rather than hang.
-        let mut state = tokio::time::timeout(BUSY_LIMIT, self.state.clone().lock_owned())
-            .await
-            .map_err(|_| StoreError::WriterUnavailable)?;
-        if state.closed {
-            return Err(StoreError::WriterUnavailable);
-        }
-        state.undo_abandoned().await;
-        if !state.open {
-            state
-                .conn
-                .execute("BEGIN IMMEDIATE; SAVEPOINT member")
-                .await?;
-            state.open = true;
-            state.savepoint_ready = true;
-            state.audit_head = None;
-        }
-        if !state.savepoint_ready
-            && let Err(e) = state.conn.execute(SAVEPOINT).await
-        {
-            // The outer transaction is unusable: end it for everyone in it.
-            state.abort(&e.to_string()).await;
-            return Err(e.into());
-        }
-        state.savepoint_ready = false;
-        Ok(GroupMember {
-            state: Some(state),
-            wake: self.wake.clone(),
-        })
+/// Takes the connection for one member (waiting in line) and opens its savepoint.
+async fn begin_member(state: &Arc<Mutex<GroupState>>, wake: &Arc<Notify>) -> Result<GroupMember> {
+    // As long as the pool this replaced waited for its connection: a writer held that long
+    // means something is stuck, and the request should fail rather than hang.
+    let state = tokio::time::timeout(BUSY_LIMIT, state.clone().lock_owned())
+        .await
+        .map_err(|_| StoreError::WriterUnavailable)?;
+    member_holding(state, wake).await
+}
+
+/// The next member, on the connection already held.
+async fn member_holding(
+    mut state: OwnedMutexGuard<GroupState>,
+    wake: &Arc<Notify>,
+) -> Result<GroupMember> {
+    if state.closed {
+        return Err(StoreError::WriterUnavailable);
     }
+    state.undo_abandoned().await;
+    if !state.open {
+        state
+            .conn
+            .execute("BEGIN IMMEDIATE; SAVEPOINT member")
+            .await?;
+        state.open = true;
+        state.savepoint_ready = true;
+        state.audit_head = None;
+    }
+    if !state.savepoint_ready
+        && let Err(e) = state.conn.execute(SAVEPOINT).await
+    {
+        // The outer transaction is unusable: end it for everyone in it.
+        state.abort(&e.to_string()).await;
+        return Err(e.into());
+    }
+    state.savepoint_ready = false;
+    Ok(GroupMember {
+        state: Some(state),
+        wake: wake.clone(),
+    })
 }
 
 impl GroupState {
@@ -387,15 +381,6 @@ impl GroupState {
     }
 }
 
-fn answer(
-    members: Vec<oneshot::Sender<std::result::Result<(), String>>>,
-    outcome: std::result::Result<(), String>,
-) {
-    for member in members {
-        let _ = member.send(outcome.clone());
-    }
-}
-
 /// Queues for the connection whenever a member has finished, and commits what is there. The
 /// lock is fair, so every member that was already waiting gets its turn first and joins the
 /// same commit. The connection is free again before the sync: the next group works meanwhile.
@@ -440,6 +425,19 @@ pub(crate) struct GroupMember {
 
 impl GroupMember {
     async fn commit(mut self) -> Result<()> {
+        self.release().await?.wait().await
+    }
+
+    /// Keeps this member's work in the group and gives up the connection.
+    async fn release(&mut self) -> Result<OnDisk> {
+        let (on_disk, state) = self.release_holding().await?;
+        drop(state);
+        Ok(on_disk)
+    }
+
+    /// Keeps this member's work in the group; the connection stays with the caller, for the
+    /// next member.
+    async fn release_holding(&mut self) -> Result<(OnDisk, OwnedMutexGuard<GroupState>)> {
         let Some(mut state) = self.state.take() else {
             return Err(StoreError::WriterUnavailable);
         };
@@ -453,9 +451,18 @@ impl GroupMember {
         let (done, on_disk) = oneshot::channel();
         state.savepoint_ready = true;
         state.waiting.push(done);
-        drop(state);
+        // The committer queues for the connection now and takes it when it is given up.
         self.wake.notify_one();
-        match on_disk.await {
+        Ok((OnDisk(on_disk), state))
+    }
+}
+
+/// A released member's wait for its group to be on disk.
+struct OnDisk(oneshot::Receiver<std::result::Result<(), String>>);
+
+impl OnDisk {
+    async fn wait(self) -> Result<()> {
+        match self.0.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(reason)) => Err(StoreError::CommitFailed(reason)),
             Err(_) => Err(StoreError::WriterUnavailable),
@@ -525,171 +532,4 @@ pub(crate) async fn connect_sqlite(url: &str) -> Result<SqliteWriteConnection> {
         conn.execute("PRAGMA synchronous = NORMAL").await?;
     }
     Ok(SqliteWriteConnection { conn, wal })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sqlx::Row;
-
-    async fn writer_on(dir: &tempfile::TempDir) -> (Writer, String) {
-        sqlx::any::install_default_drivers();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
-        let writer = Writer::Group(GroupWriter::start(
-            connect_sqlite(&url).await.unwrap(),
-            "",
-            None,
-        ));
-        writer
-            .with_connection(async |conn| {
-                conn.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
-                    .await?;
-                Ok(())
-            })
-            .await
-            .unwrap();
-        (writer, url)
-    }
-
-    async fn insert(tx: &mut WriteTx, n: i64) -> Result<()> {
-        sqlx::query("INSERT INTO t (n) VALUES ($1)")
-            .bind(n)
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
-    }
-
-    async fn committed(url: &str) -> Vec<i64> {
-        let mut conn = AnyConnection::connect(url).await.unwrap();
-        sqlx::query("SELECT n FROM t ORDER BY n")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| row.get::<i64, _>(0))
-            .collect()
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_writers_are_all_on_disk_when_answered() {
-        let dir = tempfile::tempdir().unwrap();
-        let (writer, url) = writer_on(&dir).await;
-        let tasks: Vec<_> = (0..64)
-            .map(|n| {
-                let writer = writer.clone();
-                tokio::spawn(async move {
-                    let mut tx = writer.begin().await?;
-                    insert(&mut tx, n).await?;
-                    tx.commit().await
-                })
-            })
-            .collect();
-        for task in tasks {
-            task.await.unwrap().unwrap();
-        }
-        // Read through another connection: only committed data is visible there.
-        assert_eq!(committed(&url).await, (0..64).collect::<Vec<_>>());
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_failed_or_dropped_member_leaves_the_others_intact() {
-        let dir = tempfile::tempdir().unwrap();
-        let (writer, url) = writer_on(&dir).await;
-        let mut first = writer.begin().await.unwrap();
-        insert(&mut first, 1).await.unwrap();
-        first.commit().await.unwrap();
-        // Dropped half-way: its row must not survive.
-        let mut dropped = writer.begin().await.unwrap();
-        insert(&mut dropped, 2).await.unwrap();
-        drop(dropped);
-        // A statement fails (duplicate key) and the caller gives up.
-        let mut failed = writer.begin().await.unwrap();
-        insert(&mut failed, 3).await.unwrap();
-        assert!(insert(&mut failed, 1).await.is_err());
-        drop(failed);
-        let mut last = writer.begin().await.unwrap();
-        insert(&mut last, 4).await.unwrap();
-        last.commit().await.unwrap();
-        assert_eq!(committed(&url).await, vec![1, 4]);
-        writer.close().await;
-        assert!(matches!(
-            writer.begin().await,
-            Err(StoreError::WriterUnavailable)
-        ));
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_committer_syncs_the_log_and_responses_can_wait_for_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let (writer, url) = writer_on(&dir).await;
-        let Writer::Group(group) = &writer else {
-            unreachable!("SQLite writes in groups")
-        };
-        // COMMIT leaves the sync to the committer: synchronous = NORMAL (1), the log known.
-        let synchronous: i64 = writer
-            .with_connection(async |conn| {
-                Ok(sqlx::query_scalar("PRAGMA synchronous")
-                    .fetch_one(conn)
-                    .await?)
-            })
-            .await
-            .unwrap();
-        assert_eq!(synchronous, 1);
-        assert!(
-            group
-                .durability
-                .wal
-                .as_ref()
-                .is_some_and(|wal| wal.exists())
-        );
-        let tasks: Vec<_> = (0..16)
-            .map(|n| {
-                let writer = writer.clone();
-                tokio::spawn(async move {
-                    let mut tx = writer.begin().await?;
-                    insert(&mut tx, n).await?;
-                    tx.commit().await
-                })
-            })
-            .collect();
-        for task in tasks {
-            task.await.unwrap().unwrap();
-        }
-        writer.wait_durable().await;
-        let groups = group.durability.committed.load(Ordering::Acquire);
-        assert!(groups >= 1);
-        assert!(*group.durability.durable.borrow() >= groups);
-        assert_eq!(committed(&url).await.len(), 16);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_failed_sync_is_reported_and_stops_the_writer() {
-        sqlx::any::install_default_drivers();
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
-        let mut conn = connect_sqlite(&url).await.unwrap();
-        // A log that cannot be opened stands in for a disk that refuses to sync.
-        conn.wal = Some(dir.path().join("missing").join("w.db-wal"));
-        let writer = Writer::Group(GroupWriter::start(conn, "", None));
-        writer
-            .with_connection(async |conn| {
-                conn.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
-                    .await?;
-                Ok(())
-            })
-            .await
-            .unwrap();
-        let mut tx = writer.begin().await.unwrap();
-        insert(&mut tx, 1).await.unwrap();
-        assert!(matches!(
-            tx.commit().await,
-            Err(StoreError::CommitFailed(_))
-        ));
-        // Nobody waits for a sync that will not come, and nothing more is written.
-        writer.wait_durable().await;
-        assert!(matches!(
-            writer.begin().await,
-            Err(StoreError::WriterUnavailable)
-        ));
-    }
 }

@@ -1,0 +1,124 @@
+//! The SQLite writer's own thread, which runs whole writes ([`super::Writer::run`]) one after
+//! another as members of the current group, keeping the connection from one to the next while
+//! more are waiting (see the parent module's documentation).
+
+use super::{GroupState, GroupWriter, OnDisk, WriteTx, begin_member, member_holding};
+use crate::{Result, StoreError};
+use futures_util::future::BoxFuture;
+use std::sync::Arc;
+use tokio::sync::{Mutex, Notify, OwnedMutexGuard, mpsc, oneshot};
+
+/// A write sent to the writer's thread: given its transaction (or why there is none), it does
+/// its work. Done, it hands back how to answer its caller once its savepoint is released; failed,
+/// it has answered already.
+pub(super) type Work = Box<
+    dyn for<'a> FnOnce(
+            std::result::Result<&'a mut WriteTx, StoreError>,
+        ) -> BoxFuture<'a, Option<Respond>>
+        + Send,
+>;
+/// Answers a whole write's caller with the wait for its group's sync (or why it failed).
+type Respond = Box<dyn FnOnce(Result<OnDisk>) + Send>;
+/// How many whole writes the writer's thread runs before it lets the committer (and any other
+/// writer) have the connection.
+const JOBS_PER_TURN: usize = 64;
+
+/// Sends `job` to the writer's thread and returns its value once its group is on disk.
+pub(super) async fn run<T, J>(group: &GroupWriter, job: J) -> Result<T>
+where
+    T: Send + 'static,
+    J: for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, Result<T>> + Send + 'static,
+{
+    let (reply, answer) = oneshot::channel::<Result<(T, OnDisk)>>();
+    let work: Work = Box::new(move |tx| {
+        Box::pin(async move {
+            let done = match tx {
+                Ok(tx) => job(tx).await,
+                Err(e) => Err(e),
+            };
+            match done {
+                Ok(value) => Some(Box::new(move |on_disk: Result<OnDisk>| {
+                    let _ = reply.send(on_disk.map(|on_disk| (value, on_disk)));
+                }) as Respond),
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                    None
+                }
+            }
+        })
+    });
+    group
+        .jobs
+        .send(work)
+        .map_err(|_| StoreError::WriterUnavailable)?;
+    let (value, on_disk) = answer.await.map_err(|_| StoreError::WriterUnavailable)??;
+    on_disk.wait().await?;
+    Ok(value)
+}
+
+/// Starts the thread that runs whole writes ([`Writer::run`]) one after another, each as a
+/// member of the current group. It ends when the writer is dropped.
+pub(super) fn start_job_thread(
+    state: Arc<Mutex<GroupState>>,
+    wake: Arc<Notify>,
+) -> Result<mpsc::UnboundedSender<Work>> {
+    let (sender, mut jobs) = mpsc::unbounded_channel::<Work>();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .map_err(|e| StoreError::Internal(format!("the writer's runtime: {e}")))?;
+    std::thread::Builder::new()
+        .name("hazardnet-writer".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                // The connection, kept from one job to the next while more are waiting.
+                let mut held: Option<OwnedMutexGuard<GroupState>> = None;
+                let mut turn = 0;
+                loop {
+                    let next = if held.is_some() && turn < JOBS_PER_TURN {
+                        jobs.try_recv().ok()
+                    } else {
+                        None
+                    };
+                    let work = match next {
+                        Some(work) => work,
+                        None => {
+                            // Nothing more waiting (or the turn is over): the committer's go.
+                            held = None;
+                            turn = 0;
+                            match jobs.recv().await {
+                                Some(work) => work,
+                                None => return,
+                            }
+                        }
+                    };
+                    turn += 1;
+                    let member = match held.take() {
+                        Some(state) => member_holding(state, &wake).await,
+                        None => begin_member(&state, &wake).await,
+                    };
+                    let mut member = match member {
+                        Ok(member) => WriteTx::Group(member),
+                        Err(e) => {
+                            work(Err(e)).await;
+                            continue;
+                        }
+                    };
+                    // A job that failed has answered; its savepoint is rolled back (Drop).
+                    if let Some(respond) = work(Ok(&mut member)).await
+                        && let WriteTx::Group(member) = &mut member
+                    {
+                        match member.release_holding().await {
+                            Ok((on_disk, state)) => {
+                                held = Some(state);
+                                respond(Ok(on_disk));
+                            }
+                            Err(e) => respond(Err(e)),
+                        }
+                    }
+                }
+            })
+        })
+        .map_err(|e| StoreError::Internal(format!("the writer's thread: {e}")))?;
+    Ok(sender)
+}

@@ -1,0 +1,198 @@
+//! The group writer: durability when answered, failures kept apart, the log sync.
+
+use super::*;
+use sqlx::Row;
+
+async fn writer_on(dir: &tempfile::TempDir) -> (Writer, String) {
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+    let writer =
+        Writer::Group(GroupWriter::start(connect_sqlite(&url).await.unwrap(), "", None).unwrap());
+    writer
+        .with_connection(async |conn| {
+            conn.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+                .await?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    (writer, url)
+}
+
+async fn insert(tx: &mut WriteTx, n: i64) -> Result<()> {
+    sqlx::query("INSERT INTO t (n) VALUES ($1)")
+        .bind(n)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn committed(url: &str) -> Vec<i64> {
+    let mut conn = AnyConnection::connect(url).await.unwrap();
+    sqlx::query("SELECT n FROM t ORDER BY n")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<i64, _>(0))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_are_all_on_disk_when_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let (writer, url) = writer_on(&dir).await;
+    let tasks: Vec<_> = (0..64)
+        .map(|n| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                let mut tx = writer.begin().await?;
+                insert(&mut tx, n).await?;
+                tx.commit().await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    // Read through another connection: only committed data is visible there.
+    assert_eq!(committed(&url).await, (0..64).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_or_dropped_member_leaves_the_others_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let (writer, url) = writer_on(&dir).await;
+    let mut first = writer.begin().await.unwrap();
+    insert(&mut first, 1).await.unwrap();
+    first.commit().await.unwrap();
+    // Dropped half-way: its row must not survive.
+    let mut dropped = writer.begin().await.unwrap();
+    insert(&mut dropped, 2).await.unwrap();
+    drop(dropped);
+    // A statement fails (duplicate key) and the caller gives up.
+    let mut failed = writer.begin().await.unwrap();
+    insert(&mut failed, 3).await.unwrap();
+    assert!(insert(&mut failed, 1).await.is_err());
+    drop(failed);
+    let mut last = writer.begin().await.unwrap();
+    insert(&mut last, 4).await.unwrap();
+    last.commit().await.unwrap();
+    assert_eq!(committed(&url).await, vec![1, 4]);
+    writer.close().await;
+    assert!(matches!(
+        writer.begin().await,
+        Err(StoreError::WriterUnavailable)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_committer_syncs_the_log_and_responses_can_wait_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (writer, url) = writer_on(&dir).await;
+    let Writer::Group(group) = &writer else {
+        unreachable!("SQLite writes in groups")
+    };
+    // COMMIT leaves the sync to the committer: synchronous = NORMAL (1), the log known.
+    let synchronous: i64 = writer
+        .with_connection(async |conn| {
+            Ok(sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(conn)
+                .await?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(synchronous, 1);
+    assert!(
+        group
+            .durability
+            .wal
+            .as_ref()
+            .is_some_and(|wal| wal.exists())
+    );
+    let tasks: Vec<_> = (0..16)
+        .map(|n| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                let mut tx = writer.begin().await?;
+                insert(&mut tx, n).await?;
+                tx.commit().await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    writer.wait_durable().await;
+    let groups = group.durability.committed.load(Ordering::Acquire);
+    assert!(groups >= 1);
+    assert!(*group.durability.durable.borrow() >= groups);
+    assert_eq!(committed(&url).await.len(), 16);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_sync_is_reported_and_stops_the_writer() {
+    sqlx::any::install_default_drivers();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+    let mut conn = connect_sqlite(&url).await.unwrap();
+    // A log that cannot be opened stands in for a disk that refuses to sync.
+    conn.wal = Some(dir.path().join("missing").join("w.db-wal"));
+    let writer = Writer::Group(GroupWriter::start(conn, "", None).unwrap());
+    writer
+        .with_connection(async |conn| {
+            conn.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+                .await?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let mut tx = writer.begin().await.unwrap();
+    insert(&mut tx, 1).await.unwrap();
+    assert!(matches!(
+        tx.commit().await,
+        Err(StoreError::CommitFailed(_))
+    ));
+    // Nobody waits for a sync that will not come, and nothing more is written.
+    writer.wait_durable().await;
+    assert!(matches!(
+        writer.begin().await,
+        Err(StoreError::WriterUnavailable)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_writes_on_the_writer_thread_commit_together_and_fail_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (writer, url) = writer_on(&dir).await;
+    let tasks: Vec<_> = (0..32)
+        .map(|n| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .run(move |tx| {
+                        Box::pin(async move {
+                            insert(tx, n).await?;
+                            // Every seventh fails after writing: none of it may stay.
+                            if n % 7 == 3 {
+                                insert(tx, 1000 + n).await?;
+                                insert(tx, 1000 + n).await?;
+                            }
+                            Ok(n)
+                        })
+                    })
+                    .await
+            })
+        })
+        .collect();
+    for (n, task) in tasks.into_iter().enumerate() {
+        let outcome = task.await.unwrap();
+        if n % 7 == 3 {
+            assert!(outcome.is_err(), "{n}");
+        } else {
+            assert_eq!(outcome.unwrap(), n as i64);
+        }
+    }
+    let expected: Vec<i64> = (0..32).filter(|n| n % 7 != 3).collect();
+    assert_eq!(committed(&url).await, expected);
+}
