@@ -4,10 +4,18 @@ use super::*;
 use sqlx::Row;
 
 async fn writer_on(dir: &tempfile::TempDir) -> (Writer, String) {
+    writer_syncing(dir, None).await
+}
+
+/// A writer on a fresh file with table `t`; `wal` replaces the log file it syncs.
+async fn writer_syncing(dir: &tempfile::TempDir, wal: Option<PathBuf>) -> (Writer, String) {
     sqlx::any::install_default_drivers();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
-    let writer =
-        Writer::Group(GroupWriter::start(connect_sqlite(&url).await.unwrap(), "", None).unwrap());
+    let mut conn = connect_sqlite(&url).await.unwrap();
+    if wal.is_some() {
+        conn.wal = wal;
+    }
+    let writer = Writer::Group(GroupWriter::start(conn, "", None).unwrap());
     writer
         .with_connection(async |conn| {
             conn.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
@@ -27,6 +35,23 @@ async fn insert(tx: &mut WriteTx, n: i64) -> Result<()> {
     Ok(())
 }
 
+/// Writes `0..n` from `n` tasks at once, each in its own transaction, and waits for all.
+async fn commit_concurrently(writer: &Writer, n: i64) {
+    let tasks: Vec<_> = (0..n)
+        .map(|n| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                let mut tx = writer.begin().await?;
+                insert(&mut tx, n).await?;
+                tx.commit().await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+}
+
 async fn committed(url: &str) -> Vec<i64> {
     let mut conn = AnyConnection::connect(url).await.unwrap();
     sqlx::query("SELECT n FROM t ORDER BY n")
@@ -42,19 +67,7 @@ async fn committed(url: &str) -> Vec<i64> {
 async fn concurrent_writers_are_all_on_disk_when_answered() {
     let dir = tempfile::tempdir().unwrap();
     let (writer, url) = writer_on(&dir).await;
-    let tasks: Vec<_> = (0..64)
-        .map(|n| {
-            let writer = writer.clone();
-            tokio::spawn(async move {
-                let mut tx = writer.begin().await?;
-                insert(&mut tx, n).await?;
-                tx.commit().await
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap().unwrap();
-    }
+    commit_concurrently(&writer, 64).await;
     // Read through another connection: only committed data is visible there.
     assert_eq!(committed(&url).await, (0..64).collect::<Vec<_>>());
 }
@@ -110,19 +123,7 @@ async fn the_committer_syncs_the_log_and_responses_can_wait_for_it() {
             .as_ref()
             .is_some_and(|wal| wal.exists())
     );
-    let tasks: Vec<_> = (0..16)
-        .map(|n| {
-            let writer = writer.clone();
-            tokio::spawn(async move {
-                let mut tx = writer.begin().await?;
-                insert(&mut tx, n).await?;
-                tx.commit().await
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap().unwrap();
-    }
+    commit_concurrently(&writer, 16).await;
     writer.wait_durable().await;
     let groups = group.durability.committed.load(Ordering::Acquire);
     assert!(groups >= 1);
@@ -132,21 +133,10 @@ async fn the_committer_syncs_the_log_and_responses_can_wait_for_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_sync_is_reported_and_stops_the_writer() {
-    sqlx::any::install_default_drivers();
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
-    let mut conn = connect_sqlite(&url).await.unwrap();
     // A log that cannot be opened stands in for a disk that refuses to sync.
-    conn.wal = Some(dir.path().join("missing").join("w.db-wal"));
-    let writer = Writer::Group(GroupWriter::start(conn, "", None).unwrap());
-    writer
-        .with_connection(async |conn| {
-            conn.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
-                .await?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    let missing = dir.path().join("missing").join("w.db-wal");
+    let (writer, _) = writer_syncing(&dir, Some(missing)).await;
     let mut tx = writer.begin().await.unwrap();
     insert(&mut tx, 1).await.unwrap();
     assert!(matches!(
