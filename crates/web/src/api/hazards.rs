@@ -264,7 +264,7 @@ pub async fn export(
         .store
         .for_each_hazard_chunk(&caller.principal, &filter, 2_000, |rows| {
             sheet
-                .append(&rows)
+                .append(rows)
                 .map_err(|e| hazardnet_store::StoreError::Internal(e.to_string()))
         })
         .await?;
