@@ -3,10 +3,11 @@
 //! change rolls back with it.
 
 use crate::clock::format_time;
-use crate::{Result, Store, WriteTx};
+use crate::{Result, Store, StoreError, WriteTx};
 use hazardnet_domain::audit::{AuditFields, GENESIS_HASH};
 use serde::Serialize;
-use sqlx::FromRow;
+use sqlx::any::AnyArguments;
+use sqlx::{Arguments, FromRow};
 
 /// Who performed a write: a signed-in user, or the command line.
 #[derive(Debug, Clone)]
@@ -80,6 +81,17 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> Option<String> {
     serde_json::to_string(value).ok()
 }
 
+macro_rules! insert_entry {
+    () => {
+        "INSERT INTO audit_log (seq, at, actor_id, actor, action, entity, entity_id, \
+         jurisdiction, before_json, after_json, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    };
+}
+const INSERT_ENTRY: &str = insert_entry!();
+const INSERT_ENTRY_THEN_RELEASE: &str =
+    concat!(insert_entry!(), "; ", crate::writer::release_sql!());
+
 /// Appends one entry inside `tx`. Reading the head row locks it (PostgreSQL; on SQLite the
 /// write transaction holds the one write lock), so concurrent appenders line up and the chain
 /// never forks.
@@ -119,24 +131,27 @@ pub(crate) async fn append(
         prev_hash: &prev_hash,
     };
     let hash = fields.hash();
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor_id, actor, action, entity, entity_id, \
-         jurisdiction, before_json, after_json, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(seq)
-    .bind(at.clone())
-    .bind(actor.id)
-    .bind(actor.name.clone())
-    .bind(change.action.to_string())
-    .bind(change.entity.to_string())
-    .bind(change.entity_id.clone())
-    .bind(change.jurisdiction.to_string())
-    .bind(change.before.clone())
-    .bind(change.after.clone())
-    .bind(prev_hash)
-    .bind(hash.clone())
-    .execute(&mut **tx)
+    let bad = |e: sqlx::error::BoxDynError| StoreError::Internal(format!("audit entry: {e}"));
+    let mut args = AnyArguments::default();
+    args.add(seq).map_err(bad)?;
+    args.add(at).map_err(bad)?;
+    args.add(actor.id).map_err(bad)?;
+    args.add(actor.name.clone()).map_err(bad)?;
+    args.add(change.action.to_string()).map_err(bad)?;
+    args.add(change.entity.to_string()).map_err(bad)?;
+    args.add(change.entity_id).map_err(bad)?;
+    args.add(change.jurisdiction.to_string()).map_err(bad)?;
+    args.add(change.before).map_err(bad)?;
+    args.add(change.after).map_err(bad)?;
+    args.add(prev_hash).map_err(bad)?;
+    args.add(hash.clone()).map_err(bad)?;
+    // Nothing in the transaction reads the entry back, so on SQLite it is written in the same
+    // call that ends the request's share of the group (one trip to the connection less).
+    tx.execute_at_release(crate::writer::AtRelease {
+        sql: INSERT_ENTRY,
+        sql_then_release: INSERT_ENTRY_THEN_RELEASE,
+        args,
+    })
     .await?;
     // The head row follows by trigger (migration 0011); the writer's copy follows here.
     if let Some(head) = tx.audit_head_cache() {

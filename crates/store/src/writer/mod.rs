@@ -52,6 +52,7 @@ use crate::{Result, StoreError};
 use durability::{CommittedGroup, Durability, answer};
 use futures_util::future::BoxFuture;
 use jobs::{Work, start_job_thread};
+use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
@@ -152,6 +153,27 @@ impl WriteTx {
 }
 
 impl WriteTx {
+    /// Runs `statement` in this transaction: at once on PostgreSQL; on SQLite when this member
+    /// releases its savepoint (before that if another such statement follows it), or never if
+    /// the member fails.
+    pub(crate) async fn execute_at_release(&mut self, statement: AtRelease) -> Result<()> {
+        match self {
+            WriteTx::Pool(tx) => {
+                sqlx::query_with(statement.sql, statement.args)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            WriteTx::Group(member) => {
+                if let Some(earlier) = member.at_release.replace(statement) {
+                    sqlx::query_with(earlier.sql, earlier.args)
+                        .execute(&mut **member)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The audit chain's head kept by the SQLite writer for its open transaction: `None` on
     /// PostgreSQL (read it, locking, from the table); `Some(None)` when not read yet.
     pub(crate) fn audit_head_cache(&mut self) -> Option<&mut Option<(i64, String)>> {
@@ -215,6 +237,24 @@ struct GroupState {
     /// Where checkpoints run, and when the last one was started.
     checkpoints: Option<AnyPool>,
     last_checkpoint: Instant,
+}
+
+/// What ends a member's share of the group and opens the next member's savepoint, in one call.
+macro_rules! release_sql {
+    () => {
+        "RELEASE member; SAVEPOINT member"
+    };
+}
+pub(crate) use release_sql;
+
+/// A statement whose effect nothing later in the same transaction reads back (the audit log's
+/// insert): on SQLite it runs together with the member's release, in one call to the
+/// connection's thread instead of two.
+pub(crate) struct AtRelease {
+    pub sql: &'static str,
+    /// The same statement followed by `release_sql!()`.
+    pub sql_then_release: &'static str,
+    pub args: AnyArguments,
 }
 
 const BUSY_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -300,6 +340,7 @@ async fn member_holding(
     Ok(GroupMember {
         state: Some(state),
         wake: wake.clone(),
+        at_release: None,
     })
 }
 
@@ -421,6 +462,8 @@ async fn commit_loop(state: Weak<Mutex<GroupState>>, wake: Arc<Notify>) {
 pub(crate) struct GroupMember {
     state: Option<OwnedMutexGuard<GroupState>>,
     wake: Arc<Notify>,
+    /// The member's last statement, run with its release ([`WriteTx::execute_at_release`]).
+    at_release: Option<AtRelease>,
 }
 
 impl GroupMember {
@@ -441,8 +484,16 @@ impl GroupMember {
         let Some(mut state) = self.state.take() else {
             return Err(StoreError::WriterUnavailable);
         };
-        // Keeps this member's work and opens the next member's savepoint, in one call.
-        if let Err(e) = state.conn.execute("RELEASE member; SAVEPOINT member").await {
+        // Keeps this member's work and opens the next member's savepoint, in one call (with
+        // the member's last statement, if it left one).
+        let released = match self.at_release.take() {
+            Some(last) => sqlx::query_with(last.sql_then_release, last.args)
+                .execute(&mut state.conn)
+                .await
+                .map(drop),
+            None => state.conn.execute(release_sql!()).await.map(drop),
+        };
+        if let Err(e) = released {
             state.abandoned = true;
             drop(state);
             self.wake.notify_one();

@@ -186,3 +186,38 @@ async fn whole_writes_on_the_writer_thread_commit_together_and_fail_alone() {
     let expected: Vec<i64> = (0..32).filter(|n| n % 7 != 3).collect();
     assert_eq!(committed(&url).await, expected);
 }
+
+/// A member's last statements run with its release, inside its own savepoint: both are kept,
+/// and the member after it on the same connection, in the same group, fails without taking
+/// them along (had the release not run, its rollback would have undone them too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statements_left_for_the_release_stay_with_their_member() {
+    use sqlx::Arguments;
+    let dir = tempfile::tempdir().unwrap();
+    let (writer, url) = writer_on(&dir).await;
+    let Writer::Group(group) = &writer else {
+        unreachable!("SQLite writes in groups")
+    };
+    let mut first = WriteTx::Group(begin_member(&group.state, &group.wake).await.unwrap());
+    for n in [1_i64, 3] {
+        let mut args = AnyArguments::default();
+        args.add(n).unwrap();
+        first
+            .execute_at_release(AtRelease {
+                sql: "INSERT INTO t (n) VALUES ($1)",
+                sql_then_release: concat!("INSERT INTO t (n) VALUES ($1); ", release_sql!()),
+                args,
+            })
+            .await
+            .unwrap();
+    }
+    let WriteTx::Group(mut first) = first else {
+        unreachable!("a member of the group")
+    };
+    let (on_disk, state) = first.release_holding().await.unwrap();
+    let mut second = WriteTx::Group(member_holding(state, &group.wake).await.unwrap());
+    insert(&mut second, 2).await.unwrap();
+    drop(second);
+    on_disk.wait().await.unwrap();
+    assert_eq!(committed(&url).await, vec![1, 3]);
+}
