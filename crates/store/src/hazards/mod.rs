@@ -70,6 +70,24 @@ pub(crate) const HAZARD_SCOPE: ScopeColumns<'static> = ScopeColumns {
     industry_section: "h.industry_section",
 };
 
+/// A hazard's insert whose number (YH + township + year + serial) is written by the database
+/// from the counter row the same call has just advanced: `$serial` formats its `last` to at
+/// least five digits, `$from` is where that row is read. `$1` is the township, `$2` the year.
+macro_rules! insert_numbered_hazard {
+    ($serial:literal, $from:literal) => {
+        concat!(
+            "INSERT INTO hazards (number, enterprise_id, jurisdiction_code, industry_code, \
+             industry_section, title, description, place, level, category, basis, source, \
+             found_at, found_by, reported_by, state, search_tokens, created_at, updated_at) \
+             SELECT 'YH' || $1 || '-' || $2 || '-' || ",
+            $serial,
+            ", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20 ",
+            $from,
+            " RETURNING id, number"
+        )
+    };
+}
+
 pub(crate) const SELECT: &str = "SELECT h.id, h.number, h.enterprise_id, e.name AS enterprise_name, \
     h.jurisdiction_code, COALESCE(j.name, '') AS jurisdiction_name, h.industry_code, h.title, \
     h.description, h.place, h.level, h.category, h.basis, h.source, h.found_at, h.found_by, h.state, \
@@ -404,43 +422,55 @@ impl Store {
         // Number: the enterprise's township (9 digits), the year found, a serial.
         let prefix = enterprise.jurisdiction_code[..9].to_string();
         let year = i64::from(fields.found_at.year());
-        let serial: i64 = sqlx::query_scalar(
-            "INSERT INTO hazard_counters (prefix, year, last) VALUES ($1, $2, 1) \
-             ON CONFLICT (prefix, year) DO UPDATE SET last = hazard_counters.last + 1 RETURNING last",
-        )
-        .bind(prefix.clone())
-        .bind(year)
-        .fetch_one(&mut **tx)
-        .await?;
-        let number = format!("YH{prefix}-{year}-{serial:05}");
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO hazards (number, enterprise_id, jurisdiction_code, industry_code, \
-             industry_section, title, description, place, level, category, basis, source, found_at, \
-             found_by, reported_by, state, search_tokens, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
-             RETURNING id",
-        )
-        .bind(number.clone())
-        .bind(enterprise.id)
-        .bind(enterprise.jurisdiction_code.clone())
-        .bind(enterprise.industry_code.clone())
-        .bind(industry_section)
-        .bind(fields.title.clone())
-        .bind(fields.description.clone())
-        .bind(fields.place.clone())
-        .bind(fields.level.as_str().to_string())
-        .bind(fields.category.clone())
-        .bind(fields.basis.clone())
-        .bind(fields.source.as_str().to_string())
-        .bind(fields.found_at.to_string())
-        .bind(fields.found_by.clone())
-        .bind(who.user_id)
-        .bind(HazardState::Reported.as_str().to_string())
-        .bind(tokens.clone())
-        .bind(now.clone())
-        .bind(now)
-        .fetch_one(&mut **tx)
-        .await?;
+        // The serial is taken and written into the number by the same call to the database.
+        let insert = match self.kind() {
+            crate::DbKind::Sqlite => concat!(
+                "INSERT INTO hazard_counters (prefix, year, last) VALUES ($1, $2, 1) \
+                 ON CONFLICT (prefix, year) DO UPDATE SET last = hazard_counters.last + 1; ",
+                insert_numbered_hazard!(
+                    "printf('%05d', last)",
+                    "FROM hazard_counters WHERE prefix = $1 AND year = $2"
+                )
+            ),
+            crate::DbKind::Postgres => concat!(
+                "WITH counter AS (INSERT INTO hazard_counters (prefix, year, last) \
+                 VALUES ($1, $2, 1) ON CONFLICT (prefix, year) \
+                 DO UPDATE SET last = hazard_counters.last + 1 RETURNING last) ",
+                insert_numbered_hazard!(
+                    "lpad(last::text, greatest(5, length(last::text)), '0')",
+                    "FROM counter"
+                )
+            ),
+        };
+        // All rows, not the first: for several statements in one call, sqlx's fetch_one stops
+        // after the first statement.
+        let numbered: Vec<(i64, String)> = sqlx::query_as(insert)
+            .bind(prefix)
+            .bind(year)
+            .bind(enterprise.id)
+            .bind(enterprise.jurisdiction_code.clone())
+            .bind(enterprise.industry_code.clone())
+            .bind(industry_section)
+            .bind(fields.title.clone())
+            .bind(fields.description.clone())
+            .bind(fields.place.clone())
+            .bind(fields.level.as_str().to_string())
+            .bind(fields.category.clone())
+            .bind(fields.basis.clone())
+            .bind(fields.source.as_str().to_string())
+            .bind(fields.found_at.to_string())
+            .bind(fields.found_by.clone())
+            .bind(who.user_id)
+            .bind(HazardState::Reported.as_str().to_string())
+            .bind(tokens.clone())
+            .bind(now.clone())
+            .bind(now)
+            .fetch_all(&mut **tx)
+            .await?;
+        let (id, number) = numbered
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Internal("the hazard's insert returned no row".into()))?;
         // The tallies and the search index follow by trigger (migration 0011).
         append(
             tx,
