@@ -20,8 +20,11 @@ pub(super) type Work = Box<
 /// Answers a whole write's caller with the wait for its group's sync (or why it failed).
 type Respond = Box<dyn FnOnce(Result<OnDisk>) + Send>;
 /// How many whole writes the writer's thread runs before it lets the committer (and any other
-/// writer) have the connection.
-const JOBS_PER_TURN: usize = 64;
+/// writer) have the connection: at most one group. Smaller groups keep more than one in flight
+/// (one syncing and being answered while the next is written); at 32 clients 16 did better
+/// than 64 (every client in one group, then all waiting together) and than 8 (a commit's cost
+/// shared by too few), see docs/performance.md.
+const JOBS_PER_TURN: usize = 16;
 
 /// Sends `job` to the writer's thread and returns its value once its group is on disk.
 pub(super) async fn run<T, J>(group: &GroupWriter, job: J) -> Result<T>
