@@ -660,16 +660,6 @@ impl LedgerSheet {
     }
 }
 
-/// The whole ledger of `rows` as one workbook.
-pub fn hazards_workbook(
-    lang: Lang,
-    rows: &[hazardnet_store::Hazard],
-) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut sheet = LedgerSheet::new(lang)?;
-    sheet.append(rows.to_vec())?;
-    sheet.finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

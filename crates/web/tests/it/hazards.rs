@@ -561,6 +561,8 @@ async fn the_ledger_exports_in_its_columns_and_reads_back() {
     let rows = hazardnet_web::sheets::read_rows(&r.bytes().await.unwrap()).unwrap();
     assert_eq!(rows.len() as i64 - 1, list["total"].as_i64().unwrap());
     assert_eq!(rows[0][1], "隐患编号");
+    // The serial is a number cell, counting from 1 below the header.
+    assert_eq!((rows[1][0].as_str(), rows[2][0].as_str()), ("1", "2"));
     assert!(
         rows.iter()
             .any(|r| r[4] == "KTV包厢区安全出口被封堵" && r[14].contains("拆除临时隔断"))
