@@ -36,8 +36,9 @@
 //! report and its transitions) go this way; the rest hold a [`WriteTx`] from their own task.
 //!
 //! **Checkpoints** (copying the log back into the database file) run on a read connection
-//! every [`CHECKPOINT_EVERY`] instead of inside a commit; the writer's own automatic
-//! checkpoint stays as a backstop for a log that has grown past [`WAL_BACKSTOP_PAGES`].
+//! every [`CHECKPOINT_EVERY`] instead of inside a commit (and once more that long after the
+//! last commit of a burst); the writer's own automatic checkpoint stays as a backstop for a
+//! log that has grown past [`WAL_BACKSTOP_PAGES`].
 //!
 //! Work that is cheaper once per group than once per request runs just before each group's
 //! commit, inside it (the store passes it to [`GroupWriter::start`]): the full-text index takes
@@ -237,6 +238,8 @@ struct GroupState {
     /// Where checkpoints run, and when the last one was started.
     checkpoints: Option<AnyPool>,
     last_checkpoint: Instant,
+    /// A group has been committed since the last checkpoint started.
+    uncheckpointed: bool,
 }
 
 /// What ends a member's share of the group and opens the next member's savepoint, in one call.
@@ -287,6 +290,7 @@ impl GroupWriter {
             durability: durability.clone(),
             checkpoints,
             last_checkpoint: Instant::now(),
+            uncheckpointed: false,
         }));
         let wake = Arc::new(Notify::new());
         tokio::spawn(commit_loop(Arc::downgrade(&state), wake.clone()));
@@ -373,6 +377,7 @@ impl GroupState {
                 self.open = false;
                 self.savepoint_ready = false;
                 self.audit_head = None;
+                self.uncheckpointed = true;
                 let generation = self.durability.committed.fetch_add(1, Ordering::AcqRel) + 1;
                 Some(CommittedGroup {
                     members: std::mem::take(&mut self.waiting),
@@ -401,10 +406,11 @@ impl GroupState {
     /// The pool to checkpoint from, when a checkpoint is due.
     fn checkpoint_due(&mut self) -> Option<AnyPool> {
         let pool = self.checkpoints.as_ref()?;
-        if self.last_checkpoint.elapsed() < CHECKPOINT_EVERY {
+        if !self.uncheckpointed || self.last_checkpoint.elapsed() < CHECKPOINT_EVERY {
             return None;
         }
         self.last_checkpoint = Instant::now();
+        self.uncheckpointed = false;
         Some(pool.clone())
     }
 
@@ -425,9 +431,18 @@ impl GroupState {
 /// Queues for the connection whenever a member has finished, and commits what is there. The
 /// lock is fair, so every member that was already waiting gets its turn first and joins the
 /// same commit. The connection is free again before the sync: the next group works meanwhile.
+/// When writes stop with commits not yet checkpointed, it wakes once more after
+/// [`CHECKPOINT_EVERY`] to start that checkpoint, so the log of a burst does not wait for the
+/// next write to be copied back.
 async fn commit_loop(state: Weak<Mutex<GroupState>>, wake: Arc<Notify>) {
+    let mut checkpoint_owed = false;
     loop {
-        wake.notified().await;
+        if checkpoint_owed {
+            // Either a member finished, or the writes have stopped: both are handled alike.
+            let _ = tokio::time::timeout(CHECKPOINT_EVERY, wake.notified()).await;
+        } else {
+            wake.notified().await;
+        }
         let Some(writer) = state.upgrade() else {
             return;
         };
@@ -437,6 +452,7 @@ async fn commit_loop(state: Weak<Mutex<GroupState>>, wake: Arc<Notify>) {
         }
         let group = guard.commit_group().await;
         let checkpoint = guard.checkpoint_due();
+        checkpoint_owed = guard.uncheckpointed && guard.checkpoints.is_some();
         let durability = guard.durability.clone();
         drop(guard);
         if let Some(group) = group {

@@ -221,3 +221,44 @@ async fn statements_left_for_the_release_stay_with_their_member() {
     on_disk.wait().await.unwrap();
     assert_eq!(committed(&url).await, vec![1, 3]);
 }
+
+/// The last writes of a burst are copied back into the database file without waiting for
+/// another write: the file alone (copied without its log) holds them after a while.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_writes_of_a_burst_are_checkpointed_without_another_write() {
+    let dir = tempfile::tempdir().unwrap();
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+    let conn = connect_sqlite(&url).await.unwrap();
+    let readers = AnyPool::connect(&url).await.unwrap();
+    let writer = Writer::Group(GroupWriter::start(conn, "", Some(readers)).unwrap());
+    writer
+        .with_connection(async |conn| {
+            conn.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+                .await?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    // Within the first checkpoint interval: no checkpoint starts at these commits.
+    commit_concurrently(&writer, 4).await;
+    let copy = dir.path().join("copy.db");
+    let copy_url = format!("sqlite://{}?mode=rwc", copy.display());
+    // Generous: the checkpoint is due CHECKPOINT_EVERY after the last commit.
+    for _ in 0..100 {
+        std::fs::copy(dir.path().join("w.db"), &copy).unwrap();
+        let _ = std::fs::remove_file(dir.path().join("copy.db-wal"));
+        let _ = std::fs::remove_file(dir.path().join("copy.db-shm"));
+        if let Ok(mut conn) = AnyConnection::connect(&copy_url).await {
+            let rows: std::result::Result<i64, _> = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+                .fetch_one(&mut conn)
+                .await;
+            let _ = conn.close().await;
+            if matches!(rows, Ok(4)) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the log was not copied back into the database file");
+}
