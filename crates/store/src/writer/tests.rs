@@ -4,18 +4,28 @@ use super::*;
 use sqlx::Row;
 
 async fn writer_on(dir: &tempfile::TempDir) -> (Writer, String) {
-    writer_syncing(dir, None).await
+    writer_with(dir, None, false).await
 }
 
-/// A writer on a fresh file with table `t`; `wal` replaces the log file it syncs.
-async fn writer_syncing(dir: &tempfile::TempDir, wal: Option<PathBuf>) -> (Writer, String) {
+/// A writer on a fresh file with table `t`; `wal` replaces the log file it syncs, and with
+/// `checkpoints` it copies the log back from a pool of its own, as the store's writer does.
+async fn writer_with(
+    dir: &tempfile::TempDir,
+    wal: Option<PathBuf>,
+    checkpoints: bool,
+) -> (Writer, String) {
     sqlx::any::install_default_drivers();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
     let mut conn = connect_sqlite(&url).await.unwrap();
     if wal.is_some() {
         conn.wal = wal;
     }
-    let writer = Writer::Group(GroupWriter::start(conn, "", None).unwrap());
+    let checkpoints = if checkpoints {
+        Some(AnyPool::connect(&url).await.unwrap())
+    } else {
+        None
+    };
+    let writer = Writer::Group(GroupWriter::start(conn, "", checkpoints).unwrap());
     writer
         .with_connection(async |conn| {
             conn.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
@@ -136,7 +146,7 @@ async fn a_failed_sync_is_reported_and_stops_the_writer() {
     let dir = tempfile::tempdir().unwrap();
     // A log that cannot be opened stands in for a disk that refuses to sync.
     let missing = dir.path().join("missing").join("w.db-wal");
-    let (writer, _) = writer_syncing(&dir, Some(missing)).await;
+    let (writer, _) = writer_with(&dir, Some(missing), false).await;
     let mut tx = writer.begin().await.unwrap();
     insert(&mut tx, 1).await.unwrap();
     assert!(matches!(
@@ -227,19 +237,7 @@ async fn statements_left_for_the_release_stay_with_their_member() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_last_writes_of_a_burst_are_checkpointed_without_another_write() {
     let dir = tempfile::tempdir().unwrap();
-    sqlx::any::install_default_drivers();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
-    let conn = connect_sqlite(&url).await.unwrap();
-    let readers = AnyPool::connect(&url).await.unwrap();
-    let writer = Writer::Group(GroupWriter::start(conn, "", Some(readers)).unwrap());
-    writer
-        .with_connection(async |conn| {
-            conn.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
-                .await?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    let (writer, _) = writer_with(&dir, None, true).await;
     // Within the first checkpoint interval: no checkpoint starts at these commits.
     commit_concurrently(&writer, 4).await;
     let copy = dir.path().join("copy.db");
