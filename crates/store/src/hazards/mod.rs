@@ -462,7 +462,7 @@ impl Store {
             .bind(fields.found_by.clone())
             .bind(who.user_id)
             .bind(HazardState::Reported.as_str().to_string())
-            .bind(tokens.clone())
+            .bind(tokens)
             .bind(now.clone())
             .bind(now)
             .fetch_all(&mut **tx)
