@@ -41,7 +41,7 @@ pub use error::{RowError, StoreError};
 pub use hazards::list::SEARCH_COUNT_CAP;
 pub use hazards::{
     Dashboard, DashboardCount, Evidence, EvidenceUpload, Hazard, HazardCreated, HazardFilter,
-    HazardSort, MonthPoint, TransitionFailure,
+    HazardSort, LedgerRow, MonthPoint, TransitionFailure,
 };
 pub use inspections::{
     ChecklistTemplate, Inspection, InspectionFilter, InspectionItem, InspectionPhoto,

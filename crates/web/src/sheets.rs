@@ -598,7 +598,7 @@ impl LedgerSheet {
     /// its time.
     pub fn append(
         &mut self,
-        rows: Vec<hazardnet_store::Hazard>,
+        rows: Vec<hazardnet_store::LedgerRow>,
     ) -> Result<(), rust_xlsxwriter::XlsxError> {
         let lang = self.lang;
         let yes = t(lang, "ui.yes");

@@ -270,7 +270,7 @@ impl Store {
             && fts_expression(filter.q.as_deref()).is_some()
             && Self::broad_scope(who);
         let items = if dense {
-            let sql = self.hazard_page_sql(who, filter, page);
+            let sql = self.hazard_page_sql(SELECT, who, filter, page);
             let mut tx = self.read.begin().await?;
             sqlx::query("SET LOCAL enable_bitmapscan = off")
                 .execute(&mut *tx)
@@ -304,14 +304,14 @@ impl Store {
         }
     }
 
-    /// All hazards the filter selects (for export), or one page.
+    /// One page of the hazards the filter selects.
     pub async fn hazard_page(
         &self,
         who: &Principal,
         filter: &HazardFilter,
         page: Option<(i64, i64)>,
     ) -> Result<Vec<Hazard>> {
-        let sql = self.hazard_page_sql(who, filter, page);
+        let sql = self.hazard_page_sql(SELECT, who, filter, page);
         let rows: Vec<HazardRow> = sql
             .query_as()
             .persistent(!self.plans_by_value(filter))
@@ -321,8 +321,11 @@ impl Store {
         Ok(rows.into_iter().map(|r| r.into_hazard(today)).collect())
     }
 
-    fn hazard_page_sql(
+    /// The query for the hazards the filter selects, in ledger order: `select` names the
+    /// columns (a page's full rows, or an export's ledger columns) and reads `FROM hazards h`.
+    pub(super) fn hazard_page_sql(
         &self,
+        select: &str,
         who: &Principal,
         filter: &HazardFilter,
         page: Option<(i64, i64)>,
@@ -330,7 +333,7 @@ impl Store {
         let search = self.search_driven(filter);
         let mut sql = match &search {
             Some(expr) => {
-                let mut sql = Sql::new(&SELECT.replacen("FROM hazards h", FROM_SEARCH, 1));
+                let mut sql = Sql::new(&select.replacen("FROM hazards h", FROM_SEARCH, 1));
                 sql.push(" WHERE hazard_search MATCH ")
                     .bind(expr.clone())
                     .push(" AND ");
@@ -340,12 +343,12 @@ impl Store {
             // those rows. Sorting or skipping (OFFSET) whole rows with their joins cost ten
             // times as much as the same work on ids (docs/performance.md).
             None if page.is_some() => {
-                let mut sql = Sql::new(SELECT);
+                let mut sql = Sql::new(select);
                 sql.push(" WHERE h.id IN (SELECT h.id FROM hazards h WHERE ");
                 sql
             }
             None => {
-                let mut sql = Sql::new(SELECT);
+                let mut sql = Sql::new(select);
                 sql.push(" WHERE ");
                 sql
             }
@@ -418,39 +421,6 @@ impl Store {
             sql.push(") ORDER BY ").push(&outer_order);
         }
         sql
-    }
-}
-
-impl Store {
-    /// Every hazard the filter selects, in ledger order, handed to `each` a chunk at a time
-    /// from one streaming query: an export of a whole province never holds more than one
-    /// chunk of rows and never re-reads what it has passed.
-    pub async fn for_each_hazard_chunk<F>(
-        &self,
-        who: &Principal,
-        filter: &HazardFilter,
-        chunk: usize,
-        mut each: F,
-    ) -> Result<usize>
-    where
-        F: FnMut(Vec<Hazard>) -> Result<()>,
-    {
-        use futures_util::TryStreamExt;
-        let sql = self.hazard_page_sql(who, filter, None);
-        let today = self.today();
-        let mut stream = sql.query_as::<HazardRow>().fetch(&self.read);
-        let mut buffer = Vec::with_capacity(chunk);
-        let mut total = 0;
-        while let Some(row) = stream.try_next().await? {
-            buffer.push(row.into_hazard(today));
-            if buffer.len() == chunk {
-                total += buffer.len();
-                each(std::mem::replace(&mut buffer, Vec::with_capacity(chunk)))?;
-            }
-        }
-        total += buffer.len();
-        each(buffer)?;
-        Ok(total)
     }
 }
 

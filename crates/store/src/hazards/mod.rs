@@ -4,12 +4,14 @@
 
 mod dashboard;
 mod evidence;
+mod export;
 pub mod list;
 pub(crate) mod tallies;
 
 pub use dashboard::{Dashboard, DashboardCount, MonthPoint};
 pub(crate) use evidence::StoredFile;
 pub use evidence::{Evidence, EvidenceUpload};
+pub use export::LedgerRow;
 pub use list::{HazardFilter, HazardSort};
 
 use crate::WriteTx;

@@ -262,7 +262,7 @@ pub async fn export(
     let mut sheet = crate::sheets::LedgerSheet::new(lang).map_err(internal)?;
     state
         .store
-        .for_each_hazard_chunk(&caller.principal, &filter, 2_000, |rows| {
+        .for_each_ledger_chunk(&caller.principal, &filter, 2_000, |rows| {
             sheet
                 .append(rows)
                 .map_err(|e| hazardnet_store::StoreError::Internal(e.to_string()))

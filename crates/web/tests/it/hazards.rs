@@ -570,6 +570,60 @@ async fn the_ledger_exports_in_its_columns_and_reads_back() {
     let r = street.get("/api/v1/hazards/export.xlsx?level=major").await;
     let rows = hazardnet_web::sheets::read_rows(&r.bytes().await.unwrap()).unwrap();
     assert_eq!(rows.len(), 4, "a header and the demo's three major hazards");
+    // The export reads its own, narrower set of columns: two months on (so that open
+    // hazards are overdue), each row of a whole-system export says what the ledger's JSON
+    // says about the same hazard.
+    app.clock.advance(chrono::Duration::days(60));
+    let admin = app.bearer("admin").await;
+    let (_, all) = admin.get_json("/api/v1/hazards?per_page=100").await;
+    let items = all["items"].as_array().unwrap();
+    let r = admin.get("/api/v1/hazards/export.xlsx").await;
+    let rows = hazardnet_web::sheets::read_rows(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(rows.len() - 1, items.len());
+    let some = |key: &str| items.iter().filter(|i| !i[key].is_null()).count();
+    let overdue = items.iter().filter(|i| i["overdue"] == true).count();
+    assert!(some("plan") > 0 && some("listing") > 0 && some("closed_at") > 0 && overdue > 0);
+    for item in items {
+        let text = |key: &str| item[key].as_str().unwrap_or_default().to_string();
+        let row = rows
+            .iter()
+            .find(|r| r[1] == text("number"))
+            .unwrap_or_else(|| panic!("{} is in the export", text("number")));
+        let expected = [
+            (2, text("enterprise_name")),
+            (3, text("jurisdiction_name")),
+            (4, text("title")),
+            (5, text("place")),
+            (6, text("description")),
+            (8, text("category")),
+            (11, text("found_at")),
+            (
+                13,
+                item["plan"]["responsible_person"]
+                    .as_str()
+                    .unwrap_or("")
+                    .into(),
+            ),
+            (16, text("deadline")),
+            (18, if item["overdue"] == true { "是" } else { "" }.into()),
+            (
+                19,
+                item["listing"]["letter_number"]
+                    .as_str()
+                    .unwrap_or("")
+                    .into(),
+            ),
+            (20, text("closed_at").chars().take(10).collect()),
+        ];
+        for (column, value) in expected {
+            assert!(
+                row[column].contains(&value) && value.is_empty() == row[column].is_empty(),
+                "{}: column {column} is {:?}, expected {value:?}",
+                text("number"),
+                row[column]
+            );
+        }
+    }
 }
 
 #[tokio::test]

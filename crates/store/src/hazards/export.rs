@@ -1,0 +1,129 @@
+//! The ledger export: every hazard a filter selects, streamed in ledger order with only the
+//! columns the ledger sheet shows.
+
+use crate::accounts::Principal;
+use crate::clock::parse_day;
+use crate::{HazardFilter, Result, Store};
+use hazardnet_domain::hazard::{HazardState, Listing, RectificationPlan, is_overdue};
+use sqlx::FromRow;
+
+/// The ledger sheet's columns. A page's `SELECT` reads 28 columns and a third join (the
+/// leader's name); a province export reads a hundred thousand rows, and every column it
+/// does not show is copied three times between SQLite and the sheet for nothing.
+const SELECT_LEDGER: &str = "SELECT h.number, e.name AS enterprise_name, \
+    COALESCE(j.name, '') AS jurisdiction_name, h.title, h.place, h.description, h.level, \
+    h.category, h.basis, h.source, h.found_at, h.found_by, h.state, h.deadline, h.plan_json, \
+    h.listing_json, h.closed_at \
+    FROM hazards h JOIN enterprises e ON e.id = h.enterprise_id \
+    LEFT JOIN jurisdictions j ON j.code = h.jurisdiction_code";
+
+#[derive(FromRow)]
+struct LedgerColumns {
+    number: String,
+    enterprise_name: String,
+    jurisdiction_name: String,
+    title: String,
+    place: String,
+    description: String,
+    level: String,
+    category: String,
+    basis: String,
+    source: String,
+    found_at: String,
+    found_by: String,
+    state: String,
+    deadline: Option<String>,
+    plan_json: Option<String>,
+    listing_json: Option<String>,
+    closed_at: Option<String>,
+}
+
+/// One hazard as a row of the exported ledger (台账).
+#[derive(Debug, Clone)]
+pub struct LedgerRow {
+    pub number: String,
+    pub enterprise_name: String,
+    pub jurisdiction_name: String,
+    pub title: String,
+    pub place: String,
+    pub description: String,
+    pub level: String,
+    pub category: String,
+    pub basis: String,
+    pub source: String,
+    pub found_at: String,
+    pub found_by: String,
+    pub state: String,
+    pub deadline: Option<String>,
+    /// Derived: the deadline has passed and the hazard is still open.
+    pub overdue: bool,
+    pub plan: Option<RectificationPlan>,
+    pub listing: Option<Listing>,
+    pub closed_at: Option<String>,
+}
+
+impl LedgerColumns {
+    fn into_row(self, today: chrono::NaiveDate) -> LedgerRow {
+        let state = HazardState::parse(&self.state).unwrap_or(HazardState::Reported);
+        let deadline = self.deadline.as_deref().and_then(parse_day);
+        LedgerRow {
+            overdue: is_overdue(state, deadline, today),
+            plan: self
+                .plan_json
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok()),
+            listing: self
+                .listing_json
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok()),
+            number: self.number,
+            enterprise_name: self.enterprise_name,
+            jurisdiction_name: self.jurisdiction_name,
+            title: self.title,
+            place: self.place,
+            description: self.description,
+            level: self.level,
+            category: self.category,
+            basis: self.basis,
+            source: self.source,
+            found_at: self.found_at,
+            found_by: self.found_by,
+            state: self.state,
+            deadline: self.deadline,
+            closed_at: self.closed_at,
+        }
+    }
+}
+
+impl Store {
+    /// Every hazard the filter selects, in ledger order, handed to `each` a chunk at a time
+    /// from one streaming query: an export of a whole province never holds more than one
+    /// chunk of rows and never re-reads what it has passed. Returns how many rows it read.
+    pub async fn for_each_ledger_chunk<F>(
+        &self,
+        who: &Principal,
+        filter: &HazardFilter,
+        chunk: usize,
+        mut each: F,
+    ) -> Result<usize>
+    where
+        F: FnMut(Vec<LedgerRow>) -> Result<()>,
+    {
+        use futures_util::TryStreamExt;
+        let sql = self.hazard_page_sql(SELECT_LEDGER, who, filter, None);
+        let today = self.today();
+        let mut stream = sql.query_as::<LedgerColumns>().fetch(&self.read);
+        let mut buffer = Vec::with_capacity(chunk);
+        let mut total = 0;
+        while let Some(row) = stream.try_next().await? {
+            buffer.push(row.into_row(today));
+            if buffer.len() == chunk {
+                total += buffer.len();
+                each(std::mem::replace(&mut buffer, Vec::with_capacity(chunk)))?;
+            }
+        }
+        total += buffer.len();
+        each(buffer)?;
+        Ok(total)
+    }
+}
