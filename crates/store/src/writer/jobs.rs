@@ -1,6 +1,6 @@
 //! The SQLite writer's own thread, which runs whole writes ([`super::Writer::run`]) one after
 //! another as members of the current group, keeping the connection from one to the next while
-//! more are waiting (see the parent module's documentation).
+//! more are waiting, and the committer beside them (see the parent module's documentation).
 
 use super::{GroupState, GroupWriter, OnDisk, WriteTx, begin_member, member_holding};
 use crate::{Result, StoreError};
@@ -60,10 +60,13 @@ where
 }
 
 /// Starts the thread that runs whole writes ([`Writer::run`]) one after another, each as a
-/// member of the current group. It ends when the writer is dropped.
+/// member of the current group, and `committer` beside them. It ends when the writer is
+/// dropped: nobody is waiting for a group then (every caller holds the writer while it waits),
+/// so the committer stops with it.
 pub(super) fn start_job_thread(
     state: Arc<Mutex<GroupState>>,
     wake: Arc<Notify>,
+    committer: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<mpsc::UnboundedSender<Work>> {
     let (sender, mut jobs) = mpsc::unbounded_channel::<Work>();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -74,6 +77,7 @@ pub(super) fn start_job_thread(
         .name("hazardnet-writer".into())
         .spawn(move || {
             runtime.block_on(async move {
+                tokio::spawn(committer);
                 // The connection, kept from one job to the next while more are waiting.
                 let mut held: Option<OwnedMutexGuard<GroupState>> = None;
                 let mut turn = 0;

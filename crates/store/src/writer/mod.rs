@@ -34,6 +34,9 @@
 //! closure) to a thread that runs nothing else, where each statement follows the last at once;
 //! the caller gets the value back when the group is on disk. The busiest writes (a hazard's
 //! report and its transitions) go this way; the rest hold a [`WriteTx`] from their own task.
+//! The committer runs on that thread too: the connection passes from the last write of a turn
+//! to the commit and back without waiting for the request runtime to poll the committer
+//! behind other requests' work.
 //!
 //! **Checkpoints** (copying the log back into the database file) run on a read connection
 //! every [`CHECKPOINT_EVERY`] instead of inside a commit (and once more that long after the
@@ -264,7 +267,8 @@ const BUSY_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 const SAVEPOINT: &str = "SAVEPOINT member";
 
 impl GroupWriter {
-    /// Takes over `conn` (from [`connect_sqlite`]) and starts the committer task.
+    /// Takes over `conn` (from [`connect_sqlite`]) and starts the writer's thread, which runs
+    /// whole writes and the committer.
     /// `before_commit` (statements, each ending in `;`) runs in every group's transaction just
     /// before it commits; `checkpoints` is the pool whose connections copy the log back.
     pub(crate) fn start(
@@ -293,8 +297,8 @@ impl GroupWriter {
             uncheckpointed: false,
         }));
         let wake = Arc::new(Notify::new());
-        tokio::spawn(commit_loop(Arc::downgrade(&state), wake.clone()));
-        let jobs = start_job_thread(state.clone(), wake.clone())?;
+        let committer = commit_loop(Arc::downgrade(&state), wake.clone());
+        let jobs = start_job_thread(state.clone(), wake.clone(), committer)?;
         let writer = Arc::new(GroupWriter {
             state,
             wake,
