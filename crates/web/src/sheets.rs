@@ -563,6 +563,11 @@ const LEDGER_COLUMNS: [(&str, u16); 21] = [
     ("ledger.closed_at", 12),
 ];
 
+/// The ledger's zip compression. Most of an export's save is deflating the sheet's XML on one
+/// core; for 107,061 rows level 2 made a 9.5 MB file where the default 6 made 7.7 MB, in about
+/// 0.6 s less (level 3: 8.8 MB, 0.3 s less). Excel itself saves at level 3.
+const LEDGER_ZIP_LEVEL: u8 = 2;
+
 /// The hazard ledger (隐患排查治理台账) in the columns clerks keep it in, written chunk by chunk
 /// in constant memory (rows go to a temporary file as they are written), so an export of a
 /// whole province holds only one chunk of rows at a time.
@@ -575,7 +580,8 @@ pub struct LedgerSheet {
 impl LedgerSheet {
     pub fn new(lang: Lang) -> Result<LedgerSheet, rust_xlsxwriter::XlsxError> {
         let mut workbook = Workbook::new();
-        let sheet = workbook.add_worksheet_with_constant_memory();
+        workbook.set_zip_compression_level(LEDGER_ZIP_LEVEL);
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(t(lang, "ledger.title"))?;
         let bold = Format::new()
             .set_bold()
