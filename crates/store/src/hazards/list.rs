@@ -225,7 +225,7 @@ impl Store {
         if let Some(count) = self.tally_count_sql(who, filter) {
             let total = count.query_scalar_i64().fetch_one(&self.read).await?;
             let items = self
-                .hazard_page(who, filter, Some((filter.page(), filter.per_page())))
+                .hazard_page(who, filter, (filter.page(), filter.per_page()))
                 .await?;
             return Ok((items, total));
         }
@@ -259,7 +259,7 @@ impl Store {
             .persistent(!self.plans_by_value(filter))
             .fetch_one(&self.read)
             .await?;
-        let page = Some((filter.page(), filter.per_page()));
+        let page = (filter.page(), filter.per_page());
         // PostgreSQL, a common word (the capped count is full) in a broad scope, newest first:
         // walking the primary key backwards and testing each row's stored vector stops after
         // the page; the GIN bitmap the planner prefers (it underestimates multi-token matches)
@@ -270,7 +270,7 @@ impl Store {
             && fts_expression(filter.q.as_deref()).is_some()
             && Self::broad_scope(who);
         let items = if dense {
-            let sql = self.hazard_page_sql(SELECT, who, filter, page);
+            let sql = self.hazard_page_sql(SELECT, who, filter, Some(page));
             let mut tx = self.read.begin().await?;
             sqlx::query("SET LOCAL enable_bitmapscan = off")
                 .execute(&mut *tx)
@@ -304,14 +304,14 @@ impl Store {
         }
     }
 
-    /// One page of the hazards the filter selects.
+    /// One page (number, rows per page) of the hazards the filter selects.
     pub async fn hazard_page(
         &self,
         who: &Principal,
         filter: &HazardFilter,
-        page: Option<(i64, i64)>,
+        page: (i64, i64),
     ) -> Result<Vec<Hazard>> {
-        let sql = self.hazard_page_sql(SELECT, who, filter, page);
+        let sql = self.hazard_page_sql(SELECT, who, filter, Some(page));
         let rows: Vec<HazardRow> = sql
             .query_as()
             .persistent(!self.plans_by_value(filter))
