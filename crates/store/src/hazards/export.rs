@@ -1,10 +1,10 @@
 //! The ledger export: every hazard a filter selects, streamed in ledger order with only the
 //! columns the ledger sheet shows.
 
+use super::{overdue, stored_json};
 use crate::accounts::Principal;
-use crate::clock::parse_day;
 use crate::{HazardFilter, Result, Store};
-use hazardnet_domain::hazard::{HazardState, Listing, RectificationPlan, is_overdue};
+use hazardnet_domain::hazard::{Listing, RectificationPlan};
 use sqlx::FromRow;
 
 /// The ledger sheet's columns. A page's `SELECT` reads 28 columns and a third join (the
@@ -64,18 +64,10 @@ pub struct LedgerRow {
 
 impl LedgerColumns {
     fn into_row(self, today: chrono::NaiveDate) -> LedgerRow {
-        let state = HazardState::parse(&self.state).unwrap_or(HazardState::Reported);
-        let deadline = self.deadline.as_deref().and_then(parse_day);
         LedgerRow {
-            overdue: is_overdue(state, deadline, today),
-            plan: self
-                .plan_json
-                .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok()),
-            listing: self
-                .listing_json
-                .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok()),
+            overdue: overdue(&self.state, self.deadline.as_deref(), today),
+            plan: stored_json(self.plan_json.as_deref()),
+            listing: stored_json(self.listing_json.as_deref()),
             number: self.number,
             enterprise_name: self.enterprise_name,
             jurisdiction_name: self.jurisdiction_name,

@@ -176,22 +176,11 @@ pub struct Hazard {
 
 impl HazardRow {
     pub(crate) fn into_hazard(self, today: NaiveDate) -> Hazard {
-        let state = HazardState::parse(&self.state).unwrap_or(HazardState::Reported);
-        let deadline = self.deadline.as_deref().and_then(parse_day);
         Hazard {
-            overdue: is_overdue(state, deadline, today),
-            plan: self
-                .plan_json
-                .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok()),
-            listing: self
-                .listing_json
-                .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok()),
-            pending_extension: self
-                .pending_extension_json
-                .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok()),
+            overdue: overdue(&self.state, self.deadline.as_deref(), today),
+            plan: stored_json(self.plan_json.as_deref()),
+            listing: stored_json(self.listing_json.as_deref()),
+            pending_extension: stored_json(self.pending_extension_json.as_deref()),
             id: self.id,
             number: self.number,
             enterprise_id: self.enterprise_id,
@@ -220,6 +209,19 @@ impl HazardRow {
     }
 }
 
+/// Derived for every hazard read: its deadline has passed and it is still open (the stored
+/// state and deadline, as a row holds them).
+pub(crate) fn overdue(state: &str, deadline: Option<&str>, today: NaiveDate) -> bool {
+    let state = HazardState::parse(state).unwrap_or(HazardState::Reported);
+    is_overdue(state, deadline.and_then(parse_day), today)
+}
+
+/// An attribute a hazard row keeps as JSON (plan, listing, pending extension); `None` when
+/// absent or unreadable.
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(json: Option<&str>) -> Option<T> {
+    json.and_then(|j| serde_json::from_str(j).ok())
+}
+
 /// The UTC month (YYYY-MM) of now, as closed_at records it.
 /// Why a transition was refused, or a storage error.
 #[derive(Debug, thiserror::Error)]
@@ -243,10 +245,7 @@ impl Store {
         who: &Principal,
         row: &HazardRow,
     ) -> Result<(HazardFacts, ActorFacts, Option<ExtensionRequest>)> {
-        let pending: Option<ExtensionRequest> = row
-            .pending_extension_json
-            .as_deref()
-            .and_then(|j| serde_json::from_str(j).ok());
+        let pending: Option<ExtensionRequest> = stored_json(row.pending_extension_json.as_deref());
         let facts = HazardFacts {
             state: HazardState::parse(&row.state).unwrap_or(HazardState::Reported),
             level: HazardLevel::parse(&row.level).unwrap_or(HazardLevel::General),
