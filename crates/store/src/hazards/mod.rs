@@ -222,7 +222,6 @@ pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(json: Option<&str>) ->
     json.and_then(|j| serde_json::from_str(j).ok())
 }
 
-/// The UTC month (YYYY-MM) of now, as closed_at records it.
 /// Why a transition was refused, or a storage error.
 #[derive(Debug, thiserror::Error)]
 pub enum TransitionFailure {
