@@ -3,11 +3,12 @@
 //! change rolls back with it.
 
 use crate::clock::format_time;
+use crate::sql::Arg;
+use crate::writer::{Exec, Value};
 use crate::{Result, Store, StoreError, WriteTx};
 use hazardnet_domain::audit::{AuditFields, GENESIS_HASH};
 use serde::Serialize;
-use sqlx::any::AnyArguments;
-use sqlx::{Arguments, FromRow};
+use sqlx::FromRow;
 
 /// Who performed a write: a signed-in user, or the command line.
 #[derive(Debug, Clone)]
@@ -95,8 +96,8 @@ const INSERT_ENTRY_THEN_RELEASE: &str =
 /// Appends one entry inside `tx`. Reading the head row locks it (PostgreSQL; on SQLite the
 /// write transaction holds the one write lock), so concurrent appenders line up and the chain
 /// never forks.
-pub(crate) async fn append(
-    tx: &mut WriteTx,
+pub(crate) async fn append<E: Exec>(
+    tx: &mut E,
     store: &Store,
     actor: &Actor,
     change: Change<'_>,
@@ -112,7 +113,11 @@ pub(crate) async fn append(
                 // The write transaction already holds SQLite's one write lock.
                 crate::DbKind::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
             };
-            sqlx::query_as(head).fetch_one(&mut **tx).await?
+            let row = tx.rows(head, Vec::new()).await?.into_iter().next();
+            match row.map(<[Value; 2]>::try_from) {
+                Some(Ok([Value::Int(seq), Value::Text(hash)])) => (seq, hash),
+                _ => return Err(StoreError::Internal("the audit chain has no head".into())),
+            }
         }
     };
     let seq = last_seq + 1;
@@ -131,20 +136,20 @@ pub(crate) async fn append(
         prev_hash: &prev_hash,
     };
     let hash = fields.hash();
-    let bad = |e: sqlx::error::BoxDynError| StoreError::Internal(format!("audit entry: {e}"));
-    let mut args = AnyArguments::default();
-    args.add(seq).map_err(bad)?;
-    args.add(at).map_err(bad)?;
-    args.add(actor.id).map_err(bad)?;
-    args.add(actor.name.clone()).map_err(bad)?;
-    args.add(change.action.to_string()).map_err(bad)?;
-    args.add(change.entity.to_string()).map_err(bad)?;
-    args.add(change.entity_id).map_err(bad)?;
-    args.add(change.jurisdiction.to_string()).map_err(bad)?;
-    args.add(change.before).map_err(bad)?;
-    args.add(change.after).map_err(bad)?;
-    args.add(prev_hash).map_err(bad)?;
-    args.add(hash.clone()).map_err(bad)?;
+    let args: Vec<Arg> = vec![
+        seq.into(),
+        at.into(),
+        actor.id.into(),
+        actor.name.as_str().into(),
+        change.action.into(),
+        change.entity.into(),
+        change.entity_id.into(),
+        change.jurisdiction.into(),
+        change.before.into(),
+        change.after.into(),
+        prev_hash.into(),
+        hash.as_str().into(),
+    ];
     // Nothing in the transaction reads the entry back, so on SQLite it is written in the same
     // call that ends the request's share of the group (one trip to the connection less).
     tx.execute_at_release(crate::writer::AtRelease {

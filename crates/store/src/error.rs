@@ -48,6 +48,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// From the SQLite writer thread's own connection (`writer/direct.rs`).
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// The transaction this write was part of could not be committed; nothing of it was kept.

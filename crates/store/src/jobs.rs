@@ -51,8 +51,8 @@ fn job_office(job: &ClaimedJob, h: &JobHazard) -> Option<JurisdictionCode> {
 }
 
 /// Writes the reminder and escalation jobs of a deadline inside the caller's transaction.
-pub(crate) async fn schedule_deadline_jobs(
-    tx: &mut WriteTx,
+pub(crate) async fn schedule_deadline_jobs<E: crate::writer::Exec>(
+    tx: &mut E,
     store: &Store,
     hazard_id: i64,
     jurisdiction: &str,
@@ -72,18 +72,19 @@ pub(crate) async fn schedule_deadline_jobs(
         jobs.push(("escalate", step + 1, china_moment(day, 0)));
     }
     for (kind, step, due_at) in jobs {
-        sqlx::query(
+        tx.rows(
             "INSERT INTO jobs (kind, hazard_id, deadline, step, due_at, dedupe_key, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+            vec![
+                kind.into(),
+                hazard_id.into(),
+                deadline.to_string().into(),
+                step.into(),
+                due_at.into(),
+                format!("{kind}:{hazard_id}:{deadline}:{step}").into(),
+                now.as_str().into(),
+            ],
         )
-        .bind(kind.to_string())
-        .bind(hazard_id)
-        .bind(deadline.to_string())
-        .bind(step)
-        .bind(due_at)
-        .bind(format!("{kind}:{hazard_id}:{deadline}:{step}"))
-        .bind(now.clone())
-        .execute(&mut **tx)
         .await?;
     }
     Ok(())

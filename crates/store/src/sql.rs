@@ -11,6 +11,7 @@ pub enum Arg {
     Int(i64),
     Text(String),
     NullText,
+    NullInt,
 }
 
 impl From<i64> for Arg {
@@ -26,6 +27,11 @@ impl From<String> for Arg {
 impl From<&str> for Arg {
     fn from(v: &str) -> Self {
         Arg::Text(v.to_string())
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        v.map(Arg::Int).unwrap_or(Arg::NullInt)
     }
 }
 impl From<Option<String>> for Arg {
@@ -78,6 +84,7 @@ impl Sql {
                 Arg::Int(v) => q.bind(*v),
                 Arg::Text(v) => q.bind(v.clone()),
                 Arg::NullText => q.bind(None::<String>),
+                Arg::NullInt => q.bind(None::<i64>),
             };
         }
         q
@@ -90,6 +97,7 @@ impl Sql {
                 Arg::Int(v) => q.bind(*v),
                 Arg::Text(v) => q.bind(v.clone()),
                 Arg::NullText => q.bind(None::<String>),
+                Arg::NullInt => q.bind(None::<i64>),
             };
         }
         q

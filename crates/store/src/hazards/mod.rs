@@ -14,11 +14,11 @@ pub use evidence::{Evidence, EvidenceUpload};
 pub use export::LedgerRow;
 pub use list::{HazardFilter, HazardSort};
 
-use crate::WriteTx;
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::{format_time, parse_day};
 use crate::sql::{ScopeColumns, Sql};
+use crate::writer::{Exec, Value, WriteJob};
 use crate::{Result, Store, StoreError};
 use chrono::{Datelike, NaiveDate};
 use hazardnet_domain::hazard::{
@@ -351,10 +351,12 @@ impl Store {
         if !Self::may_report(who, enterprise.id) {
             return Err(StoreError::Forbidden);
         }
-        let (store, who) = (self.clone(), who.clone());
         self.write
-            .run(move |tx| {
-                Box::pin(async move { store.insert_hazard(tx, &who, &enterprise, &fields).await })
+            .run(ReportWrite {
+                store: self.clone(),
+                who: who.clone(),
+                enterprise,
+                fields,
             })
             .await
     }
@@ -406,9 +408,9 @@ impl Store {
         Ok(ids)
     }
 
-    pub(crate) async fn insert_hazard(
+    pub(crate) async fn insert_hazard<E: Exec>(
         &self,
-        tx: &mut WriteTx,
+        tx: &mut E,
         who: &Principal,
         enterprise: &crate::Enterprise,
         fields: &hazardnet_domain::hazard::HazardFields,
@@ -422,16 +424,21 @@ impl Store {
         // Number: the enterprise's township (9 digits), the year found, a serial.
         let prefix = enterprise.jurisdiction_code[..9].to_string();
         let year = i64::from(fields.found_at.year());
-        // The serial is taken and written into the number by the same call to the database.
+        // The serial is taken and written into the number by the database: on PostgreSQL in
+        // one statement, on SQLite in two.
         let insert = match self.kind() {
-            crate::DbKind::Sqlite => concat!(
-                "INSERT INTO hazard_counters (prefix, year, last) VALUES ($1, $2, 1) \
-                 ON CONFLICT (prefix, year) DO UPDATE SET last = hazard_counters.last + 1; ",
+            crate::DbKind::Sqlite => {
+                tx.rows(
+                    "INSERT INTO hazard_counters (prefix, year, last) VALUES ($1, $2, 1) \
+                     ON CONFLICT (prefix, year) DO UPDATE SET last = hazard_counters.last + 1",
+                    vec![prefix.as_str().into(), year.into()],
+                )
+                .await?;
                 insert_numbered_hazard!(
                     "printf('%05d', last)",
                     "FROM hazard_counters WHERE prefix = $1 AND year = $2"
                 )
-            ),
+            }
             crate::DbKind::Postgres => concat!(
                 "WITH counter AS (INSERT INTO hazard_counters (prefix, year, last) \
                  VALUES ($1, $2, 1) ON CONFLICT (prefix, year) \
@@ -442,35 +449,40 @@ impl Store {
                 )
             ),
         };
-        // All rows, not the first: for several statements in one call, sqlx's fetch_one stops
-        // after the first statement.
-        let numbered: Vec<(i64, String)> = sqlx::query_as(insert)
-            .bind(prefix)
-            .bind(year)
-            .bind(enterprise.id)
-            .bind(enterprise.jurisdiction_code.clone())
-            .bind(enterprise.industry_code.clone())
-            .bind(industry_section)
-            .bind(fields.title.clone())
-            .bind(fields.description.clone())
-            .bind(fields.place.clone())
-            .bind(fields.level.as_str().to_string())
-            .bind(fields.category.clone())
-            .bind(fields.basis.clone())
-            .bind(fields.source.as_str().to_string())
-            .bind(fields.found_at.to_string())
-            .bind(fields.found_by.clone())
-            .bind(who.user_id)
-            .bind(HazardState::Reported.as_str().to_string())
-            .bind(tokens)
-            .bind(now.clone())
-            .bind(now)
-            .fetch_all(&mut **tx)
+        let numbered = tx
+            .rows(
+                insert,
+                vec![
+                    prefix.into(),
+                    year.into(),
+                    enterprise.id.into(),
+                    enterprise.jurisdiction_code.as_str().into(),
+                    enterprise.industry_code.as_str().into(),
+                    industry_section.into(),
+                    fields.title.as_str().into(),
+                    fields.description.as_str().into(),
+                    fields.place.as_str().into(),
+                    fields.level.as_str().into(),
+                    fields.category.as_str().into(),
+                    fields.basis.as_str().into(),
+                    fields.source.as_str().into(),
+                    fields.found_at.to_string().into(),
+                    fields.found_by.as_str().into(),
+                    who.user_id.into(),
+                    HazardState::Reported.as_str().into(),
+                    tokens.into(),
+                    now.as_str().into(),
+                    now.into(),
+                ],
+            )
             .await?;
-        let (id, number) = numbered
-            .into_iter()
-            .next()
-            .ok_or_else(|| StoreError::Internal("the hazard's insert returned no row".into()))?;
+        let Some(Ok([Value::Int(id), Value::Text(number)])) =
+            numbered.into_iter().next().map(<[Value; 2]>::try_from)
+        else {
+            return Err(StoreError::Internal(
+                "the hazard's insert returned no id and number".into(),
+            ));
+        };
         // The tallies and the search index follow by trigger (migration 0011).
         append(
             tx,
@@ -581,9 +593,7 @@ impl Store {
             version: row.version,
             jurisdiction_code: row.jurisdiction_code.clone(),
         };
-        self.write
-            .run(move |tx| Box::pin(async move { write.apply(tx).await }))
-            .await?;
+        self.write.run(write).await?;
         // The row as the version-guarded UPDATE left it: no second read needed to answer.
         let written = HazardRow {
             state: outcome.state.as_str().to_string(),
@@ -758,6 +768,24 @@ impl Store {
     }
 }
 
+/// A hazard's report, owned, for the writer's thread ([`crate::writer::Writer::run`]).
+struct ReportWrite {
+    store: Store,
+    who: Principal,
+    enterprise: crate::Enterprise,
+    fields: hazardnet_domain::hazard::HazardFields,
+}
+
+impl WriteJob for ReportWrite {
+    type Output = HazardCreated;
+
+    async fn run<E: Exec>(self, tx: &mut E) -> Result<HazardCreated> {
+        self.store
+            .insert_hazard(tx, &self.who, &self.enterprise, &self.fields)
+            .await
+    }
+}
+
 /// What a transition writes, owned, for the writer's thread ([`crate::writer::Writer::run`]).
 struct TransitionWrite {
     store: Store,
@@ -777,24 +805,28 @@ struct TransitionWrite {
     jurisdiction_code: String,
 }
 
-impl TransitionWrite {
-    async fn apply(self, tx: &mut WriteTx) -> Result<()> {
-        let updated: Option<i64> = sqlx::query_scalar(
-            "UPDATE hazards SET state = $1, deadline = $2, plan_json = $3, pending_extension_json = $4, \
-             closed_at = $5, updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8 \
-             RETURNING id",
-        )
-        .bind(self.state.as_str().to_string())
-        .bind(self.deadline.clone())
-        .bind(self.plan_json)
-        .bind(self.pending_json)
-        .bind(self.closed_at)
-        .bind(self.now)
-        .bind(self.id)
-        .bind(self.version)
-        .fetch_optional(&mut **tx)
-        .await?;
-        if updated.is_none() {
+impl WriteJob for TransitionWrite {
+    type Output = ();
+
+    async fn run<E: Exec>(self, tx: &mut E) -> Result<()> {
+        let updated = tx
+            .rows(
+                "UPDATE hazards SET state = $1, deadline = $2, plan_json = $3, \
+                 pending_extension_json = $4, closed_at = $5, updated_at = $6, \
+                 version = version + 1 WHERE id = $7 AND version = $8 RETURNING id",
+                vec![
+                    self.state.as_str().into(),
+                    self.deadline.clone().into(),
+                    self.plan_json.into(),
+                    self.pending_json.into(),
+                    self.closed_at.into(),
+                    self.now.into(),
+                    self.id.into(),
+                    self.version.into(),
+                ],
+            )
+            .await?;
+        if updated.is_empty() {
             return Err(StoreError::StaleVersion(self.version));
         }
         let (before_state, before_deadline) = self.before;

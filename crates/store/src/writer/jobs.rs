@@ -2,18 +2,46 @@
 //! another as members of the current group, keeping the connection from one to the next while
 //! more are waiting, and the committer beside them (see the parent module's documentation).
 
-use super::{GroupState, GroupWriter, OnDisk, WriteTx, begin_member, member_holding};
+use super::direct::{DirectMember, Side};
+use super::{
+    GroupMember, GroupState, GroupWriter, OnDisk, WriteJob, WriteTx, begin_member, member_holding,
+};
 use crate::{Result, StoreError};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard, mpsc, oneshot};
+
+/// The transaction a whole write runs in on the writer's thread: on the writer's own
+/// connection, or (for a database that is not a file) on the sqlx one.
+pub(super) enum JobTx {
+    Direct(DirectMember),
+    Sqlx(WriteTx),
+}
+
+impl JobTx {
+    fn new(member: GroupMember, side: Side) -> JobTx {
+        match side {
+            Side::Direct => JobTx::Direct(DirectMember(member)),
+            Side::Sqlx => JobTx::Sqlx(WriteTx::Group(member)),
+        }
+    }
+
+    fn into_member(self) -> Option<GroupMember> {
+        match self {
+            JobTx::Direct(DirectMember(member)) | JobTx::Sqlx(WriteTx::Group(member)) => {
+                Some(member)
+            }
+            JobTx::Sqlx(WriteTx::Pool(_)) => None,
+        }
+    }
+}
 
 /// A write sent to the writer's thread: given its transaction (or why there is none), it does
 /// its work. Done, it hands back how to answer its caller once its savepoint is released; failed,
 /// it has answered already.
 pub(super) type Work = Box<
     dyn for<'a> FnOnce(
-            std::result::Result<&'a mut WriteTx, StoreError>,
+            std::result::Result<&'a mut JobTx, StoreError>,
         ) -> BoxFuture<'a, Option<Respond>>
         + Send,
 >;
@@ -27,16 +55,13 @@ type Respond = Box<dyn FnOnce(Result<OnDisk>) + Send>;
 const JOBS_PER_TURN: usize = 16;
 
 /// Sends `job` to the writer's thread and returns its value once its group is on disk.
-pub(super) async fn run<T, J>(group: &GroupWriter, job: J) -> Result<T>
-where
-    T: Send + 'static,
-    J: for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, Result<T>> + Send + 'static,
-{
-    let (reply, answer) = oneshot::channel::<Result<(T, OnDisk)>>();
+pub(super) async fn run<J: WriteJob>(group: &GroupWriter, job: J) -> Result<J::Output> {
+    let (reply, answer) = oneshot::channel::<Result<(J::Output, OnDisk)>>();
     let work: Work = Box::new(move |tx| {
         Box::pin(async move {
             let done = match tx {
-                Ok(tx) => job(tx).await,
+                Ok(JobTx::Direct(tx)) => job.run(tx).await,
+                Ok(JobTx::Sqlx(tx)) => job.run(tx).await,
                 Err(e) => Err(e),
             };
             match done {
@@ -66,6 +91,7 @@ where
 pub(super) fn start_job_thread(
     state: Arc<Mutex<GroupState>>,
     wake: Arc<Notify>,
+    side: Side,
     committer: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<mpsc::UnboundedSender<Work>> {
     let (sender, mut jobs) = mpsc::unbounded_channel::<Work>();
@@ -101,19 +127,19 @@ pub(super) fn start_job_thread(
                     };
                     turn += 1;
                     let member = match held.take() {
-                        Some(state) => member_holding(state, &wake).await,
-                        None => begin_member(&state, &wake).await,
+                        Some(state) => member_holding(state, &wake, side).await,
+                        None => begin_member(&state, &wake, side).await,
                     };
-                    let mut member = match member {
-                        Ok(member) => WriteTx::Group(member),
+                    let mut tx = match member {
+                        Ok(member) => JobTx::new(member, side),
                         Err(e) => {
                             work(Err(e)).await;
                             continue;
                         }
                     };
                     // A job that failed has answered; its savepoint is rolled back (Drop).
-                    if let Some(respond) = work(Ok(&mut member)).await
-                        && let WriteTx::Group(member) = &mut member
+                    if let Some(respond) = work(Ok(&mut tx)).await
+                        && let Some(mut member) = tx.into_member()
                     {
                         match member.release_holding().await {
                             Ok((on_disk, state)) => {

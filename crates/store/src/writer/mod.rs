@@ -36,7 +36,10 @@
 //! report and its transitions) go this way; the rest hold a [`WriteTx`] from their own task.
 //! The committer runs on that thread too: the connection passes from the last write of a turn
 //! to the commit and back without waiting for the request runtime to poll the committer
-//! behind other requests' work.
+//! behind other requests' work. For a database in a file, that thread also has a connection
+//! of its own ([`direct`]), so whole writes run their statements as calls rather than as
+//! trips to sqlx's connection thread; they are written once against [`Exec`], which a
+//! [`WriteTx`] (either engine) implements too.
 //!
 //! **Checkpoints** (copying the log back into the database file) run on a read connection
 //! every [`CHECKPOINT_EVERY`] instead of inside a commit (and once more that long after the
@@ -47,16 +50,19 @@
 //! commit, inside it (the store passes it to [`GroupWriter::start`]): the full-text index takes
 //! the group's new hazards there in one statement.
 
+mod direct;
 mod durability;
+mod exec;
 mod jobs;
 #[cfg(test)]
 mod tests;
 
 use crate::{Result, StoreError};
+use direct::Side;
 use durability::{CommittedGroup, Durability, answer};
-use futures_util::future::BoxFuture;
+use exec::any_arguments;
+pub(crate) use exec::{Exec, Value, WriteJob};
 use jobs::{Work, start_job_thread};
-use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
@@ -84,23 +90,20 @@ impl Writer {
         match self {
             Writer::Pool(pool) => Ok(WriteTx::Pool(pool.begin().await?)),
             Writer::Group(group) => Ok(WriteTx::Group(
-                begin_member(&group.state, &group.wake).await?,
+                begin_member(&group.state, &group.wake, Side::Sqlx).await?,
             )),
         }
     }
 
     /// Runs `job` in one write transaction and returns its value once that is committed and
     /// on disk; an error from the job keeps nothing of it. On SQLite the job runs on the
-    /// writer's own thread (see the module's documentation), so it must own what it uses.
-    pub(crate) async fn run<T, J>(&self, job: J) -> Result<T>
-    where
-        T: Send + 'static,
-        J: for<'a> FnOnce(&'a mut WriteTx) -> BoxFuture<'a, Result<T>> + Send + 'static,
-    {
+    /// writer's own thread and its own connection (see the module's documentation), so it
+    /// must own what it uses.
+    pub(crate) async fn run<J: WriteJob>(&self, job: J) -> Result<J::Output> {
         match self {
             Writer::Pool(_) => {
                 let mut tx = self.begin().await?;
-                let value = job(&mut tx).await?;
+                let value = job.run(&mut tx).await?;
                 tx.commit().await?;
                 Ok(value)
             }
@@ -163,13 +166,13 @@ impl WriteTx {
     pub(crate) async fn execute_at_release(&mut self, statement: AtRelease) -> Result<()> {
         match self {
             WriteTx::Pool(tx) => {
-                sqlx::query_with(statement.sql, statement.args)
+                sqlx::query_with(statement.sql, any_arguments(statement.args)?)
                     .execute(&mut **tx)
                     .await?;
             }
             WriteTx::Group(member) => {
                 if let Some(earlier) = member.at_release.replace(statement) {
-                    sqlx::query_with(earlier.sql, earlier.args)
+                    sqlx::query_with(earlier.sql, any_arguments(earlier.args)?)
                         .execute(&mut **member)
                         .await?;
                 }
@@ -223,8 +226,11 @@ const WAL_BACKSTOP_PAGES: u32 = 16_384;
 
 struct GroupState {
     conn: AnyConnection,
-    /// The outer transaction has begun and not yet been committed.
-    open: bool,
+    /// The writer thread's own connection to the same file, for whole writes ([`direct`]);
+    /// none for a database that is not a file.
+    direct: Option<rusqlite::Connection>,
+    /// Which connection holds the outer transaction, begun and not yet committed.
+    open: Option<Side>,
     /// The last member left without committing: roll back to its savepoint before anything else.
     abandoned: bool,
     /// A savepoint is open and nothing has been written since: the next member's.
@@ -260,7 +266,7 @@ pub(crate) struct AtRelease {
     pub sql: &'static str,
     /// The same statement followed by `release_sql!()`.
     pub sql_then_release: &'static str,
-    pub args: AnyArguments,
+    pub args: Vec<crate::sql::Arg>,
 }
 
 const BUSY_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -276,7 +282,12 @@ impl GroupWriter {
         before_commit: &str,
         checkpoints: Option<AnyPool>,
     ) -> Result<Arc<GroupWriter>> {
-        let SqliteWriteConnection { conn, wal } = conn;
+        let SqliteWriteConnection { conn, wal, direct } = conn;
+        let jobs_side = if direct.is_some() {
+            Side::Direct
+        } else {
+            Side::Sqlx
+        };
         let durability = Arc::new(Durability {
             committed: AtomicU64::new(0),
             durable: watch::Sender::new(0),
@@ -284,13 +295,14 @@ impl GroupWriter {
         });
         let state = Arc::new(Mutex::new(GroupState {
             conn,
-            open: false,
+            direct,
+            open: None,
             abandoned: false,
             savepoint_ready: false,
             audit_head: None,
             waiting: Vec::new(),
             closed: false,
-            commit_sql: format!("{before_commit} COMMIT"),
+            commit_sql: format!("{before_commit} COMMIT;"),
             durability: durability.clone(),
             checkpoints,
             last_checkpoint: Instant::now(),
@@ -298,7 +310,7 @@ impl GroupWriter {
         }));
         let wake = Arc::new(Notify::new());
         let committer = commit_loop(Arc::downgrade(&state), wake.clone());
-        let jobs = start_job_thread(state.clone(), wake.clone(), committer)?;
+        let jobs = start_job_thread(state.clone(), wake.clone(), jobs_side, committer)?;
         let writer = Arc::new(GroupWriter {
             state,
             wake,
@@ -309,50 +321,80 @@ impl GroupWriter {
     }
 }
 
-/// Takes the connection for one member (waiting in line) and opens its savepoint.
-async fn begin_member(state: &Arc<Mutex<GroupState>>, wake: &Arc<Notify>) -> Result<GroupMember> {
+/// Takes the connection for one member on `side` (waiting in line) and opens its savepoint.
+async fn begin_member(
+    state: &Arc<Mutex<GroupState>>,
+    wake: &Arc<Notify>,
+    side: Side,
+) -> Result<GroupMember> {
     // As long as the pool this replaced waited for its connection: a writer held that long
     // means something is stuck, and the request should fail rather than hang.
     let state = tokio::time::timeout(BUSY_LIMIT, state.clone().lock_owned())
         .await
         .map_err(|_| StoreError::WriterUnavailable)?;
-    member_holding(state, wake).await
+    member_holding(state, wake, side).await
 }
 
-/// The next member, on the connection already held.
+/// The next member, on `side`'s connection, with the group's state already held.
 async fn member_holding(
     mut state: OwnedMutexGuard<GroupState>,
     wake: &Arc<Notify>,
+    side: Side,
 ) -> Result<GroupMember> {
     if state.closed {
         return Err(StoreError::WriterUnavailable);
     }
     state.undo_abandoned().await;
-    if !state.open {
+    if state.open.is_some_and(|open| open != side) {
+        // The other connection holds the open transaction: its group is committed and on
+        // disk before this one begins.
+        state.settle().await;
+        if state.closed {
+            return Err(StoreError::WriterUnavailable);
+        }
+    }
+    if state.open.is_none() {
         state
-            .conn
-            .execute("BEGIN IMMEDIATE; SAVEPOINT member")
+            .run_on(side, "BEGIN IMMEDIATE; SAVEPOINT member")
             .await?;
-        state.open = true;
+        state.open = Some(side);
         state.savepoint_ready = true;
         state.audit_head = None;
     }
     if !state.savepoint_ready
-        && let Err(e) = state.conn.execute(SAVEPOINT).await
+        && let Err(e) = state.run_on(side, SAVEPOINT).await
     {
         // The outer transaction is unusable: end it for everyone in it.
         state.abort(&e.to_string()).await;
-        return Err(e.into());
+        return Err(e);
     }
     state.savepoint_ready = false;
     Ok(GroupMember {
         state: Some(state),
         wake: wake.clone(),
         at_release: None,
+        side,
     })
 }
 
 impl GroupState {
+    fn direct(&self) -> Result<&rusqlite::Connection> {
+        self.direct
+            .as_ref()
+            .ok_or_else(|| StoreError::Internal("the writer has no direct connection".into()))
+    }
+
+    /// Runs fixed statements (no arguments, no rows) on `side`'s connection.
+    async fn run_on(&mut self, side: Side, sql: &'static str) -> Result<()> {
+        match side {
+            Side::Sqlx => {
+                self.conn.execute(sql).await?;
+                Ok(())
+            }
+            Side::Direct => direct::run_fixed(self.direct()?, sql),
+        }
+    }
+
     /// Rolls back the savepoint of a member that left without committing. If that fails the
     /// outer transaction is in an unknown state, so it is rolled back whole.
     async fn undo_abandoned(&mut self) {
@@ -362,9 +404,10 @@ impl GroupState {
         self.abandoned = false;
         // What the member appended to the audit chain is undone with it.
         self.audit_head = None;
+        let Some(side) = self.open else { return };
         // ROLLBACK TO keeps the savepoint open, empty: ready for the next member.
-        match self.conn.execute("ROLLBACK TO member").await {
-            Ok(_) => self.savepoint_ready = true,
+        match self.run_on(side, "ROLLBACK TO member").await {
+            Ok(()) => self.savepoint_ready = true,
             Err(e) => self.abort(&e.to_string()).await,
         }
     }
@@ -372,13 +415,23 @@ impl GroupState {
     /// Commits the open transaction, if any; its members wait for the sync that follows.
     async fn commit_group(&mut self) -> Option<CommittedGroup> {
         self.undo_abandoned().await;
-        if !self.open {
-            return None;
-        }
-        let commit = sqlx::AssertSqlSafe(self.commit_sql.clone());
-        match self.conn.execute(commit).await {
-            Ok(_) => {
-                self.open = false;
+        let side = self.open?;
+        let committed = match side {
+            Side::Sqlx => {
+                let commit = sqlx::AssertSqlSafe(self.commit_sql.clone());
+                self.conn
+                    .execute(commit)
+                    .await
+                    .map(drop)
+                    .map_err(Into::into)
+            }
+            Side::Direct => self
+                .direct()
+                .and_then(|conn| direct::run_fixed(conn, &self.commit_sql)),
+        };
+        match committed {
+            Ok(()) => {
+                self.open = None;
                 self.savepoint_ready = false;
                 self.audit_head = None;
                 self.uncheckpointed = true;
@@ -421,8 +474,10 @@ impl GroupState {
     /// Ends the open transaction without keeping anything and tells everyone waiting on it.
     async fn abort(&mut self, reason: &str) {
         tracing::error!(reason, "the group write transaction was rolled back");
-        let _ = self.conn.execute("ROLLBACK").await;
-        self.open = false;
+        if let Some(side) = self.open {
+            let _ = self.run_on(side, "ROLLBACK").await;
+        }
+        self.open = None;
         self.abandoned = false;
         self.savepoint_ready = false;
         self.audit_head = None;
@@ -484,6 +539,8 @@ pub(crate) struct GroupMember {
     wake: Arc<Notify>,
     /// The member's last statement, run with its release ([`WriteTx::execute_at_release`]).
     at_release: Option<AtRelease>,
+    /// The connection its savepoint is on.
+    side: Side,
 }
 
 impl GroupMember {
@@ -507,17 +564,21 @@ impl GroupMember {
         // Keeps this member's work and opens the next member's savepoint, in one call (with
         // the member's last statement, if it left one).
         let released = match self.at_release.take() {
-            Some(last) => sqlx::query_with(last.sql_then_release, last.args)
-                .execute(&mut state.conn)
-                .await
-                .map(drop),
-            None => state.conn.execute(release_sql!()).await.map(drop),
+            Some(last) => match any_arguments(last.args) {
+                Ok(args) => sqlx::query_with(last.sql_then_release, args)
+                    .execute(&mut state.conn)
+                    .await
+                    .map(drop)
+                    .map_err(Into::into),
+                Err(e) => Err(e),
+            },
+            None => state.run_on(self.side, release_sql!()).await,
         };
         if let Err(e) = released {
             state.abandoned = true;
             drop(state);
             self.wake.notify_one();
-            return Err(e.into());
+            return Err(e);
         }
         let (done, on_disk) = oneshot::channel();
         state.savepoint_ready = true;
@@ -551,9 +612,12 @@ impl Drop for GroupMember {
     }
 }
 
+/// A member on the sqlx connection runs its statements there ([`WriteTx::Group`]); one on the
+/// direct connection is a [`DirectMember`], which has no such way in.
 impl Deref for GroupMember {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
+        debug_assert_eq!(self.side, Side::Sqlx);
         match &self.state {
             Some(state) => &state.conn,
             // A member gives up the connection only when it is consumed or dropped.
@@ -564,6 +628,7 @@ impl Deref for GroupMember {
 
 impl DerefMut for GroupMember {
     fn deref_mut(&mut self) -> &mut AnyConnection {
+        debug_assert_eq!(self.side, Side::Sqlx);
         match &mut self.state {
             Some(state) => &mut state.conn,
             None => unreachable!("a group member is used after it committed"),
@@ -571,10 +636,12 @@ impl DerefMut for GroupMember {
     }
 }
 
-/// The SQLite write connection and the log file the committer syncs.
+/// The SQLite write connections and the log file the committer syncs.
 pub(crate) struct SqliteWriteConnection {
     conn: AnyConnection,
     wal: Option<PathBuf>,
+    /// The writer thread's own connection, for a database in a file in WAL mode.
+    direct: Option<rusqlite::Connection>,
 }
 
 /// Opens the SQLite write connection with the store's settings.
@@ -597,10 +664,13 @@ pub(crate) async fn connect_sqlite(url: &str) -> Result<SqliteWriteConnection> {
         .await?;
     // A database on disk in WAL mode: the committer syncs the log after COMMIT. Anything else
     // (in memory) keeps SQLite's own sync in COMMIT.
-    let wal = (!file.is_empty() && journal.eq_ignore_ascii_case("wal"))
-        .then(|| PathBuf::from(format!("{file}-wal")));
-    if wal.is_some() {
+    let on_disk = !file.is_empty() && journal.eq_ignore_ascii_case("wal");
+    let wal = on_disk.then(|| PathBuf::from(format!("{file}-wal")));
+    let direct = if on_disk {
         conn.execute("PRAGMA synchronous = NORMAL").await?;
-    }
-    Ok(SqliteWriteConnection { conn, wal })
+        Some(direct::open(std::path::Path::new(&file))?)
+    } else {
+        None
+    };
+    Ok(SqliteWriteConnection { conn, wal, direct })
 }

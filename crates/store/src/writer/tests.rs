@@ -45,6 +45,27 @@ async fn insert(tx: &mut WriteTx, n: i64) -> Result<()> {
     Ok(())
 }
 
+/// A whole write for the writer's thread: inserts `n`, and for `fail` inserts `1000 + n`
+/// twice, so that it fails after writing.
+struct InsertJob {
+    n: i64,
+    fail: bool,
+}
+
+impl WriteJob for InsertJob {
+    type Output = i64;
+
+    async fn run<E: Exec>(self, tx: &mut E) -> Result<i64> {
+        let insert = "INSERT INTO t (n) VALUES ($1)";
+        tx.rows(insert, vec![self.n.into()]).await?;
+        if self.fail {
+            tx.rows(insert, vec![(1000 + self.n).into()]).await?;
+            tx.rows(insert, vec![(1000 + self.n).into()]).await?;
+        }
+        Ok(self.n)
+    }
+}
+
 /// Writes `0..n` from `n` tasks at once, each in its own transaction, and waits for all.
 async fn commit_concurrently(writer: &Writer, n: i64) {
     let tasks: Vec<_> = (0..n)
@@ -169,17 +190,11 @@ async fn whole_writes_on_the_writer_thread_commit_together_and_fail_alone() {
         .map(|n| {
             let writer = writer.clone();
             tokio::spawn(async move {
+                // Every seventh fails after writing: none of it may stay.
                 writer
-                    .run(move |tx| {
-                        Box::pin(async move {
-                            insert(tx, n).await?;
-                            // Every seventh fails after writing: none of it may stay.
-                            if n % 7 == 3 {
-                                insert(tx, 1000 + n).await?;
-                                insert(tx, 1000 + n).await?;
-                            }
-                            Ok(n)
-                        })
+                    .run(InsertJob {
+                        n,
+                        fail: n % 7 == 3,
                     })
                     .await
             })
@@ -202,16 +217,18 @@ async fn whole_writes_on_the_writer_thread_commit_together_and_fail_alone() {
 /// them along (had the release not run, its rollback would have undone them too).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statements_left_for_the_release_stay_with_their_member() {
-    use sqlx::Arguments;
     let dir = tempfile::tempdir().unwrap();
     let (writer, url) = writer_on(&dir).await;
     let Writer::Group(group) = &writer else {
         unreachable!("SQLite writes in groups")
     };
-    let mut first = WriteTx::Group(begin_member(&group.state, &group.wake).await.unwrap());
+    let mut first = WriteTx::Group(
+        begin_member(&group.state, &group.wake, Side::Sqlx)
+            .await
+            .unwrap(),
+    );
     for n in [1_i64, 3] {
-        let mut args = AnyArguments::default();
-        args.add(n).unwrap();
+        let args = vec![n.into()];
         first
             .execute_at_release(AtRelease {
                 sql: "INSERT INTO t (n) VALUES ($1)",
@@ -225,7 +242,11 @@ async fn statements_left_for_the_release_stay_with_their_member() {
         unreachable!("a member of the group")
     };
     let (on_disk, state) = first.release_holding().await.unwrap();
-    let mut second = WriteTx::Group(member_holding(state, &group.wake).await.unwrap());
+    let mut second = WriteTx::Group(
+        member_holding(state, &group.wake, Side::Sqlx)
+            .await
+            .unwrap(),
+    );
     insert(&mut second, 2).await.unwrap();
     drop(second);
     on_disk.wait().await.unwrap();
@@ -259,4 +280,48 @@ async fn the_last_writes_of_a_burst_are_checkpointed_without_another_write() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("the log was not copied back into the database file");
+}
+
+/// Whole writes on the writer's own connection and transactions on the sqlx connection, all
+/// at once: the two connections take turns at the open transaction, and every write that
+/// succeeds is kept, every one that fails is not, whichever connection it was on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_on_both_connections_at_once_are_kept_apart_and_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let (writer, url) = writer_on(&dir).await;
+    let Writer::Group(group) = &writer else {
+        unreachable!("SQLite writes in groups")
+    };
+    assert!(
+        group.state.lock().await.direct.is_some(),
+        "a database in a file has the writer's own connection"
+    );
+    let tasks: Vec<_> = (0..48)
+        .map(|n| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                let fail = n % 5 == 2;
+                if n % 3 == 0 {
+                    let mut tx = writer.begin().await?;
+                    insert(&mut tx, n).await?;
+                    if fail {
+                        insert(&mut tx, n).await?;
+                    }
+                    tx.commit().await.map(|()| n)
+                } else {
+                    writer.run(InsertJob { n, fail }).await
+                }
+            })
+        })
+        .collect();
+    for (n, task) in tasks.into_iter().enumerate() {
+        let outcome = task.await.unwrap();
+        if n % 5 == 2 {
+            assert!(outcome.is_err(), "{n}");
+        } else {
+            assert_eq!(outcome.unwrap(), n as i64);
+        }
+    }
+    let expected: Vec<i64> = (0..48).filter(|n| n % 5 != 2).collect();
+    assert_eq!(committed(&url).await, expected);
 }
