@@ -325,3 +325,47 @@ async fn writes_on_both_connections_at_once_are_kept_apart_and_together() {
     let expected: Vec<i64> = (0..48).filter(|n| n % 5 != 2).collect();
     assert_eq!(committed(&url).await, expected);
 }
+
+/// A database that is not a file has no connection for the writer's thread: whole writes run
+/// on the sqlx connection there, and are kept or not just the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_file_whole_writes_run_on_the_sqlx_connection() {
+    sqlx::any::install_default_drivers();
+    let conn = connect_sqlite("sqlite::memory:").await.unwrap();
+    assert!(conn.direct.is_none());
+    let writer = Writer::Group(GroupWriter::start(conn, "", None).unwrap());
+    writer
+        .with_connection(async |conn| {
+            conn.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+                .await?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..16)
+        .map(|n| {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .run(InsertJob {
+                        n,
+                        fail: n % 4 == 1,
+                    })
+                    .await
+            })
+        })
+        .collect();
+    for (n, task) in tasks.into_iter().enumerate() {
+        assert_eq!(task.await.unwrap().is_ok(), n % 4 != 1, "{n}");
+    }
+    let kept = writer
+        .with_connection(async |conn| {
+            Ok(sqlx::query_scalar::<_, i64>("SELECT n FROM t ORDER BY n")
+                .fetch_all(conn)
+                .await?)
+        })
+        .await
+        .unwrap();
+    let expected: Vec<i64> = (0..16).filter(|n| n % 4 != 1).collect();
+    assert_eq!(kept, expected);
+}
