@@ -150,8 +150,9 @@ pub(crate) async fn append<E: Exec>(
         prev_hash.into(),
         hash.as_str().into(),
     ];
-    // Nothing in the transaction reads the entry back, so on SQLite it is written in the same
-    // call that ends the request's share of the group (one trip to the connection less).
+    // Nothing in the transaction reads the entry back, so on SQLite's sqlx connection it is
+    // written in the same call that ends the request's share of the group (one trip to the
+    // connection less); on the writer's own connection it is written at once.
     tx.execute_at_release(crate::writer::AtRelease {
         sql: INSERT_ENTRY,
         sql_then_release: INSERT_ENTRY_THEN_RELEASE,

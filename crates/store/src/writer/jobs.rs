@@ -31,6 +31,7 @@ impl JobTx {
             JobTx::Direct(DirectMember(member)) | JobTx::Sqlx(WriteTx::Group(member)) => {
                 Some(member)
             }
+            // Never built here (`JobTx::new` makes group members only).
             JobTx::Sqlx(WriteTx::Pool(_)) => None,
         }
     }
