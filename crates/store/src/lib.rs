@@ -13,6 +13,7 @@ mod campaigns;
 mod clock;
 pub mod demo;
 mod demo_campaign;
+mod direct_reads;
 mod enforcement;
 mod enterprises;
 mod error;
@@ -55,6 +56,7 @@ pub use reference::{Industry, Jurisdiction, JurisdictionRow};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
+use std::sync::Arc;
 use std::time::Duration;
 pub(crate) use writer::WriteTx;
 use writer::{GroupWriter, Writer};
@@ -85,6 +87,8 @@ pub struct Store {
     data_dir: Option<std::path::PathBuf>,
     /// Queue inbox messages for the outgoing webhook.
     webhook: bool,
+    /// On SQLite in a file: the callers' lookups, on the request's own thread.
+    direct_reads: Option<Arc<direct_reads::DirectReads>>,
 }
 
 impl Store {
@@ -116,8 +120,13 @@ impl Store {
                     })
             };
             let read = sqlite_pool(8).connect(&url).await?;
+            let write_connection = writer::connect_sqlite(&url).await?;
+            let direct_reads = write_connection
+                .file
+                .clone()
+                .map(|file| Arc::new(direct_reads::DirectReads::new(file)));
             let write = Writer::Group(GroupWriter::start(
-                writer::connect_sqlite(&url).await?,
+                write_connection,
                 hazards::BEFORE_GROUP_COMMIT,
                 Some(read.clone()),
             )?);
@@ -128,6 +137,7 @@ impl Store {
                 clock,
                 data_dir: None,
                 webhook: false,
+                direct_reads,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
@@ -142,6 +152,7 @@ impl Store {
                 clock,
                 data_dir: None,
                 webhook: false,
+                direct_reads: None,
             })
         } else {
             Err(StoreError::UnsupportedUrl(

@@ -74,6 +74,14 @@ impl Sql {
         self
     }
 
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub(crate) fn args(&self) -> &[Arg] {
+        &self.args
+    }
+
     pub fn query_as<'q, T>(&self) -> QueryAs<'q, Any, T, AnyArguments>
     where
         T: for<'r> FromRow<'r, AnyRow>,

@@ -69,7 +69,7 @@ pub(super) fn run_fixed(conn: &Connection, statements: &str) -> Result<()> {
 }
 
 /// Runs one statement with its arguments and returns its rows.
-fn query(conn: &Connection, sql: &str, args: &[Arg]) -> Result<Rows> {
+pub(crate) fn query(conn: &Connection, sql: &str, args: &[Arg]) -> Result<Rows> {
     let mut statement = conn.prepare_cached(sql)?;
     if statement.parameter_count() != args.len() {
         return Err(StoreError::Internal(format!(

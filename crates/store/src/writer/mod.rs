@@ -50,7 +50,7 @@
 //! commit, inside it (the store passes it to [`GroupWriter::start`]): the full-text index takes
 //! the group's new hazards there in one statement.
 
-mod direct;
+pub(crate) mod direct;
 mod durability;
 mod exec;
 mod jobs;
@@ -61,7 +61,7 @@ use crate::{Result, StoreError};
 use direct::Side;
 use durability::{CommittedGroup, Durability, answer};
 use exec::any_arguments;
-pub(crate) use exec::{Exec, Value, WriteJob};
+pub(crate) use exec::{Exec, Rows, Value, WriteJob};
 use jobs::{Work, start_job_thread};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use std::ops::{Deref, DerefMut};
@@ -282,7 +282,9 @@ impl GroupWriter {
         before_commit: &str,
         checkpoints: Option<AnyPool>,
     ) -> Result<Arc<GroupWriter>> {
-        let SqliteWriteConnection { conn, wal, direct } = conn;
+        let SqliteWriteConnection {
+            conn, wal, direct, ..
+        } = conn;
         let jobs_side = if direct.is_some() {
             Side::Direct
         } else {
@@ -639,6 +641,8 @@ impl DerefMut for GroupMember {
 /// The SQLite write connections and the log file the committer syncs.
 pub(crate) struct SqliteWriteConnection {
     conn: AnyConnection,
+    /// The database file, when it is one in WAL mode.
+    pub(crate) file: Option<PathBuf>,
     wal: Option<PathBuf>,
     /// The writer thread's own connection, for a database in a file in WAL mode.
     direct: Option<rusqlite::Connection>,
@@ -672,5 +676,10 @@ pub(crate) async fn connect_sqlite(url: &str) -> Result<SqliteWriteConnection> {
     } else {
         None
     };
-    Ok(SqliteWriteConnection { conn, wal, direct })
+    Ok(SqliteWriteConnection {
+        conn,
+        file: on_disk.then(|| PathBuf::from(&file)),
+        wal,
+        direct,
+    })
 }
