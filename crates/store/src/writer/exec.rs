@@ -33,7 +33,7 @@ pub(crate) trait Exec: Send {
     ) -> impl Future<Output = Result<Rows>> + Send;
 
     /// Runs a statement whose effect nothing later in the transaction reads back; it may be
-    /// held back to travel with the member's release ([`WriteTx::execute_at_release`]).
+    /// held back to travel with the member's release ([`Exec::execute_at_release`]).
     fn execute_at_release(
         &mut self,
         statement: AtRelease,
@@ -85,15 +85,31 @@ impl Exec for WriteTx {
             .collect()
     }
 
-    fn execute_at_release(
-        &mut self,
-        statement: AtRelease,
-    ) -> impl Future<Output = Result<()>> + Send {
-        WriteTx::execute_at_release(self, statement)
+    /// At once on PostgreSQL; on SQLite when this member releases its savepoint (before that
+    /// if another such statement follows it), or never if the member fails.
+    async fn execute_at_release(&mut self, statement: AtRelease) -> Result<()> {
+        match self {
+            WriteTx::Pool(tx) => {
+                sqlx::query_with(statement.sql, any_arguments(statement.args)?)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            WriteTx::Group(member) => {
+                if let Some(earlier) = member.at_release.replace(statement) {
+                    sqlx::query_with(earlier.sql, any_arguments(earlier.args)?)
+                        .execute(&mut **member)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn audit_head_cache(&mut self) -> Option<&mut Option<(i64, String)>> {
-        WriteTx::audit_head_cache(self)
+        match self {
+            WriteTx::Pool(_) => None,
+            WriteTx::Group(member) => member.state.as_mut().map(|state| &mut state.audit_head),
+        }
     }
 }
 

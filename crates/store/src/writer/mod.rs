@@ -159,38 +159,6 @@ impl WriteTx {
     }
 }
 
-impl WriteTx {
-    /// Runs `statement` in this transaction: at once on PostgreSQL; on SQLite when this member
-    /// releases its savepoint (before that if another such statement follows it), or never if
-    /// the member fails.
-    pub(crate) async fn execute_at_release(&mut self, statement: AtRelease) -> Result<()> {
-        match self {
-            WriteTx::Pool(tx) => {
-                sqlx::query_with(statement.sql, any_arguments(statement.args)?)
-                    .execute(&mut **tx)
-                    .await?;
-            }
-            WriteTx::Group(member) => {
-                if let Some(earlier) = member.at_release.replace(statement) {
-                    sqlx::query_with(earlier.sql, any_arguments(earlier.args)?)
-                        .execute(&mut **member)
-                        .await?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The audit chain's head kept by the SQLite writer for its open transaction: `None` on
-    /// PostgreSQL (read it, locking, from the table); `Some(None)` when not read yet.
-    pub(crate) fn audit_head_cache(&mut self) -> Option<&mut Option<(i64, String)>> {
-        match self {
-            WriteTx::Pool(_) => None,
-            WriteTx::Group(member) => member.state.as_mut().map(|state| &mut state.audit_head),
-        }
-    }
-}
-
 impl Deref for WriteTx {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
@@ -539,7 +507,7 @@ async fn commit_loop(state: Weak<Mutex<GroupState>>, wake: Arc<Notify>) {
 pub(crate) struct GroupMember {
     state: Option<OwnedMutexGuard<GroupState>>,
     wake: Arc<Notify>,
-    /// The member's last statement, run with its release ([`WriteTx::execute_at_release`]).
+    /// The member's last statement, run with its release ([`Exec::execute_at_release`]).
     at_release: Option<AtRelease>,
     /// The connection its savepoint is on.
     side: Side,
