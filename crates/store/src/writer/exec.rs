@@ -32,8 +32,8 @@ pub(crate) trait Exec: Send {
         args: Vec<Arg>,
     ) -> impl Future<Output = Result<Rows>> + Send;
 
-    /// Runs a statement whose effect nothing later in the transaction reads back; it may be
-    /// held back to travel with the member's release ([`Exec::execute_at_release`]).
+    /// Runs a statement whose effect nothing later in the transaction reads back; on SQLite's
+    /// sqlx connection it is held back to travel with the member's release, one trip less.
     fn execute_at_release(
         &mut self,
         statement: AtRelease,

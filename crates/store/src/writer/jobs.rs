@@ -85,7 +85,7 @@ pub(super) async fn run<J: WriteJob>(group: &GroupWriter, job: J) -> Result<J::O
     Ok(value)
 }
 
-/// Starts the thread that runs whole writes ([`Writer::run`]) one after another, each as a
+/// Starts the thread that runs whole writes ([`super::Writer::run`]) one after another, each as a
 /// member of the current group, and `committer` beside them. It ends when the writer is
 /// dropped: nobody is waiting for a group then (every caller holds the writer while it waits),
 /// so the committer stops with it.

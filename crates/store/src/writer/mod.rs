@@ -583,7 +583,7 @@ impl Drop for GroupMember {
 }
 
 /// A member on the sqlx connection runs its statements there ([`WriteTx::Group`]); one on the
-/// direct connection is a [`DirectMember`], which has no such way in.
+/// direct connection is a [`direct::DirectMember`], which has no such way in.
 impl Deref for GroupMember {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
