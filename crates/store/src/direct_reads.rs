@@ -15,7 +15,6 @@ use crate::writer::direct;
 use rusqlite::{Connection, OpenFlags};
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::Duration;
 
 /// How many idle connections are kept: one per core and two to spare. A request that finds
 /// none opens one (and closes it after, if as many are already kept).
@@ -39,9 +38,10 @@ impl DirectReads {
             &self.file,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        // A reader: refuses any write, whatever statement it is given.
+        // The settings of the pool's readers; and a reader refuses any write, whatever
+        // statement it is given.
+        conn.execute_batch(crate::SQLITE_PRAGMAS)?;
         conn.execute_batch("PRAGMA query_only = ON;")?;
-        conn.busy_timeout(Duration::from_secs(10))?;
         Ok(conn)
     }
 

@@ -16,14 +16,13 @@
 //! the store, written once for both engines through sqlx) still run on the sqlx connection;
 //! they are rare beside reports and transitions, so the switch costs little.
 
+use super::GroupMember;
 use super::exec::{Rows, Value};
-use super::{GroupMember, WAL_BACKSTOP_PAGES};
 use crate::sql::Arg;
 use crate::{Result, StoreError};
 use rusqlite::types::{Null, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
-use std::time::Duration;
 
 /// Which connection holds the group's open transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,13 +45,9 @@ pub(super) fn open(file: &Path) -> Result<Connection> {
         file,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    conn.execute_batch(crate::SQLITE_PRAGMAS)?;
-    conn.execute_batch(&format!(
-        "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES}; \
-         PRAGMA synchronous = NORMAL;"
-    ))?;
-    // The same wait as the sqlx connections', for a writer in another process (the CLI).
-    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.execute_batch(&super::writer_pragmas())?;
+    // Only a database in WAL mode has this connection; the committer syncs its log.
+    conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }

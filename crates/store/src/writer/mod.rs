@@ -616,17 +616,20 @@ pub(crate) struct SqliteWriteConnection {
     direct: Option<rusqlite::Connection>,
 }
 
+/// The settings of both write connections (sqlx's and the writer thread's own): the store's,
+/// savepoints keeping the original of every page a request changes in memory rather than in
+/// a temporary file on disk, and the writer's own checkpoint only as a backstop.
+fn writer_pragmas() -> String {
+    format!(
+        "{} PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES};",
+        crate::SQLITE_PRAGMAS
+    )
+}
+
 /// Opens the SQLite write connection with the store's settings.
 pub(crate) async fn connect_sqlite(url: &str) -> Result<SqliteWriteConnection> {
     let mut conn = AnyConnection::connect(url).await?;
-    conn.execute(crate::SQLITE_PRAGMAS).await?;
-    // Savepoints keep the original of every page a request changes for its rollback; in
-    // memory rather than in a temporary file on disk.
-    conn.execute("PRAGMA temp_store = MEMORY").await?;
-    conn.execute(sqlx::AssertSqlSafe(format!(
-        "PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES}"
-    )))
-    .await?;
+    conn.execute(sqlx::AssertSqlSafe(writer_pragmas())).await?;
     let file: String =
         sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
             .fetch_one(&mut conn)
