@@ -25,6 +25,11 @@ async fn writer_with(
     } else {
         None
     };
+    (start_with_table(conn, checkpoints).await, url)
+}
+
+/// Starts a writer on `conn` and creates table `t` through it.
+async fn start_with_table(conn: SqliteWriteConnection, checkpoints: Option<AnyPool>) -> Writer {
     let writer = Writer::Group(GroupWriter::start(conn, "", checkpoints).unwrap());
     writer
         .with_connection(async |conn| {
@@ -34,7 +39,26 @@ async fn writer_with(
         })
         .await
         .unwrap();
-    (writer, url)
+    writer
+}
+
+/// Waits for the writes `tasks` (task `n` wrote `n`): those that `fails` picks must have failed,
+/// the others returned their number. Returns what should be in `t` now.
+async fn check_outcomes(
+    tasks: Vec<tokio::task::JoinHandle<Result<i64>>>,
+    fails: impl Fn(i64) -> bool,
+) -> Vec<i64> {
+    let mut kept = Vec::new();
+    for (n, task) in (0_i64..).zip(tasks) {
+        let outcome = task.await.unwrap();
+        if fails(n) {
+            assert!(outcome.is_err(), "{n}");
+        } else {
+            assert_eq!(outcome.unwrap(), n);
+            kept.push(n);
+        }
+    }
+    kept
 }
 
 async fn insert(tx: &mut WriteTx, n: i64) -> Result<()> {
@@ -200,15 +224,7 @@ async fn whole_writes_on_the_writer_thread_commit_together_and_fail_alone() {
             })
         })
         .collect();
-    for (n, task) in tasks.into_iter().enumerate() {
-        let outcome = task.await.unwrap();
-        if n % 7 == 3 {
-            assert!(outcome.is_err(), "{n}");
-        } else {
-            assert_eq!(outcome.unwrap(), n as i64);
-        }
-    }
-    let expected: Vec<i64> = (0..32).filter(|n| n % 7 != 3).collect();
+    let expected = check_outcomes(tasks, |n| n % 7 == 3).await;
     assert_eq!(committed(&url).await, expected);
 }
 
@@ -314,15 +330,7 @@ async fn writes_on_both_connections_at_once_are_kept_apart_and_together() {
             })
         })
         .collect();
-    for (n, task) in tasks.into_iter().enumerate() {
-        let outcome = task.await.unwrap();
-        if n % 5 == 2 {
-            assert!(outcome.is_err(), "{n}");
-        } else {
-            assert_eq!(outcome.unwrap(), n as i64);
-        }
-    }
-    let expected: Vec<i64> = (0..48).filter(|n| n % 5 != 2).collect();
+    let expected = check_outcomes(tasks, |n| n % 5 == 2).await;
     assert_eq!(committed(&url).await, expected);
 }
 
@@ -333,15 +341,7 @@ async fn without_a_file_whole_writes_run_on_the_sqlx_connection() {
     sqlx::any::install_default_drivers();
     let conn = connect_sqlite("sqlite::memory:").await.unwrap();
     assert!(conn.direct.is_none());
-    let writer = Writer::Group(GroupWriter::start(conn, "", None).unwrap());
-    writer
-        .with_connection(async |conn| {
-            conn.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)")
-                .await?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    let writer = start_with_table(conn, None).await;
     let tasks: Vec<_> = (0..16)
         .map(|n| {
             let writer = writer.clone();
@@ -355,9 +355,7 @@ async fn without_a_file_whole_writes_run_on_the_sqlx_connection() {
             })
         })
         .collect();
-    for (n, task) in tasks.into_iter().enumerate() {
-        assert_eq!(task.await.unwrap().is_ok(), n % 4 != 1, "{n}");
-    }
+    let expected = check_outcomes(tasks, |n| n % 4 == 1).await;
     let kept = writer
         .with_connection(async |conn| {
             Ok(sqlx::query_scalar::<_, i64>("SELECT n FROM t ORDER BY n")
@@ -366,6 +364,5 @@ async fn without_a_file_whole_writes_run_on_the_sqlx_connection() {
         })
         .await
         .unwrap();
-    let expected: Vec<i64> = (0..16).filter(|n| n % 4 != 1).collect();
     assert_eq!(kept, expected);
 }
