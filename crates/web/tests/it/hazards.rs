@@ -312,7 +312,12 @@ async fn deadlines_move_only_by_an_approved_extension_and_overdue_is_derived() {
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["overdue"], true);
     let (_, d) = street.get_json("/api/v1/dashboard").await;
-    assert_eq!(d["overdue"], 1);
+    assert_eq!(
+        d["overdue"], 1,
+        "an office's count, from the open-deadline index"
+    );
+    let (_, d) = manager.get_json("/api/v1/dashboard").await;
+    assert_eq!(d["overdue"], 1, "the enterprise's own count, from its rows");
 }
 
 #[tokio::test]
