@@ -511,6 +511,19 @@ mod tests {
         assert_eq!(found(&store, &manager, "叉车").await, 0);
         assert_eq!(found(&store, &manager, "消防通道").await, 1);
         assert_eq!(found(&store, &manager, "脚手架").await, 1);
+
+        // The index keeps no positions (migration 0018), so it could not answer a query token
+        // that its tokenizer split in two: every token the domain makes stays whole, whatever
+        // letters, marks or symbols it holds (a circled letter, a Devanagari vowel sign).
+        for (title, query) in [
+            ("阀门aⓐb型号", "aⓐb"),
+            ("标识कि缺失", "कि"),
+            ("ABC-12 阀门", "abc"),
+        ] {
+            store.create_hazard(&manager, &input(title)).await.unwrap();
+            assert_eq!(found(&store, &manager, query).await, 1, "{query}");
+        }
+        assert_eq!(found(&store, &manager, "阀门").await, 2);
         store.close().await;
     }
 }
