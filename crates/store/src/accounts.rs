@@ -3,7 +3,6 @@
 
 use crate::audit::{Actor, Change, append, to_json};
 use crate::clock::{format_time, parse_time};
-use crate::writer::Value;
 use crate::{Result, Store, StoreError};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -119,7 +118,7 @@ struct UserAuthRow {
     locked_until: Option<String>,
 }
 
-#[derive(FromRow)]
+#[derive(FromRow, serde::Deserialize)]
 struct PrincipalRow {
     id: i64,
     username: String,
@@ -132,55 +131,6 @@ struct PrincipalRow {
     jurisdiction_code: Option<String>,
     industries: String,
     enterprise_id: Option<i64>,
-}
-
-impl PrincipalRow {
-    /// The row as [`crate::direct_reads`] returns it, columns in the SELECT's order.
-    fn from_values(row: Vec<Value>) -> Result<PrincipalRow> {
-        let bad = || StoreError::Internal("a principal row of unexpected shape".into());
-        let [
-            id,
-            username,
-            display_name,
-            role,
-            disabled,
-            org_id,
-            org_name,
-            kind,
-            jurisdiction_code,
-            industries,
-            enterprise_id,
-        ] = <[Value; 11]>::try_from(row).map_err(|_| bad())?;
-        let int = |v: Value| match v {
-            Value::Int(v) => Ok(v),
-            _ => Err(bad()),
-        };
-        let text = |v: Value| match v {
-            Value::Text(v) => Ok(v),
-            _ => Err(bad()),
-        };
-        let optional_int = |v: Value| match v {
-            Value::Null => Ok(None),
-            v => int(v).map(Some),
-        };
-        let optional_text = |v: Value| match v {
-            Value::Null => Ok(None),
-            v => text(v).map(Some),
-        };
-        Ok(PrincipalRow {
-            id: int(id)?,
-            username: text(username)?,
-            display_name: text(display_name)?,
-            role: text(role)?,
-            disabled: int(disabled)?,
-            org_id: int(org_id)?,
-            org_name: text(org_name)?,
-            kind: text(kind)?,
-            jurisdiction_code: optional_text(jurisdiction_code)?,
-            industries: text(industries)?,
-            enterprise_id: optional_int(enterprise_id)?,
-        })
-    }
 }
 
 fn random_token(bytes: usize) -> String {
@@ -593,15 +543,7 @@ impl Store {
              FROM users u JOIN organizations o ON o.id = u.org_id WHERE ",
         );
         sql.push(condition).bind(value).push(close);
-        let row: Option<PrincipalRow> = match &self.direct_reads {
-            Some(reads) => reads
-                .rows(sql.text(), sql.args())?
-                .into_iter()
-                .next()
-                .map(PrincipalRow::from_values)
-                .transpose()?,
-            None => sql.query_as().fetch_optional(&self.read).await?,
-        };
+        let row: Option<PrincipalRow> = self.read_row(&sql).await?;
         let Some(row) = row else { return Ok(None) };
         if row.disabled != 0 {
             return Ok(None);

@@ -1,18 +1,23 @@
-//! The read every request makes — who the caller is, from their token or session — on SQLite,
-//! run on the request's own thread through a few connections of the store's own.
+//! The reads every write request makes — who the caller is (from their token or session), and
+//! the enterprise or hazard it writes to — on SQLite, run on the request's own thread through
+//! a few connections of the store's own.
 //!
 //! Through sqlx's pool, a read is a trip to that connection's thread and back: two thread
 //! wake-ups on a 2-core machine busy with other requests, for a lookup by primary key that
 //! SQLite answers in some tens of microseconds. Every API request made that trip once before
-//! its own work began, so it is made here instead, blocking the request's thread for that
-//! long (well inside what an async runtime tolerates between two awaits). Everything else
-//! keeps sqlx's pool; PostgreSQL has no such path.
+//! its own work began, and every report or transition once more, so they are made here
+//! instead, blocking the request's thread for that long (well inside what an async runtime
+//! tolerates between two awaits). Everything else keeps sqlx's pool; PostgreSQL has no such
+//! path. [`crate::Store::read_row`] picks the path.
 
-use crate::Result;
-use crate::sql::Arg;
-use crate::writer::Rows;
+use crate::sql::{Arg, Sql};
+use crate::writer::Value;
 use crate::writer::direct;
+use crate::{Result, Store, StoreError};
 use rusqlite::{Connection, OpenFlags};
+use serde::de::DeserializeOwned;
+use sqlx::FromRow;
+use sqlx::any::AnyRow;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -45,19 +50,60 @@ impl DirectReads {
         Ok(conn)
     }
 
-    /// Runs one read and returns its rows.
-    pub(crate) fn rows(&self, sql: &str, args: &[Arg]) -> Result<Rows> {
+    /// Runs `read` on a kept connection (or a new one) and keeps the connection after.
+    fn with_connection<T>(&self, read: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let kept = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
         let conn = match kept {
             Some(conn) => conn,
             None => self.open()?,
         };
-        let rows = direct::query(&conn, sql, args)?;
+        let result = read(&conn);
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < KEPT
         {
             idle.push(conn);
         }
-        Ok(rows)
+        result
+    }
+
+    /// The first row of one read, decoded by its columns' names as sqlx's `FromRow` decodes
+    /// the same row from the pool.
+    fn first_row<T: DeserializeOwned>(&self, sql: &str, args: &[Arg]) -> Result<Option<T>> {
+        self.with_connection(|conn| {
+            let names = direct::column_names(conn, sql)?;
+            let Some(values) = direct::query(conn, sql, args)?.into_iter().next() else {
+                return Ok(None);
+            };
+            let row: serde_json::Map<String, serde_json::Value> = names
+                .into_iter()
+                .zip(values)
+                .map(|(name, value)| {
+                    let value = match value {
+                        Value::Null => serde_json::Value::Null,
+                        Value::Int(v) => v.into(),
+                        Value::Text(v) => v.into(),
+                    };
+                    (name, value)
+                })
+                .collect();
+            serde_json::from_value(serde_json::Value::Object(row))
+                .map(Some)
+                .map_err(|e| StoreError::Internal(format!("a row of unexpected shape: {e}")))
+        })
+    }
+}
+
+impl Store {
+    /// The first row `sql` selects: on a SQLite file through the direct readers, otherwise
+    /// (PostgreSQL, a database in memory) through the pool. For the lookups by key that every
+    /// write request makes; `T` decodes the row by column name either way.
+    pub(crate) async fn read_row<T>(&self, sql: &Sql) -> Result<Option<T>>
+    where
+        T: DeserializeOwned + for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        match &self.direct_reads {
+            Some(reads) => reads.first_row(sql.text(), sql.args()),
+            None => Ok(sql.query_as().fetch_optional(&self.read).await?),
+        }
     }
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, FromRow, Serialize, PartialEq, utoipa::ToSchema)]
+#[derive(Debug, Clone, FromRow, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Enterprise {
     pub id: i64,
     pub name: String,
@@ -178,10 +178,8 @@ impl Store {
         let mut sql = Sql::new(SELECT);
         sql.push(" WHERE e.id = ").bind(id).push(" AND ");
         crate::sql::push_scope_of_row(&mut sql, self.kind(), &who.scope, &ENTERPRISE_SCOPE);
-        sql.query_as()
-            .fetch_optional(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound)
+        // Every hazard report reads its enterprise first: the direct path where there is one.
+        self.read_row(&sql).await?.ok_or(StoreError::NotFound)
     }
 
     pub async fn enterprises(

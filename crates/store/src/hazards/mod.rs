@@ -100,7 +100,7 @@ pub(crate) const SELECT: &str = "SELECT h.id, h.number, h.enterprise_id, e.name 
     LEFT JOIN jurisdictions j ON j.code = h.jurisdiction_code \
     LEFT JOIN users lu ON lu.id = h.leader_user_id";
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub(crate) struct HazardRow {
     id: i64,
     number: String,
@@ -505,11 +505,8 @@ impl Store {
         let mut sql = Sql::new(SELECT);
         sql.push(" WHERE h.id = ").bind(id).push(" AND ");
         crate::sql::push_scope_of_row(&mut sql, self.kind(), &who.scope, &HAZARD_SCOPE);
-        let row: HazardRow = sql
-            .query_as()
-            .fetch_optional(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        // Every transition reads its hazard first: the direct path where there is one.
+        let row: HazardRow = self.read_row(&sql).await?.ok_or(StoreError::NotFound)?;
         Ok(row.into_hazard(self.today()))
     }
 
@@ -517,11 +514,8 @@ impl Store {
         let mut sql = Sql::new(SELECT);
         sql.push(" WHERE h.id = ").bind(id).push(" AND ");
         crate::sql::push_scope_of_row(&mut sql, self.kind(), &who.scope, &HAZARD_SCOPE);
-        let row: HazardRow = sql
-            .query_as()
-            .fetch_optional(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        // Every transition reads its hazard first: the direct path where there is one.
+        let row: HazardRow = self.read_row(&sql).await?.ok_or(StoreError::NotFound)?;
         let listing = row.listing_org_id;
         Ok((row, listing))
     }

@@ -63,6 +63,16 @@ pub(super) fn run_fixed(conn: &Connection, statements: &str) -> Result<()> {
     Ok(())
 }
 
+/// The names of the columns `sql` returns.
+pub(crate) fn column_names(conn: &Connection, sql: &str) -> Result<Vec<String>> {
+    let statement = conn.prepare_cached(sql)?;
+    Ok(statement
+        .column_names()
+        .into_iter()
+        .map(str::to_string)
+        .collect())
+}
+
 /// Runs one statement with its arguments and returns its rows.
 pub(crate) fn query(conn: &Connection, sql: &str, args: &[Arg]) -> Result<Rows> {
     let mut statement = conn.prepare_cached(sql)?;

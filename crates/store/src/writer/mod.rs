@@ -61,7 +61,7 @@ use crate::{Result, StoreError};
 use direct::Side;
 use durability::{CommittedGroup, Durability, answer};
 use exec::any_arguments;
-pub(crate) use exec::{Exec, Rows, Value, WriteJob};
+pub(crate) use exec::{Exec, Value, WriteJob};
 use jobs::{Work, start_job_thread};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use std::ops::{Deref, DerefMut};
