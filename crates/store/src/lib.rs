@@ -83,8 +83,9 @@ pub struct Store {
     /// Writes: on SQLite one connection committing in groups, on PostgreSQL the pool.
     write: Writer,
     clock: Clock,
-    /// Where evidence files are kept (`evidence/<sha256>`); None until configured.
-    data_dir: Option<std::path::PathBuf>,
+    /// Where evidence files are kept (`evidence/<sha256>`); None until configured. Shared, as
+    /// every request clones the store a few times.
+    data_dir: Option<Arc<std::path::Path>>,
     /// Queue inbox messages for the outgoing webhook.
     webhook: bool,
     /// On SQLite in a file: the callers' lookups, on the request's own thread.
@@ -172,7 +173,7 @@ impl Store {
 
     /// Keeps evidence files under `dir` (created when needed).
     pub fn with_data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Store {
-        self.data_dir = Some(dir.into());
+        self.data_dir = Some(Arc::from(dir.into()));
         self
     }
 
