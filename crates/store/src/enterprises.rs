@@ -41,6 +41,24 @@ pub struct Enterprise {
     pub updated_at: String,
 }
 
+/// What a hazard's record takes from its enterprise.
+#[derive(Debug, Clone, FromRow, Deserialize)]
+pub(crate) struct EnterprisePlace {
+    pub(crate) id: i64,
+    pub(crate) jurisdiction_code: String,
+    pub(crate) industry_code: String,
+}
+
+impl From<&Enterprise> for EnterprisePlace {
+    fn from(enterprise: &Enterprise) -> EnterprisePlace {
+        EnterprisePlace {
+            id: enterprise.id,
+            jurisdiction_code: enterprise.jurisdiction_code.clone(),
+            industry_code: enterprise.industry_code.clone(),
+        }
+    }
+}
+
 impl Enterprise {
     /// The record as an input form, for editing.
     pub fn to_input(&self) -> EnterpriseInput {
@@ -178,7 +196,21 @@ impl Store {
         let mut sql = Sql::new(SELECT);
         sql.push(" WHERE e.id = ").bind(id).push(" AND ");
         crate::sql::push_scope_of_row(&mut sql, self.kind(), &who.scope, &ENTERPRISE_SCOPE);
-        // Every hazard report reads its enterprise first: the direct path where there is one.
+        self.read_row(&sql).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Where an enterprise in the caller's scope is and what it does: all a hazard's record
+    /// takes from it. One row of one table, read before every report.
+    pub(crate) async fn enterprise_place(
+        &self,
+        who: &Principal,
+        id: i64,
+    ) -> Result<EnterprisePlace> {
+        let mut sql = Sql::new(
+            "SELECT e.id, e.jurisdiction_code, e.industry_code FROM enterprises e WHERE e.id = ",
+        );
+        sql.bind(id).push(" AND ");
+        crate::sql::push_scope_of_row(&mut sql, self.kind(), &who.scope, &ENTERPRISE_SCOPE);
         self.read_row(&sql).await?.ok_or(StoreError::NotFound)
     }
 

@@ -491,7 +491,7 @@ mod tests {
         let fields = input("配电箱未上锁").validate(store.today()).unwrap();
         let mut tx = store.begin_write().await.unwrap();
         let second = store
-            .insert_hazard(&mut tx, &manager, &enterprise, &fields)
+            .insert_hazard(&mut tx, &manager, &(&enterprise).into(), &fields)
             .await
             .unwrap();
         retext(&mut tx, second.id, "应急照明损坏").await;

@@ -347,7 +347,7 @@ impl Store {
     ) -> Result<HazardCreated> {
         let today = self.today();
         let fields = input.validate(today)?;
-        let enterprise = self.enterprise(who, fields.enterprise_id).await?;
+        let enterprise = self.enterprise_place(who, fields.enterprise_id).await?;
         if !Self::may_report(who, enterprise.id) {
             return Err(StoreError::Forbidden);
         }
@@ -399,7 +399,7 @@ impl Store {
         let mut ids = Vec::with_capacity(valid.len());
         for fields in &valid {
             ids.push(
-                self.insert_hazard(&mut tx, who, &enterprise, fields)
+                self.insert_hazard(&mut tx, who, &(&enterprise).into(), fields)
                     .await?
                     .id,
             );
@@ -412,7 +412,7 @@ impl Store {
         &self,
         tx: &mut E,
         who: &Principal,
-        enterprise: &crate::Enterprise,
+        enterprise: &crate::enterprises::EnterprisePlace,
         fields: &hazardnet_domain::hazard::HazardFields,
     ) -> Result<HazardCreated> {
         let industry_section = tallies::industry_section(&enterprise.industry_code);
@@ -766,7 +766,7 @@ impl Store {
 struct ReportWrite {
     store: Store,
     who: Principal,
-    enterprise: crate::Enterprise,
+    enterprise: crate::enterprises::EnterprisePlace,
     fields: hazardnet_domain::hazard::HazardFields,
 }
 

@@ -522,7 +522,7 @@ impl Store {
                 found_by: format!("{}（{}）", inspection.org_name, inspection.number),
             };
             let hazard_id = self
-                .insert_hazard(&mut tx, who, &enterprise, &fields)
+                .insert_hazard(&mut tx, who, &(&enterprise).into(), &fields)
                 .await?
                 .id;
             self.photos_to_evidence(&mut tx, &inspection, item.seq, hazard_id)
