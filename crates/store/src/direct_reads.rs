@@ -93,6 +93,40 @@ impl DirectReads {
     }
 }
 
+impl DirectReads {
+    /// Runs `sql` on a kept connection, on the calling (blocking) thread, and hands its rows,
+    /// decoded by `decode`, to `each` in chunks of `chunk` and a last, shorter one. Stops early
+    /// when `each` returns false. Returns how many rows were read.
+    pub(crate) fn for_each_chunk<T>(
+        &self,
+        sql: &str,
+        args: &[Arg],
+        chunk: usize,
+        decode: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        mut each: impl FnMut(Vec<T>) -> bool,
+    ) -> Result<usize> {
+        self.with_connection(|conn| {
+            let mut statement = conn.prepare_cached(sql)?;
+            direct::bind(&mut statement, sql, args)?;
+            let mut rows = statement.raw_query();
+            let mut buffer = Vec::with_capacity(chunk);
+            let mut total = 0;
+            while let Some(row) = rows.next()? {
+                buffer.push(decode(row)?);
+                if buffer.len() == chunk {
+                    total += buffer.len();
+                    if !each(std::mem::replace(&mut buffer, Vec::with_capacity(chunk))) {
+                        return Ok(total);
+                    }
+                }
+            }
+            total += buffer.len();
+            each(buffer);
+            Ok(total)
+        })
+    }
+}
+
 impl Store {
     /// The first row `sql` selects: on a SQLite file through the direct readers, otherwise
     /// (PostgreSQL, a database in memory) through the pool. For the lookups by key that every

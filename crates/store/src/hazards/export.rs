@@ -3,7 +3,7 @@
 
 use super::{overdue, stored_json};
 use crate::accounts::Principal;
-use crate::{HazardFilter, Result, Store};
+use crate::{HazardFilter, Result, Store, StoreError};
 use hazardnet_domain::hazard::{Listing, RectificationPlan};
 use sqlx::FromRow;
 
@@ -63,6 +63,29 @@ pub struct LedgerRow {
 }
 
 impl LedgerColumns {
+    /// The row as a direct reader returns it ([`crate::direct_reads`]), by column name.
+    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<LedgerColumns> {
+        Ok(LedgerColumns {
+            number: row.get("number")?,
+            enterprise_name: row.get("enterprise_name")?,
+            jurisdiction_name: row.get("jurisdiction_name")?,
+            title: row.get("title")?,
+            place: row.get("place")?,
+            description: row.get("description")?,
+            level: row.get("level")?,
+            category: row.get("category")?,
+            basis: row.get("basis")?,
+            source: row.get("source")?,
+            found_at: row.get("found_at")?,
+            found_by: row.get("found_by")?,
+            state: row.get("state")?,
+            deadline: row.get("deadline")?,
+            plan_json: row.get("plan_json")?,
+            listing_json: row.get("listing_json")?,
+            closed_at: row.get("closed_at")?,
+        })
+    }
+
     fn into_row(self, today: chrono::NaiveDate) -> LedgerRow {
         LedgerRow {
             overdue: overdue(&self.state, self.deadline.as_deref(), today),
@@ -104,6 +127,28 @@ impl Store {
         use futures_util::TryStreamExt;
         let sql = self.hazard_page_sql(SELECT_LEDGER, who, filter, None);
         let today = self.today();
+        if let Some(reads) = self.direct_reads.clone() {
+            // On SQLite, a direct reader on a blocking thread steps the query and sends whole
+            // chunks: through sqlx, every row was a hand-over between its connection thread and
+            // this task, and each column a conversion through its Any driver.
+            let (sender, mut chunks) = tokio::sync::mpsc::channel::<Vec<LedgerRow>>(2);
+            let (text, args) = (sql.text().to_string(), sql.args().to_vec());
+            let reader = tokio::task::spawn_blocking(move || {
+                reads.for_each_chunk(
+                    &text,
+                    &args,
+                    chunk,
+                    |row| LedgerColumns::from_direct(row).map(|columns| columns.into_row(today)),
+                    |rows| sender.blocking_send(rows).is_ok(),
+                )
+            });
+            while let Some(rows) = chunks.recv().await {
+                each(rows)?;
+            }
+            return reader
+                .await
+                .map_err(|e| StoreError::Internal(format!("the export's reader: {e}")))?;
+        }
         let mut stream = sql.query_as::<LedgerColumns>().fetch(&self.read);
         let mut buffer = Vec::with_capacity(chunk);
         let mut total = 0;

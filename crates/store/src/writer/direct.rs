@@ -73,9 +73,8 @@ pub(crate) fn column_names(conn: &Connection, sql: &str) -> Result<Vec<String>> 
         .collect())
 }
 
-/// Runs one statement with its arguments and returns its rows.
-pub(crate) fn query(conn: &Connection, sql: &str, args: &[Arg]) -> Result<Rows> {
-    let mut statement = conn.prepare_cached(sql)?;
+/// Binds `args` to `statement`'s placeholders, in order.
+pub(crate) fn bind(statement: &mut rusqlite::Statement<'_>, sql: &str, args: &[Arg]) -> Result<()> {
     if statement.parameter_count() != args.len() {
         return Err(StoreError::Internal(format!(
             "{} arguments for {} placeholders: {sql}",
@@ -90,6 +89,13 @@ pub(crate) fn query(conn: &Connection, sql: &str, args: &[Arg]) -> Result<Rows> 
             Arg::NullText | Arg::NullInt => statement.raw_bind_parameter(i + 1, Null)?,
         }
     }
+    Ok(())
+}
+
+/// Runs one statement with its arguments and returns its rows.
+pub(crate) fn query(conn: &Connection, sql: &str, args: &[Arg]) -> Result<Rows> {
+    let mut statement = conn.prepare_cached(sql)?;
+    bind(&mut statement, sql, args)?;
     let columns = statement.column_count();
     let mut rows = statement.raw_query();
     let mut out = Vec::new();
