@@ -8,7 +8,9 @@
 //! its own work began, and every report or transition once more, so they are made here
 //! instead, blocking the request's thread for that long (well inside what an async runtime
 //! tolerates between two awaits). Everything else keeps sqlx's pool; PostgreSQL has no such
-//! path. [`crate::Store::read_row`] picks the path.
+//! path. [`crate::Store::read_row`] picks the path. The ledger export's one long read runs
+//! here too, on a blocking thread, handing on whole chunks of rows
+//! ([`DirectReads::for_each_chunk`]).
 
 use crate::sql::{Arg, Sql};
 use crate::writer::Value;
