@@ -1,5 +1,5 @@
 //! Persistence for hazardnet on SQLite (the embedded default) and PostgreSQL, behind one
-//! [`Store`]. Every query over enterprise-owned data takes the caller's [`Scope`] and carries it
+//! [`Store`]. Every query over enterprise-owned data takes the caller's [`Scope`](hazardnet_domain::Scope) and carries it
 //! as a condition in its SQL; every write appends to the hash-chained audit log inside the same
 //! transaction.
 //!
