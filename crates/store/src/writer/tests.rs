@@ -61,6 +61,18 @@ async fn check_outcomes(
     kept
 }
 
+/// Runs `count` whole writes at once, `n` = 0, 1, …, those that `fails` names failing after
+/// they wrote, and returns the numbers that must be kept ([`check_outcomes`]).
+async fn run_whole_writes(writer: &Writer, count: i64, fails: fn(i64) -> bool) -> Vec<i64> {
+    let tasks: Vec<_> = (0..count)
+        .map(|n| {
+            let writer = writer.clone();
+            tokio::spawn(async move { writer.run(InsertJob { n, fail: fails(n) }).await })
+        })
+        .collect();
+    check_outcomes(tasks, fails).await
+}
+
 async fn insert(tx: &mut WriteTx, n: i64) -> Result<()> {
     sqlx::query("INSERT INTO t (n) VALUES ($1)")
         .bind(n)
@@ -210,21 +222,8 @@ async fn a_failed_sync_is_reported_and_stops_the_writer() {
 async fn whole_writes_on_the_writer_thread_commit_together_and_fail_alone() {
     let dir = tempfile::tempdir().unwrap();
     let (writer, url) = writer_on(&dir).await;
-    let tasks: Vec<_> = (0..32)
-        .map(|n| {
-            let writer = writer.clone();
-            tokio::spawn(async move {
-                // Every seventh fails after writing: none of it may stay.
-                writer
-                    .run(InsertJob {
-                        n,
-                        fail: n % 7 == 3,
-                    })
-                    .await
-            })
-        })
-        .collect();
-    let expected = check_outcomes(tasks, |n| n % 7 == 3).await;
+    // Every seventh fails after writing: none of it may stay.
+    let expected = run_whole_writes(&writer, 32, |n| n % 7 == 3).await;
     assert_eq!(committed(&url).await, expected);
 }
 
@@ -342,20 +341,7 @@ async fn without_a_file_whole_writes_run_on_the_sqlx_connection() {
     let conn = connect_sqlite("sqlite::memory:").await.unwrap();
     assert!(conn.direct.is_none());
     let writer = start_with_table(conn, None).await;
-    let tasks: Vec<_> = (0..16)
-        .map(|n| {
-            let writer = writer.clone();
-            tokio::spawn(async move {
-                writer
-                    .run(InsertJob {
-                        n,
-                        fail: n % 4 == 1,
-                    })
-                    .await
-            })
-        })
-        .collect();
-    let expected = check_outcomes(tasks, |n| n % 4 == 1).await;
+    let expected = run_whole_writes(&writer, 16, |n| n % 4 == 1).await;
     let kept = writer
         .with_connection(async |conn| {
             Ok(sqlx::query_scalar::<_, i64>("SELECT n FROM t ORDER BY n")
