@@ -93,9 +93,7 @@ impl DirectReads {
                 .map_err(|e| StoreError::Internal(format!("a row of unexpected shape: {e}")))
         })
     }
-}
 
-impl DirectReads {
     /// Runs `sql` on a kept connection, on the calling (blocking) thread, and hands its rows,
     /// decoded by `decode`, to `each` in chunks of `chunk` and a last, shorter one. Stops early
     /// when `each` returns false. Returns how many rows were read.

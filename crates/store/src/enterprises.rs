@@ -49,16 +49,6 @@ pub(crate) struct EnterprisePlace {
     pub(crate) industry_code: String,
 }
 
-impl From<&Enterprise> for EnterprisePlace {
-    fn from(enterprise: &Enterprise) -> EnterprisePlace {
-        EnterprisePlace {
-            id: enterprise.id,
-            jurisdiction_code: enterprise.jurisdiction_code.clone(),
-            industry_code: enterprise.industry_code.clone(),
-        }
-    }
-}
-
 impl Enterprise {
     /// The record as an input form, for editing.
     pub fn to_input(&self) -> EnterpriseInput {
@@ -200,7 +190,8 @@ impl Store {
     }
 
     /// Where an enterprise in the caller's scope is and what it does: all a hazard's record
-    /// takes from it. One row of one table, read before every report.
+    /// takes from it. One row of one table, read before hazards are recorded (a report, an
+    /// import, an inspection's findings).
     pub(crate) async fn enterprise_place(
         &self,
         who: &Principal,

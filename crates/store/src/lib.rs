@@ -1,7 +1,7 @@
 //! Persistence for hazardnet on SQLite (the embedded default) and PostgreSQL, behind one
-//! [`Store`]. Every query over enterprise-owned data takes the caller's [`Scope`](hazardnet_domain::Scope) and carries it
-//! as a condition in its SQL; every write appends to the hash-chained audit log inside the same
-//! transaction.
+//! [`Store`]. Every query over enterprise-owned data takes the caller's
+//! [`Scope`](hazardnet_domain::Scope) and carries it as a condition in its SQL; every write
+//! appends to the hash-chained audit log inside the same transaction.
 //!
 //! Both engines are reached through sqlx's `Any` driver with portable SQL: `$1, $2, …` numbered
 //! in order of first use (SQLite numbers `$N` by appearance), TEXT times in UTC, 0/1 flags.
@@ -88,7 +88,7 @@ pub struct Store {
     data_dir: Option<Arc<std::path::Path>>,
     /// Queue inbox messages for the outgoing webhook.
     webhook: bool,
-    /// On SQLite in a file: the callers' lookups, on the request's own thread.
+    /// On SQLite in a file: the reads before each write and the export's, off sqlx's pool.
     direct_reads: Option<Arc<direct_reads::DirectReads>>,
 }
 

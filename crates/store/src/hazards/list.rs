@@ -485,13 +485,13 @@ mod tests {
 
         // Recorded and changed before the group commits: indexed once, with the later text.
         let enterprise = store
-            .enterprise(&manager, manager.enterprise_id.unwrap())
+            .enterprise_place(&manager, manager.enterprise_id.unwrap())
             .await
             .unwrap();
         let fields = input("配电箱未上锁").validate(store.today()).unwrap();
         let mut tx = store.begin_write().await.unwrap();
         let second = store
-            .insert_hazard(&mut tx, &manager, &(&enterprise).into(), &fields)
+            .insert_hazard(&mut tx, &manager, &enterprise, &fields)
             .await
             .unwrap();
         retext(&mut tx, second.id, "应急照明损坏").await;

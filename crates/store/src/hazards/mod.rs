@@ -275,7 +275,7 @@ impl Store {
     /// The actions the caller may take on a hazard now, for showing the right buttons. Each
     /// is probed with the domain rule; one refused only for missing content still counts.
     pub async fn available_actions(&self, who: &Principal, id: i64) -> Result<Vec<&'static str>> {
-        let (row, _) = self.row_for_update(who, id).await?;
+        let row = self.hazard_row(who, id).await?;
         let (facts, actor, _) = self.decision_facts(who, &row).await?;
         let today = self.today();
         let probes = [
@@ -372,7 +372,7 @@ impl Store {
         first_row: usize,
         dry_run: bool,
     ) -> Result<Vec<i64>> {
-        let enterprise = self.enterprise(who, enterprise_id).await?;
+        let enterprise = self.enterprise_place(who, enterprise_id).await?;
         if !Self::may_report(who, enterprise.id) {
             return Err(StoreError::Forbidden);
         }
@@ -399,7 +399,7 @@ impl Store {
         let mut ids = Vec::with_capacity(valid.len());
         for fields in &valid {
             ids.push(
-                self.insert_hazard(&mut tx, who, &(&enterprise).into(), fields)
+                self.insert_hazard(&mut tx, who, &enterprise, fields)
                     .await?
                     .id,
             );
@@ -502,22 +502,16 @@ impl Store {
     }
 
     pub async fn hazard(&self, who: &Principal, id: i64) -> Result<Hazard> {
-        let mut sql = Sql::new(SELECT);
-        sql.push(" WHERE h.id = ").bind(id).push(" AND ");
-        crate::sql::push_scope_of_row(&mut sql, self.kind(), &who.scope, &HAZARD_SCOPE);
-        // Every transition reads its hazard first: the direct path where there is one.
-        let row: HazardRow = self.read_row(&sql).await?.ok_or(StoreError::NotFound)?;
-        Ok(row.into_hazard(self.today()))
+        Ok(self.hazard_row(who, id).await?.into_hazard(self.today()))
     }
 
-    async fn row_for_update(&self, who: &Principal, id: i64) -> Result<(HazardRow, Option<i64>)> {
+    /// The hazard's row, if it is in the caller's scope. Every transition reads it first, so on
+    /// SQLite it comes from the direct readers ([`Store::read_row`]).
+    async fn hazard_row(&self, who: &Principal, id: i64) -> Result<HazardRow> {
         let mut sql = Sql::new(SELECT);
         sql.push(" WHERE h.id = ").bind(id).push(" AND ");
         crate::sql::push_scope_of_row(&mut sql, self.kind(), &who.scope, &HAZARD_SCOPE);
-        // Every transition reads its hazard first: the direct path where there is one.
-        let row: HazardRow = self.read_row(&sql).await?.ok_or(StoreError::NotFound)?;
-        let listing = row.listing_org_id;
-        Ok((row, listing))
+        self.read_row(&sql).await?.ok_or(StoreError::NotFound)
     }
 
     /// Fires one lifecycle action. The rule is the domain's; this writes the outcome and its
@@ -530,7 +524,7 @@ impl Store {
         action: &Action,
     ) -> std::result::Result<Hazard, TransitionFailure> {
         let today = self.today();
-        let (row, _) = self.row_for_update(who, id).await?;
+        let row = self.hazard_row(who, id).await?;
         let (facts, actor, pending) = self.decision_facts(who, &row).await?;
         let outcome = decide(&facts, &actor, action, who.user_id, today)?;
         // Evidence must be files of this hazard.
@@ -641,7 +635,7 @@ impl Store {
         if !matches!(who.role, Role::CommitteeClerk | Role::Admin) {
             return Err(StoreError::Forbidden);
         }
-        let (row, _) = self.row_for_update(who, id).await?;
+        let row = self.hazard_row(who, id).await?;
         let leader = self
             .principal_for_username(leader_username)
             .await
@@ -711,7 +705,7 @@ impl Store {
         ) {
             return Err(StoreError::Forbidden);
         }
-        let (row, _) = self.row_for_update(who, id).await?;
+        let row = self.hazard_row(who, id).await?;
         if matches!(row.state.as_str(), "closed" | "rejected") {
             return Err(StoreError::Conflict {
                 code: "hazard_finished",

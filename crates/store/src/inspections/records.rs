@@ -477,7 +477,7 @@ impl Store {
                     })?,
             ),
         };
-        let enterprise = self.enterprise(who, inspection.enterprise_id).await?;
+        let enterprise = self.enterprise_place(who, inspection.enterprise_id).await?;
         let kind = InspectionKind::parse(&inspection.kind).unwrap_or(InspectionKind::Routine);
         let inspected_on =
             NaiveDate::parse_from_str(&inspection.inspected_on, "%Y-%m-%d").unwrap_or(today);
@@ -522,7 +522,7 @@ impl Store {
                 found_by: format!("{}（{}）", inspection.org_name, inspection.number),
             };
             let hazard_id = self
-                .insert_hazard(&mut tx, who, &(&enterprise).into(), &fields)
+                .insert_hazard(&mut tx, who, &enterprise, &fields)
                 .await?
                 .id;
             self.photos_to_evidence(&mut tx, &inspection, item.seq, hazard_id)
