@@ -3,6 +3,7 @@
 //! what was committed before them is on disk (see the parent module's documentation).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{oneshot, watch};
 
@@ -18,21 +19,53 @@ pub(super) struct Durability {
 }
 
 impl Durability {
-    /// Makes group `generation` durable: syncs the log unless a later sync already has.
-    pub(super) async fn sync(&self, generation: u64) -> std::result::Result<(), String> {
+    /// Makes `group` durable and answers its members: syncs the log (unless a later sync
+    /// already has) on a blocking thread, which answers them the moment the sync returns, not
+    /// when the writer's thread is next free to run the committer.
+    pub(super) async fn sync_and_answer(
+        self: &Arc<Self>,
+        group: CommittedGroup,
+    ) -> std::result::Result<(), String> {
+        if self.wal.is_none() {
+            // COMMIT synced it already.
+            let outcome = self.synced(group.generation, Ok(()));
+            answer(group.members, outcome.clone());
+            return outcome;
+        }
+        let durability = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let outcome = durability.sync_log(group.generation);
+            answer(group.members, outcome.clone());
+            outcome
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+
+    /// Syncs the log for group `generation`, unless a later sync already has (blocking).
+    fn sync_log(&self, generation: u64) -> std::result::Result<(), String> {
         if *self.durable.borrow() >= generation {
             return Ok(());
         }
-        if let Some(wal) = self.wal.clone() {
-            let synced = tokio::task::spawn_blocking(move || std::fs::File::open(&wal)?.sync_all())
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.map_err(|e| e.to_string()));
-            if let Err(reason) = synced {
-                tracing::error!(reason, "syncing the write-ahead log failed; writes stop");
-                self.durable.send_replace(u64::MAX);
-                return Err(reason);
-            }
+        let synced = match &self.wal {
+            Some(wal) => std::fs::File::open(wal)
+                .and_then(|log| log.sync_all())
+                .map_err(|e| e.to_string()),
+            None => Ok(()),
+        };
+        self.synced(generation, synced)
+    }
+
+    /// Records how the sync for group `generation` ended.
+    fn synced(
+        &self,
+        generation: u64,
+        outcome: std::result::Result<(), String>,
+    ) -> std::result::Result<(), String> {
+        if let Err(reason) = &outcome {
+            tracing::error!(reason, "syncing the write-ahead log failed; writes stop");
+            self.durable.send_replace(u64::MAX);
+            return outcome;
         }
         self.durable.send_if_modified(|durable| {
             let behind = *durable < generation;

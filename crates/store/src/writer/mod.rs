@@ -18,7 +18,10 @@
 //! **The disk wait is outside the lock.** The writer runs with `synchronous = NORMAL`, so
 //! COMMIT writes the group's pages to the write-ahead log without waiting for the disk; the
 //! committer then hands the connection to the next group and only after that syncs the log
-//! file itself and answers the group. The next group's work overlaps the sync. The log is
+//! file itself and answers the group. The next group's work overlaps the sync. The sync runs
+//! on a blocking thread, which answers the group the moment it returns: the writer's thread
+//! is busy with the next group's writes by then, and a group answered from there would wait
+//! for the end of that turn. The log is
 //! append-only and one sync flushes the whole file, so a group is on disk once a sync that
 //! began after its COMMIT has returned — and so is every group before it. SQLite still syncs
 //! the log's header when it starts reusing the file and the database around each checkpoint.
@@ -59,7 +62,7 @@ mod tests;
 
 use crate::{Result, StoreError};
 use direct::Side;
-use durability::{CommittedGroup, Durability, answer};
+use durability::{CommittedGroup, Durability};
 use exec::any_arguments;
 pub(crate) use exec::{Exec, Value, WriteJob};
 use jobs::{Work, start_job_thread};
@@ -422,11 +425,10 @@ impl GroupState {
     /// the connection throughout (for work that needs it outside any transaction).
     async fn settle(&mut self) {
         if let Some(group) = self.commit_group().await {
-            let synced = self.durability.sync(group.generation).await;
+            let synced = self.durability.clone().sync_and_answer(group).await;
             if synced.is_err() {
                 self.closed = true;
             }
-            answer(group.members, synced);
         }
     }
 
@@ -485,11 +487,10 @@ async fn commit_loop(state: Weak<Mutex<GroupState>>, wake: Arc<Notify>) {
         let durability = guard.durability.clone();
         drop(guard);
         if let Some(group) = group {
-            let synced = durability.sync(group.generation).await;
+            let synced = durability.sync_and_answer(group).await;
             if synced.is_err() {
                 writer.lock().await.closed = true;
             }
-            answer(group.members, synced);
         }
         if let Some(pool) = checkpoint {
             // PASSIVE: copies what no reader still needs and never waits for anyone.
