@@ -119,6 +119,13 @@ pub(super) fn start_job_thread(
                         None => {
                             // Nothing more waiting (or the turn is over): the committer's go.
                             held = None;
+                            if turn >= JOBS_PER_TURN {
+                                // The committer is a task on this thread: it queues for the
+                                // connection only once this loop lets it run. Without this the
+                                // loop would take the free lock again at once, and the group
+                                // would grow until no job was waiting.
+                                tokio::task::yield_now().await;
+                            }
                             turn = 0;
                             match jobs.recv().await {
                                 Some(work) => work,
