@@ -42,8 +42,17 @@ impl Durability {
         .map_err(|e| e.to_string())?
     }
 
+    /// A sync has failed: nothing written since can be made durable, so nothing more may be.
+    /// Set before that sync's group is answered.
+    pub(super) fn has_failed(&self) -> bool {
+        *self.durable.borrow() == u64::MAX
+    }
+
     /// Syncs the log for group `generation`, unless a later sync already has (blocking).
     fn sync_log(&self, generation: u64) -> std::result::Result<(), String> {
+        if self.has_failed() {
+            return Err("an earlier sync of the write-ahead log failed".into());
+        }
         if *self.durable.borrow() >= generation {
             return Ok(());
         }

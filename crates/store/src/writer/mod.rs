@@ -314,7 +314,8 @@ async fn member_holding(
     wake: &Arc<Notify>,
     side: Side,
 ) -> Result<GroupMember> {
-    if state.closed {
+    // A failed sync closes the writer; its group hears of it only after this is visible.
+    if state.closed || state.durability.has_failed() {
         return Err(StoreError::WriterUnavailable);
     }
     state.undo_abandoned().await;
@@ -486,11 +487,14 @@ async fn commit_loop(state: Weak<Mutex<GroupState>>, wake: Arc<Notify>) {
         checkpoint_owed = guard.uncheckpointed && guard.checkpoints.is_some();
         let durability = guard.durability.clone();
         drop(guard);
-        if let Some(group) = group {
-            let synced = durability.sync_and_answer(group).await;
-            if synced.is_err() {
-                writer.lock().await.closed = true;
-            }
+        if let Some(group) = group
+            && let Err(reason) = durability.sync_and_answer(group).await
+        {
+            // Whoever joined the next group meanwhile is told too, and nothing more is kept.
+            let mut guard = writer.lock().await;
+            guard.closed = true;
+            guard.abort(&reason).await;
+            return;
         }
         if let Some(pool) = checkpoint {
             // PASSIVE: copies what no reader still needs and never waits for anyone.
