@@ -13,7 +13,6 @@
 //! ([`DirectReads::for_each_chunk`]).
 
 use crate::sql::{Arg, Sql};
-use crate::writer::Value;
 use crate::writer::direct;
 use crate::{Result, Store, StoreError};
 use rusqlite::{Connection, OpenFlags};
@@ -72,23 +71,14 @@ impl DirectReads {
     /// the same row from the pool.
     fn first_row<T: DeserializeOwned>(&self, sql: &str, args: &[Arg]) -> Result<Option<T>> {
         self.with_connection(|conn| {
-            let names = direct::column_names(conn, sql)?;
-            let Some(values) = direct::query(conn, sql, args)?.into_iter().next() else {
+            let mut statement = conn.prepare_cached(sql)?;
+            direct::bind(&mut statement, sql, args)?;
+            let columns = serde_rusqlite::columns_from_statement(&statement);
+            let mut rows = statement.raw_query();
+            let Some(row) = rows.next()? else {
                 return Ok(None);
             };
-            let row: serde_json::Map<String, serde_json::Value> = names
-                .into_iter()
-                .zip(values)
-                .map(|(name, value)| {
-                    let value = match value {
-                        Value::Null => serde_json::Value::Null,
-                        Value::Int(v) => v.into(),
-                        Value::Text(v) => v.into(),
-                    };
-                    (name, value)
-                })
-                .collect();
-            serde_json::from_value(serde_json::Value::Object(row))
+            serde_rusqlite::from_row_with_columns(row, &columns)
                 .map(Some)
                 .map_err(|e| StoreError::Internal(format!("a row of unexpected shape: {e}")))
         })

@@ -63,16 +63,6 @@ pub(super) fn run_fixed(conn: &Connection, statements: &str) -> Result<()> {
     Ok(())
 }
 
-/// The names of the columns `sql` returns.
-pub(crate) fn column_names(conn: &Connection, sql: &str) -> Result<Vec<String>> {
-    let statement = conn.prepare_cached(sql)?;
-    Ok(statement
-        .column_names()
-        .into_iter()
-        .map(str::to_string)
-        .collect())
-}
-
 /// Binds `args` to `statement`'s placeholders, in order.
 pub(crate) fn bind(statement: &mut rusqlite::Statement<'_>, sql: &str, args: &[Arg]) -> Result<()> {
     if statement.parameter_count() != args.len() {
