@@ -21,15 +21,16 @@
 //! file itself and answers the group. The next group's work overlaps the sync. The sync runs
 //! on a blocking thread, which answers the group the moment it returns: the writer's thread
 //! is busy with the next group's writes by then, and a group answered from there would wait
-//! for the end of that turn. The log is
-//! append-only and one sync flushes the whole file, so a group is on disk once a sync that
-//! began after its COMMIT has returned — and so is every group before it. SQLite still syncs
-//! the log's header when it starts reusing the file and the database around each checkpoint.
+//! for the end of that turn. The log is append-only and one sync flushes the whole file, so a
+//! group is on disk once a sync that began after its COMMIT has returned — and so is every
+//! group before it. SQLite still syncs the log's header when it starts reusing the file and
+//! the database around each checkpoint.
 //! Between COMMIT and the sync, readers can already see the group; the web layer holds every
 //! response until what was committed before it is on disk ([`Writer::wait_durable`]), so
 //! nothing leaves the server — an acknowledgment or a page showing the data — before the data
-//! is on disk. If a sync fails, nothing more is written: the group is told, and the writer
-//! refuses further work until a restart lets SQLite recover from the log.
+//! is on disk. If a sync fails, nothing more is written: the group is told, the group open
+//! at that moment is rolled back and told too, and the writer refuses further work until a
+//! restart lets SQLite recover from the log.
 //!
 //! **Whole writes on the writer's own thread.** A request's statements, one after another,
 //! each wait for the runtime to poll the request again — on a busy 2-core server, behind other
@@ -426,7 +427,7 @@ impl GroupState {
     /// the connection throughout (for work that needs it outside any transaction).
     async fn settle(&mut self) {
         if let Some(group) = self.commit_group().await {
-            let synced = self.durability.clone().sync_and_answer(group).await;
+            let synced = self.durability.sync_and_answer(group).await;
             if synced.is_err() {
                 self.closed = true;
             }
