@@ -78,31 +78,31 @@ impl DirectReads {
             let Some(row) = rows.next()? else {
                 return Ok(None);
             };
-            serde_rusqlite::from_row_with_columns(row, &columns)
-                .map(Some)
-                .map_err(|e| StoreError::Internal(format!("a row of unexpected shape: {e}")))
+            decode_row(row, &columns).map(Some)
         })
     }
 
     /// Runs `sql` on a kept connection, on the calling (blocking) thread, and hands its rows,
-    /// decoded by `decode`, to `each` in chunks of `chunk` and a last, shorter one. Stops early
-    /// when `each` returns false. Returns how many rows were read.
-    pub(crate) fn for_each_chunk<T>(
+    /// each decoded by column name as [`DirectReads::first_row`] does and then `convert`ed, to
+    /// `each` in chunks of `chunk` and a last, shorter one. Stops early when `each` returns
+    /// false. Returns how many rows were read.
+    pub(crate) fn for_each_chunk<T: DeserializeOwned, U>(
         &self,
         sql: &str,
         args: &[Arg],
         chunk: usize,
-        decode: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-        mut each: impl FnMut(Vec<T>) -> bool,
+        convert: impl Fn(T) -> U,
+        mut each: impl FnMut(Vec<U>) -> bool,
     ) -> Result<usize> {
         self.with_connection(|conn| {
             let mut statement = conn.prepare_cached(sql)?;
             direct::bind(&mut statement, sql, args)?;
+            let columns = serde_rusqlite::columns_from_statement(&statement);
             let mut rows = statement.raw_query();
             let mut buffer = Vec::with_capacity(chunk);
             let mut total = 0;
             while let Some(row) = rows.next()? {
-                buffer.push(decode(row)?);
+                buffer.push(convert(decode_row(row, &columns)?));
                 if buffer.len() == chunk {
                     total += buffer.len();
                     if !each(std::mem::replace(&mut buffer, Vec::with_capacity(chunk))) {
@@ -115,6 +115,13 @@ impl DirectReads {
             Ok(total)
         })
     }
+}
+
+/// Decodes `row` by its `columns`' names into the serde struct that sqlx's `FromRow` fills
+/// from the pool.
+fn decode_row<T: DeserializeOwned>(row: &rusqlite::Row<'_>, columns: &[String]) -> Result<T> {
+    serde_rusqlite::from_row_with_columns(row, columns)
+        .map_err(|e| StoreError::Internal(format!("a row of unexpected shape: {e}")))
 }
 
 impl Store {

@@ -17,7 +17,7 @@ const SELECT_LEDGER: &str = "SELECT h.number, e.name AS enterprise_name, \
     FROM hazards h JOIN enterprises e ON e.id = h.enterprise_id \
     LEFT JOIN jurisdictions j ON j.code = h.jurisdiction_code";
 
-#[derive(FromRow)]
+#[derive(FromRow, serde::Deserialize)]
 struct LedgerColumns {
     number: String,
     enterprise_name: String,
@@ -63,29 +63,6 @@ pub struct LedgerRow {
 }
 
 impl LedgerColumns {
-    /// The row as a direct reader returns it ([`crate::direct_reads`]), by column name.
-    fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<LedgerColumns> {
-        Ok(LedgerColumns {
-            number: row.get("number")?,
-            enterprise_name: row.get("enterprise_name")?,
-            jurisdiction_name: row.get("jurisdiction_name")?,
-            title: row.get("title")?,
-            place: row.get("place")?,
-            description: row.get("description")?,
-            level: row.get("level")?,
-            category: row.get("category")?,
-            basis: row.get("basis")?,
-            source: row.get("source")?,
-            found_at: row.get("found_at")?,
-            found_by: row.get("found_by")?,
-            state: row.get("state")?,
-            deadline: row.get("deadline")?,
-            plan_json: row.get("plan_json")?,
-            listing_json: row.get("listing_json")?,
-            closed_at: row.get("closed_at")?,
-        })
-    }
-
     fn into_row(self, today: chrono::NaiveDate) -> LedgerRow {
         LedgerRow {
             overdue: overdue(&self.state, self.deadline.as_deref(), today),
@@ -138,7 +115,7 @@ impl Store {
                     &text,
                     &args,
                     chunk,
-                    |row| LedgerColumns::from_direct(row).map(|columns| columns.into_row(today)),
+                    |columns: LedgerColumns| columns.into_row(today),
                     |rows| sender.blocking_send(rows).is_ok(),
                 )
             });
