@@ -26,12 +26,6 @@ impl Durability {
         self: &Arc<Self>,
         group: CommittedGroup,
     ) -> std::result::Result<(), String> {
-        if self.wal.is_none() {
-            // COMMIT synced it already.
-            let outcome = self.synced(group.generation, Ok(()));
-            answer(group.members, outcome.clone());
-            return outcome;
-        }
         let durability = self.clone();
         tokio::task::spawn_blocking(move || {
             let outcome = durability.sync_log(group.generation);
@@ -60,21 +54,13 @@ impl Durability {
             Some(wal) => std::fs::File::open(wal)
                 .and_then(|log| log.sync_all())
                 .map_err(|e| e.to_string()),
+            // COMMIT synced it already.
             None => Ok(()),
         };
-        self.synced(generation, synced)
-    }
-
-    /// Records how the sync for group `generation` ended.
-    fn synced(
-        &self,
-        generation: u64,
-        outcome: std::result::Result<(), String>,
-    ) -> std::result::Result<(), String> {
-        if let Err(reason) = &outcome {
+        if let Err(reason) = synced {
             tracing::error!(reason, "syncing the write-ahead log failed; writes stop");
             self.durable.send_replace(u64::MAX);
-            return outcome;
+            return Err(reason);
         }
         self.durable.send_if_modified(|durable| {
             let behind = *durable < generation;
