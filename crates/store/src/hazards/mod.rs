@@ -1,11 +1,14 @@
-//! The hazard ledger: reports, the lifecycle transitions (decided by
-//! `domain::hazard::decide`, written here with their audit entries), scoped lists with
-//! full-text search, evidence files and the dashboard figures.
+//! The hazard ledger: the hazard's row and the lifecycle transitions (decided by
+//! `domain::hazard::decide`, written here with their audit entries). Beside it: reports and
+//! the ledger import (`report`), leader and supervision listing (`oversight`), scoped lists
+//! with full-text search (`list`), evidence files, the Excel export and the dashboard figures.
 
 mod dashboard;
 mod evidence;
 mod export;
 pub mod list;
+mod oversight;
+mod report;
 pub(crate) mod tallies;
 
 pub use dashboard::{Dashboard, DashboardCount, MonthPoint};
@@ -18,12 +21,12 @@ use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
 use crate::clock::{format_time, parse_day};
 use crate::sql::{ScopeColumns, Sql};
-use crate::writer::{Exec, Value, WriteJob};
+use crate::writer::{Exec, WriteJob};
 use crate::{Result, Store, StoreError};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use hazardnet_domain::hazard::{
-    Action, ActorFacts, ExtensionRequest, HazardFacts, HazardInput, HazardLevel, HazardState,
-    Listing, RectificationPlan, TransitionError, decide, is_overdue, search_tokens,
+    Action, ActorFacts, ExtensionRequest, HazardFacts, HazardLevel, HazardState, Listing,
+    RectificationPlan, TransitionError, decide, is_overdue,
 };
 use hazardnet_domain::{DomainError, Role};
 use serde::Serialize;
@@ -71,24 +74,6 @@ pub(crate) const HAZARD_SCOPE: ScopeColumns<'static> = ScopeColumns {
     industry_code: "h.industry_code",
     industry_section: "h.industry_section",
 };
-
-/// A hazard's insert whose number (YH + township + year + serial) is written by the database
-/// from the counter row the same call has just advanced: `$serial` formats its `last` to at
-/// least five digits, `$from` is where that row is read. `$1` is the township, `$2` the year.
-macro_rules! insert_numbered_hazard {
-    ($serial:literal, $from:literal) => {
-        concat!(
-            "INSERT INTO hazards (number, enterprise_id, jurisdiction_code, industry_code, \
-             industry_section, title, description, place, level, category, basis, source, \
-             found_at, found_by, reported_by, state, search_tokens, created_at, updated_at) \
-             SELECT 'YH' || $1 || '-' || $2 || '-' || ",
-            $serial,
-            ", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20 ",
-            $from,
-            " RETURNING id, number"
-        )
-    };
-}
 
 pub(crate) const SELECT: &str = "SELECT h.id, h.number, h.enterprise_id, e.name AS enterprise_name, \
     h.jurisdiction_code, COALESCE(j.name, '') AS jurisdiction_name, h.industry_code, h.title, \
@@ -338,169 +323,6 @@ impl Store {
         }
     }
 
-    /// Records a hazard found at an enterprise in the caller's scope. A major hazard is
-    /// visible to its regulator and territorial offices from this moment (their scope covers it).
-    pub async fn create_hazard(
-        &self,
-        who: &Principal,
-        input: &HazardInput,
-    ) -> Result<HazardCreated> {
-        let today = self.today();
-        let fields = input.validate(today)?;
-        let enterprise = self.enterprise_place(who, fields.enterprise_id).await?;
-        if !Self::may_report(who, enterprise.id) {
-            return Err(StoreError::Forbidden);
-        }
-        self.write
-            .run(ReportWrite {
-                store: self.clone(),
-                who: who.clone(),
-                enterprise,
-                fields,
-            })
-            .await
-    }
-
-    /// Imports an enterprise's existing ledger: every row is checked first and, if any is bad,
-    /// nothing is written and every bad row is reported. Rows arrive as reported hazards; each
-    /// then goes through the lifecycle like any other. `first_row` is the sheet row of `inputs[0]`.
-    pub async fn import_hazards(
-        &self,
-        who: &Principal,
-        enterprise_id: i64,
-        inputs: &[HazardInput],
-        first_row: usize,
-        dry_run: bool,
-    ) -> Result<Vec<i64>> {
-        let enterprise = self.enterprise_place(who, enterprise_id).await?;
-        if !Self::may_report(who, enterprise.id) {
-            return Err(StoreError::Forbidden);
-        }
-        let today = self.today();
-        let mut errors = Vec::new();
-        let mut valid = Vec::with_capacity(inputs.len());
-        for (i, input) in inputs.iter().enumerate() {
-            let input = HazardInput {
-                enterprise_id,
-                ..input.clone()
-            };
-            match input.validate(today) {
-                Ok(fields) => valid.push(fields),
-                Err(e) => errors.push(crate::reference::row_error(first_row + i, &e)),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(StoreError::Rows(errors));
-        }
-        if dry_run {
-            return Ok(Vec::new());
-        }
-        let mut tx = self.begin_write().await?;
-        let mut ids = Vec::with_capacity(valid.len());
-        for fields in &valid {
-            ids.push(
-                self.insert_hazard(&mut tx, who, &enterprise, fields)
-                    .await?
-                    .id,
-            );
-        }
-        tx.commit().await?;
-        Ok(ids)
-    }
-
-    pub(crate) async fn insert_hazard<E: Exec>(
-        &self,
-        tx: &mut E,
-        who: &Principal,
-        enterprise: &crate::enterprises::EnterprisePlace,
-        fields: &hazardnet_domain::hazard::HazardFields,
-    ) -> Result<HazardCreated> {
-        let industry_section = tallies::industry_section(&enterprise.industry_code);
-        let tokens = search_tokens(&format!(
-            "{} {} {}",
-            fields.title, fields.description, fields.place
-        ));
-        let now = format_time(self.clock().now());
-        // Number: the enterprise's township (9 digits), the year found, a serial.
-        let prefix = enterprise.jurisdiction_code[..9].to_string();
-        let year = i64::from(fields.found_at.year());
-        // The serial is taken and written into the number by the database: on PostgreSQL in
-        // one statement, on SQLite in two.
-        let insert = match self.kind() {
-            crate::DbKind::Sqlite => {
-                tx.rows(
-                    "INSERT INTO hazard_counters (prefix, year, last) VALUES ($1, $2, 1) \
-                     ON CONFLICT (prefix, year) DO UPDATE SET last = hazard_counters.last + 1",
-                    vec![prefix.as_str().into(), year.into()],
-                )
-                .await?;
-                insert_numbered_hazard!(
-                    "printf('%05d', last)",
-                    "FROM hazard_counters WHERE prefix = $1 AND year = $2"
-                )
-            }
-            crate::DbKind::Postgres => concat!(
-                "WITH counter AS (INSERT INTO hazard_counters (prefix, year, last) \
-                 VALUES ($1, $2, 1) ON CONFLICT (prefix, year) \
-                 DO UPDATE SET last = hazard_counters.last + 1 RETURNING last) ",
-                insert_numbered_hazard!(
-                    "lpad(last::text, greatest(5, length(last::text)), '0')",
-                    "FROM counter"
-                )
-            ),
-        };
-        let numbered = tx
-            .rows(
-                insert,
-                vec![
-                    prefix.into(),
-                    year.into(),
-                    enterprise.id.into(),
-                    enterprise.jurisdiction_code.as_str().into(),
-                    enterprise.industry_code.as_str().into(),
-                    industry_section.into(),
-                    fields.title.as_str().into(),
-                    fields.description.as_str().into(),
-                    fields.place.as_str().into(),
-                    fields.level.as_str().into(),
-                    fields.category.as_str().into(),
-                    fields.basis.as_str().into(),
-                    fields.source.as_str().into(),
-                    fields.found_at.to_string().into(),
-                    fields.found_by.as_str().into(),
-                    who.user_id.into(),
-                    HazardState::Reported.as_str().into(),
-                    tokens.into(),
-                    now.as_str().into(),
-                    now.into(),
-                ],
-            )
-            .await?;
-        let Some(Ok([Value::Int(id), Value::Text(number)])) =
-            numbered.into_iter().next().map(<[Value; 2]>::try_from)
-        else {
-            return Err(StoreError::Internal(
-                "the hazard's insert returned no id and number".into(),
-            ));
-        };
-        // The tallies and the search index follow by trigger (migration 0011).
-        append(
-            tx,
-            self,
-            &who.actor(),
-            Change {
-                action: "hazard.create",
-                entity: "hazard",
-                entity_id: id.to_string(),
-                jurisdiction: &enterprise.jurisdiction_code,
-                before: None,
-                after: to_json(&serde_json::json!({ "number": &number, "fields": fields })),
-            },
-        )
-        .await?;
-        Ok(HazardCreated { id, number })
-    }
-
     pub async fn hazard(&self, who: &Principal, id: i64) -> Result<Hazard> {
         Ok(self.hazard_row(who, id).await?.into_hazard(self.today()))
     }
@@ -594,183 +416,6 @@ impl Store {
             ..row
         };
         Ok(written.into_hazard(today))
-    }
-
-    /// The leaders who could follow this hazard (包挂): users with the leader role in an office
-    /// whose jurisdiction contains the hazard's.
-    pub async fn leader_candidates(
-        &self,
-        who: &Principal,
-        id: i64,
-    ) -> Result<Vec<(String, String)>> {
-        let hazard = self.hazard(who, id).await?;
-        let place = hazardnet_domain::JurisdictionCode::parse(&hazard.jurisdiction_code)?;
-        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
-            "SELECT u.username, u.display_name, o.jurisdiction_code FROM users u \
-             JOIN organizations o ON o.id = u.org_id WHERE u.role = 'leader' AND u.disabled = 0 \
-             ORDER BY u.display_name",
-        )
-        .fetch_all(&self.read)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .filter(|(_, _, code)| {
-                code.as_deref()
-                    .and_then(|c| hazardnet_domain::JurisdictionCode::parse(c).ok())
-                    .is_some_and(|c| c.contains(&place))
-            })
-            .map(|(username, name, _)| (username, name))
-            .collect())
-    }
-
-    /// Assigns a leader to follow a hazard personally (包挂). An audited attribute, decided by
-    /// the safety committee office; the leader must be able to see the hazard, and is told in
-    /// the inbox.
-    pub async fn assign_leader(
-        &self,
-        who: &Principal,
-        id: i64,
-        leader_username: &str,
-    ) -> Result<Hazard> {
-        if !matches!(who.role, Role::CommitteeClerk | Role::Admin) {
-            return Err(StoreError::Forbidden);
-        }
-        let row = self.hazard_row(who, id).await?;
-        let leader = self
-            .principal_for_username(leader_username)
-            .await
-            .map_err(|_| DomainError::InvalidValue {
-                field: "leader",
-                value: leader_username.to_string(),
-            })?;
-        if leader.role != Role::Leader || self.hazard(&leader, id).await.is_err() {
-            return Err(DomainError::InvalidValue {
-                field: "leader",
-                value: leader_username.to_string(),
-            }
-            .into());
-        }
-        let now = format_time(self.clock().now());
-        let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE hazards SET leader_user_id = $1, updated_at = $2, version = version + 1 WHERE id = $3")
-            .bind(leader.user_id)
-            .bind(now.clone())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let body =
-            serde_json::json!({ "number": row.number, "title": row.title, "office": who.org_name })
-                .to_string();
-        self.send_message(
-            &mut tx,
-            leader.user_id,
-            Some(id),
-            None,
-            "leader_assigned",
-            &format!("{} {}", row.number, row.title),
-            &body,
-        )
-        .await?;
-        append(
-            &mut tx,
-            self,
-            &who.actor(),
-            Change {
-                action: "hazard.assign_leader",
-                entity: "hazard",
-                entity_id: id.to_string(),
-                jurisdiction: &row.jurisdiction_code,
-                before: to_json(&serde_json::json!({ "leader_user_id": row.leader_user_id })),
-                after: to_json(&serde_json::json!({ "leader_user_id": leader.user_id, "leader": leader.username })),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.hazard(who, id).await
-    }
-
-    /// Lists a hazard for supervision (挂牌督办) by the caller's office. An audited attribute:
-    /// from now on only that office may accept its closure.
-    pub async fn list_hazard_for_supervision(
-        &self,
-        who: &Principal,
-        id: i64,
-        level: &str,
-        date: &str,
-        letter_number: &str,
-    ) -> Result<Hazard> {
-        if !matches!(
-            who.role,
-            Role::CommitteeClerk | Role::RegulatorClerk | Role::Admin
-        ) {
-            return Err(StoreError::Forbidden);
-        }
-        let row = self.hazard_row(who, id).await?;
-        if matches!(row.state.as_str(), "closed" | "rejected") {
-            return Err(StoreError::Conflict {
-                code: "hazard_finished",
-                value: row.number,
-            });
-        }
-        let listing = Listing {
-            office_org_id: who.org_id,
-            office_name: who.org_name.clone(),
-            level: hazardnet_domain::enterprise::text("listing.level", level, 20, true)?,
-            date: parse_day(date.trim())
-                .ok_or(DomainError::InvalidValue {
-                    field: "listing.date",
-                    value: date.to_string(),
-                })?
-                .to_string(),
-            letter_number: hazardnet_domain::enterprise::text(
-                "listing.letter_number",
-                letter_number,
-                60,
-                true,
-            )?,
-        };
-        let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE hazards SET listing_org_id = $1, listing_json = $2, updated_at = $3, version = version + 1 WHERE id = $4")
-            .bind(who.org_id)
-            .bind(to_json(&listing))
-            .bind(format_time(self.clock().now()))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        append(
-            &mut tx,
-            self,
-            &who.actor(),
-            Change {
-                action: "hazard.list_supervision",
-                entity: "hazard",
-                entity_id: id.to_string(),
-                jurisdiction: &row.jurisdiction_code,
-                before: row.listing_json.clone(),
-                after: to_json(&listing),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.hazard(who, id).await
-    }
-}
-
-/// A hazard's report, owned, for the writer's thread ([`crate::writer::Writer::run`]).
-struct ReportWrite {
-    store: Store,
-    who: Principal,
-    enterprise: crate::enterprises::EnterprisePlace,
-    fields: hazardnet_domain::hazard::HazardFields,
-}
-
-impl WriteJob for ReportWrite {
-    type Output = HazardCreated;
-
-    async fn run<E: Exec>(self, tx: &mut E) -> Result<HazardCreated> {
-        self.store
-            .insert_hazard(tx, &self.who, &self.enterprise, &self.fields)
-            .await
     }
 }
 
