@@ -10,6 +10,7 @@ mod dispatch;
 mod enforcement;
 mod enterprises;
 mod hazards;
+mod import;
 mod inbox;
 mod inspections;
 mod organizations;
