@@ -53,27 +53,35 @@
 //! Work that is cheaper once per group than once per request runs just before each group's
 //! commit, inside it (the store passes it to [`GroupWriter::start`]): the full-text index takes
 //! the group's new hazards there in one statement.
+//!
+//! The parts: `member` (a request's share of a group and its wait), `durability` (the log
+//! sync and whom it answers), `jobs` (the writer's thread and its turns), `direct` (that
+//! thread's own connection), `exec` (statements written once for either side) and
+//! `connection` (opening SQLite's write side).
 
+mod connection;
 pub(crate) mod direct;
 mod durability;
 mod exec;
 mod jobs;
+mod member;
 #[cfg(test)]
 mod tests;
 
 use crate::{Result, StoreError};
+use connection::writer_pragmas;
+pub(crate) use connection::{SqliteWriteConnection, connect_sqlite};
 use direct::Side;
 use durability::{CommittedGroup, Durability};
-use exec::any_arguments;
 pub(crate) use exec::{Exec, Value, WriteJob};
 use jobs::{Work, start_job_thread};
-use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
+use member::{GroupMember, OnDisk, begin_member, member_holding};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use std::ops::{Deref, DerefMut};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
-use tokio::sync::{Mutex, Notify, OwnedMutexGuard, mpsc, oneshot, watch};
+use tokio::sync::{Mutex, Notify, mpsc, oneshot, watch};
 
 /// Opens write transactions for one store.
 #[derive(Clone)]
@@ -295,63 +303,6 @@ impl GroupWriter {
     }
 }
 
-/// Takes the connection for one member on `side` (waiting in line) and opens its savepoint.
-async fn begin_member(
-    state: &Arc<Mutex<GroupState>>,
-    wake: &Arc<Notify>,
-    side: Side,
-) -> Result<GroupMember> {
-    // As long as the pool this replaced waited for its connection: a writer held that long
-    // means something is stuck, and the request should fail rather than hang.
-    let state = tokio::time::timeout(BUSY_LIMIT, state.clone().lock_owned())
-        .await
-        .map_err(|_| StoreError::WriterUnavailable)?;
-    member_holding(state, wake, side).await
-}
-
-/// The next member, on `side`'s connection, with the group's state already held.
-async fn member_holding(
-    mut state: OwnedMutexGuard<GroupState>,
-    wake: &Arc<Notify>,
-    side: Side,
-) -> Result<GroupMember> {
-    // A failed sync closes the writer; its group hears of it only after this is visible.
-    if state.closed || state.durability.has_failed() {
-        return Err(StoreError::WriterUnavailable);
-    }
-    state.undo_abandoned().await;
-    if state.open.is_some_and(|open| open != side) {
-        // The other connection holds the open transaction: its group is committed and on
-        // disk before this one begins.
-        state.settle().await;
-        if state.closed {
-            return Err(StoreError::WriterUnavailable);
-        }
-    }
-    if state.open.is_none() {
-        state
-            .run_on(side, "BEGIN IMMEDIATE; SAVEPOINT member")
-            .await?;
-        state.open = Some(side);
-        state.savepoint_ready = true;
-        state.audit_head = None;
-    }
-    if !state.savepoint_ready
-        && let Err(e) = state.run_on(side, SAVEPOINT).await
-    {
-        // The outer transaction is unusable: end it for everyone in it.
-        state.abort(&e.to_string()).await;
-        return Err(e);
-    }
-    state.savepoint_ready = false;
-    Ok(GroupMember {
-        state: Some(state),
-        wake: wake.clone(),
-        at_release: None,
-        side,
-    })
-}
-
 impl GroupState {
     fn direct(&self) -> Result<&rusqlite::Connection> {
         self.direct
@@ -506,157 +457,4 @@ async fn commit_loop(state: Weak<Mutex<GroupState>>, wake: Arc<Notify>) {
             });
         }
     }
-}
-
-/// One request's share of the group transaction: it holds the connection until it commits
-/// or is dropped.
-pub(crate) struct GroupMember {
-    state: Option<OwnedMutexGuard<GroupState>>,
-    wake: Arc<Notify>,
-    /// The member's last statement, run with its release ([`Exec::execute_at_release`]).
-    at_release: Option<AtRelease>,
-    /// The connection its savepoint is on.
-    side: Side,
-}
-
-impl GroupMember {
-    async fn commit(mut self) -> Result<()> {
-        self.release().await?.wait().await
-    }
-
-    /// Keeps this member's work in the group and gives up the connection.
-    async fn release(&mut self) -> Result<OnDisk> {
-        let (on_disk, state) = self.release_holding().await?;
-        drop(state);
-        Ok(on_disk)
-    }
-
-    /// Keeps this member's work in the group; the connection stays with the caller, for the
-    /// next member.
-    async fn release_holding(&mut self) -> Result<(OnDisk, OwnedMutexGuard<GroupState>)> {
-        let Some(mut state) = self.state.take() else {
-            return Err(StoreError::WriterUnavailable);
-        };
-        // Keeps this member's work and opens the next member's savepoint, in one call (with
-        // the member's last statement, if it left one).
-        let released = match self.at_release.take() {
-            Some(last) => match any_arguments(last.args) {
-                Ok(args) => sqlx::query_with(last.sql_then_release, args)
-                    .execute(&mut state.conn)
-                    .await
-                    .map(drop)
-                    .map_err(Into::into),
-                Err(e) => Err(e),
-            },
-            None => state.run_on(self.side, release_sql!()).await,
-        };
-        if let Err(e) = released {
-            state.abandoned = true;
-            drop(state);
-            self.wake.notify_one();
-            return Err(e);
-        }
-        let (done, on_disk) = oneshot::channel();
-        state.savepoint_ready = true;
-        state.waiting.push(done);
-        // The committer queues for the connection now and takes it when it is given up.
-        self.wake.notify_one();
-        Ok((OnDisk(on_disk), state))
-    }
-}
-
-/// A released member's wait for its group to be on disk.
-struct OnDisk(oneshot::Receiver<std::result::Result<(), String>>);
-
-impl OnDisk {
-    async fn wait(self) -> Result<()> {
-        match self.0.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(reason)) => Err(StoreError::CommitFailed(reason)),
-            Err(_) => Err(StoreError::WriterUnavailable),
-        }
-    }
-}
-
-impl Drop for GroupMember {
-    fn drop(&mut self) {
-        if let Some(mut state) = self.state.take() {
-            state.abandoned = true;
-            drop(state);
-            self.wake.notify_one();
-        }
-    }
-}
-
-/// A member on the sqlx connection runs its statements there ([`WriteTx::Group`]); one on the
-/// direct connection is a [`direct::DirectMember`], which has no such way in.
-impl Deref for GroupMember {
-    type Target = AnyConnection;
-    fn deref(&self) -> &AnyConnection {
-        debug_assert_eq!(self.side, Side::Sqlx);
-        match &self.state {
-            Some(state) => &state.conn,
-            // A member gives up the connection only when it is consumed or dropped.
-            None => unreachable!("a group member is used after it committed"),
-        }
-    }
-}
-
-impl DerefMut for GroupMember {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        debug_assert_eq!(self.side, Side::Sqlx);
-        match &mut self.state {
-            Some(state) => &mut state.conn,
-            None => unreachable!("a group member is used after it committed"),
-        }
-    }
-}
-
-/// The SQLite write connections and the log file the committer syncs.
-pub(crate) struct SqliteWriteConnection {
-    conn: AnyConnection,
-    /// The database file, when it is one in WAL mode.
-    pub(crate) file: Option<PathBuf>,
-    wal: Option<PathBuf>,
-    /// The writer thread's own connection, for a database in a file in WAL mode.
-    direct: Option<rusqlite::Connection>,
-}
-
-/// The settings of both write connections (sqlx's and the writer thread's own): the store's,
-/// savepoints keeping the original of every page a request changes in memory rather than in
-/// a temporary file on disk, and the writer's own checkpoint only as a backstop.
-fn writer_pragmas() -> String {
-    format!(
-        "{} PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES};",
-        crate::SQLITE_PRAGMAS
-    )
-}
-
-/// Opens the SQLite write connection with the store's settings.
-pub(crate) async fn connect_sqlite(url: &str) -> Result<SqliteWriteConnection> {
-    let mut conn = AnyConnection::connect(url).await?;
-    conn.execute(sqlx::AssertSqlSafe(writer_pragmas())).await?;
-    let file: String =
-        sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
-            .fetch_one(&mut conn)
-            .await?;
-    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&mut conn)
-        .await?;
-    // A database on disk in WAL mode: the committer syncs the log after COMMIT. Anything else
-    // (in memory) keeps SQLite's own sync in COMMIT.
-    let on_disk = !file.is_empty() && journal.eq_ignore_ascii_case("wal");
-    let wal = on_disk.then(|| PathBuf::from(format!("{file}-wal")));
-    let direct = if on_disk {
-        conn.execute("PRAGMA synchronous = NORMAL").await?;
-        Some(direct::open(std::path::Path::new(&file))?)
-    } else {
-        None
-    };
-    Ok(SqliteWriteConnection {
-        conn,
-        file: on_disk.then(|| PathBuf::from(&file)),
-        wal,
-        direct,
-    })
 }

@@ -1,7 +1,9 @@
 //! The group writer: durability when answered, failures kept apart, the log sync.
 
 use super::*;
+use sqlx::Connection;
 use sqlx::Row;
+use std::path::PathBuf;
 
 async fn writer_on(dir: &tempfile::TempDir) -> (Writer, String) {
     writer_with(dir, None, false).await
