@@ -220,6 +220,83 @@ async fn a_failed_sync_is_reported_and_stops_the_writer() {
     ));
 }
 
+/// A member that joins the next group while the last group's sync is under way is not left
+/// waiting when that sync fails: its group is rolled back and it is told. The log the
+/// committer syncs is a named pipe here, so the sync waits (in its open) until the test lets
+/// it go on, and then fails (a pipe cannot be synced).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_group_open_when_a_sync_fails_is_rolled_back_and_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("w.db-wal-pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (writer, url) = writer_with(&dir, Some(pipe.clone()), false).await;
+    let Writer::Group(group) = &writer else {
+        unreachable!("SQLite writes in groups")
+    };
+    let before = group.durability.committed.load(Ordering::Acquire);
+    let first = {
+        let writer = writer.clone();
+        tokio::spawn(async move {
+            let mut tx = writer.begin().await?;
+            insert(&mut tx, 1).await?;
+            tx.commit().await
+        })
+    };
+    // The first group is committed and its sync is waiting on the pipe.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while group.durability.committed.load(Ordering::Acquire) == before {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the first group commits");
+    let second = {
+        let writer = writer.clone();
+        tokio::spawn(async move {
+            let mut tx = writer.begin().await?;
+            insert(&mut tx, 2).await?;
+            tx.commit().await
+        })
+    };
+    // The second member has released its savepoint and waits in the open group.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while group.state.lock().await.waiting.is_empty() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the second member joins the next group");
+    // Let the sync open the pipe; syncing it fails.
+    let writer_end =
+        tokio::task::spawn_blocking(move || std::fs::OpenOptions::new().write(true).open(&pipe));
+    let told = |task: tokio::task::JoinHandle<Result<()>>| async move {
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("a member waiting for a failed sync is told")
+            .unwrap()
+    };
+    assert!(matches!(
+        told(first).await,
+        Err(StoreError::CommitFailed(_))
+    ));
+    assert!(matches!(
+        told(second).await,
+        Err(StoreError::CommitFailed(_))
+    ));
+    writer_end.await.unwrap().unwrap();
+    assert!(matches!(
+        writer.begin().await,
+        Err(StoreError::WriterUnavailable)
+    ));
+    drop(writer);
+    // The open group was rolled back: its write is not in the database.
+    assert!(!committed(&url).await.contains(&2));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whole_writes_on_the_writer_thread_commit_together_and_fail_alone() {
     let dir = tempfile::tempdir().unwrap();
