@@ -248,6 +248,7 @@ pub async fn run() -> Result<ExitCode> {
                     secure_cookies,
                     job_interval: Some(std::time::Duration::from_secs(30)),
                     webhook_url,
+                    statistics_interval: Some(std::time::Duration::from_secs(3600)),
                 },
             )
             .await?;

@@ -214,6 +214,36 @@ impl Store {
         self.load_shipped_standards().await
     }
 
+    /// Brings the query planner's statistics up to date where they have drifted (SQLite's
+    /// `PRAGMA optimize`: every table is checked, and one never analyzed, or grown or shrunk
+    /// many-fold since, is analyzed in full). A check that finds nothing costs milliseconds; a
+    /// table is analyzed only a few times in a database's life (at 25-fold growth), the
+    /// ledger's at a million hazards in about a second. A sampled analysis (SQLite's default
+    /// limit for `optimize`) would be quicker, but misjudged the ledger's columns enough to
+    /// double the time of the plan candidates (docs/performance.md). Runs on the write
+    /// connection between two groups, as ANALYZE writes the statistics tables. PostgreSQL's
+    /// autovacuum keeps its own statistics: nothing to do there.
+    /// Returns the ANALYZE statements it ran (none when the statistics still hold).
+    pub async fn refresh_planner_statistics(&self) -> Result<Vec<String>> {
+        if self.kind != DbKind::Sqlite {
+            return Ok(Vec::new());
+        }
+        // 0x10000: check every table, not only those this connection has used; 0x02: analyze
+        // where it helps; without 0x10 the connection's own analysis limit applies, and 0 is
+        // none. The debug bit (0x01) makes the same check list the ANALYZE statements it would
+        // run, so they can be reported.
+        self.write
+            .with_connection(async |conn| {
+                conn.execute("PRAGMA analysis_limit = 0").await?;
+                let planned: Vec<String> = sqlx::query_scalar("PRAGMA optimize = 0x10003")
+                    .fetch_all(&mut *conn)
+                    .await?;
+                conn.execute("PRAGMA optimize = 0x10002").await?;
+                Ok(planned)
+            })
+            .await
+    }
+
     /// Returns once everything committed so far is on disk. The web layer awaits this before
     /// sending any response, so no page shows data that a power cut could still take away.
     pub async fn wait_durable(&self) {
@@ -228,5 +258,57 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database nobody has analyzed (every real one) gets the planner's statistics from the
+    /// first refresh; a second leaves the tables whose size has not changed alone (empty ones,
+    /// such as the queues a group commit empties, are looked at again each time: they have
+    /// no statistics to keep).
+    #[tokio::test]
+    async fn planner_statistics_are_gathered_once_and_then_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("stats.db").display());
+        let store = Store::connect(&url)
+            .await
+            .unwrap()
+            .with_data_dir(dir.path().join("files"));
+        store.migrate().await.unwrap();
+        demo::load_demo(&store).await.unwrap();
+        let analyzed = |store: Store| async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'",
+            )
+            .fetch_one(&store.read)
+            .await
+            .unwrap()
+        };
+        assert_eq!(analyzed(store.clone()).await, 0);
+        let first = store.refresh_planner_statistics().await.unwrap();
+        assert!(
+            first
+                .iter()
+                .any(|statement| statement.contains("\"hazards\"")),
+            "{first:?}"
+        );
+        assert_eq!(analyzed(store.clone()).await, 1);
+        let hazards_rows: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'hazards'")
+                .fetch_one(&store.read)
+                .await
+                .unwrap();
+        assert!(hazards_rows > 0);
+        let second = store.refresh_planner_statistics().await.unwrap();
+        assert!(
+            !second
+                .iter()
+                .any(|statement| statement.contains("\"hazards\"")
+                    || statement.contains("\"enterprises\"")),
+            "{second:?}"
+        );
     }
 }

@@ -39,6 +39,9 @@ pub struct Config {
     /// Where to POST every inbox message (an SMS/WeChat gateway); the store must have been
     /// opened `with_webhook(true)` for messages to be queued.
     pub webhook_url: Option<String>,
+    /// How often the server refreshes the query planner's statistics, first at start
+    /// ([`Store::refresh_planner_statistics`]); None never does (tests).
+    pub statistics_interval: Option<std::time::Duration>,
 }
 
 #[derive(Clone)]
@@ -109,6 +112,24 @@ pub async fn serve(listener: TcpListener, store: Store, config: Config) -> std::
                     Ok(0) => {}
                     Ok(n) => tracing::info!(jobs = n, "deadline jobs run"),
                     Err(e) => tracing::error!(error = %e, "deadline jobs failed"),
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
+    if let Some(every) = config.statistics_interval {
+        let planner = store.clone();
+        tokio::spawn(async move {
+            loop {
+                let started = std::time::Instant::now();
+                match planner.refresh_planner_statistics().await {
+                    Ok(ran) if ran.is_empty() => {}
+                    Ok(ran) => tracing::info!(
+                        statements = ?ran,
+                        ms = started.elapsed().as_millis() as u64,
+                        "planner statistics refreshed"
+                    ),
+                    Err(e) => tracing::error!(error = %e, "refreshing planner statistics failed"),
                 }
                 tokio::time::sleep(every).await;
             }

@@ -100,6 +100,7 @@ impl TestApp {
                     secure_cookies: false,
                     job_interval: None,
                     webhook_url: None,
+                    statistics_interval: None,
                 },
             )
             .await
