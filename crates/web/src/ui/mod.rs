@@ -249,6 +249,25 @@ impl Pager {
     }
 }
 
+/// One line of a record's change history (its audit entries), for the history table of the
+/// hazard and enterprise pages: when in China time, who, and the action in the user's language.
+pub struct HistoryLine {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+}
+
+pub fn history_lines(lang: Lang, entries: Vec<hazardnet_store::AuditEntry>) -> Vec<HistoryLine> {
+    entries
+        .into_iter()
+        .map(|entry| HistoryLine {
+            at: enterprises::china_time(&entry.at),
+            actor: entry.actor,
+            action: t(lang, &format!("ui.action.{}", entry.action)),
+        })
+        .collect()
+}
+
 /// An `<option>` of a select.
 pub struct Choice {
     pub value: String,

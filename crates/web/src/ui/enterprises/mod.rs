@@ -268,12 +268,6 @@ async fn mine(PageCaller(caller): PageCaller) -> Response {
     }
 }
 
-pub struct HistoryLine {
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-}
-
 /// UTC text from the database, shown in China time.
 pub fn china_time(utc: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(utc)
@@ -295,7 +289,7 @@ struct DetailPage {
     /// Government staff: links to the enterprise's inspections and enforcement.
     may_inspect: bool,
     updated_at: String,
-    history: Vec<HistoryLine>,
+    history: Vec<crate::ui::HistoryLine>,
     accidents: Vec<hazardnet_store::Accident>,
     /// Office clerks record accidents.
     may_record_accident: bool,
@@ -341,14 +335,7 @@ async fn detail(
         may_inspect: !caller.principal.role.is_enterprise_role()
             && caller.principal.role != hazardnet_domain::Role::Leader,
         updated_at: china_time(&e.updated_at),
-        history: history
-            .into_iter()
-            .map(|h| HistoryLine {
-                at: china_time(&h.at),
-                actor: h.actor,
-                action: t(lang, &format!("ui.action.{}", h.action)),
-            })
-            .collect(),
+        history: crate::ui::history_lines(lang, history),
         flags,
         e,
         chrome,

@@ -10,7 +10,6 @@ use dashboard::dashboard;
 use ledger::{import, import_page, list};
 use report::{create, new_form};
 
-use super::enterprises::china_time;
 use super::{Choice, Chrome, page_error, render};
 use crate::AppState;
 use crate::api::upload_part_from;
@@ -58,12 +57,6 @@ fn choices<T: Copy>(
         .collect()
 }
 
-struct HistoryLine {
-    at: String,
-    actor: String,
-    action: String,
-}
-
 #[derive(Template)]
 #[template(path = "hazard.html")]
 struct DetailPage {
@@ -76,7 +69,7 @@ struct DetailPage {
     leaders: Vec<Choice>,
     today: String,
     error: Option<String>,
-    history: Vec<HistoryLine>,
+    history: Vec<crate::ui::HistoryLine>,
 }
 
 async fn detail_page(
@@ -140,14 +133,7 @@ async fn detail_page(
             })
             .collect(),
         today: state.store.today().to_string(),
-        history: history
-            .into_iter()
-            .map(|e| HistoryLine {
-                at: china_time(&e.at),
-                actor: e.actor,
-                action: t(lang, &format!("ui.action.{}", e.action)),
-            })
-            .collect(),
+        history: crate::ui::history_lines(lang, history),
         category,
         evidence,
         actions,
