@@ -453,8 +453,9 @@ pub fn decide(
                 text("reason", reason, 1000, true)?;
             }
             if let Some(office) = hazard.listing_office {
-                // A listed hazard is closed only on the listing office's acceptance.
-                if actor.org_id != office {
+                // A listed hazard is closed only on the listing office's acceptance, given by
+                // a clerk of that office who may list (never by its leader, who only follows).
+                if actor.org_id != office || !actor.role.may_list_for_supervision() {
                     return Err(refuse(action, actor, "listed_accepted_by_listing_office"));
                 }
             } else if major {

@@ -109,6 +109,14 @@ impl Role {
         )
     }
 
+    /// May list a hazard for supervision (挂牌督办) on behalf of its office, and so accept or
+    /// send back the closure of a hazard its office listed: the safety committee office's and
+    /// the regulators' clerks, and the administrator. A leader of the same office follows
+    /// hazards (包挂) but never lists or closes them.
+    pub fn may_list_for_supervision(self) -> bool {
+        matches!(self, Role::CommitteeClerk | Role::RegulatorClerk | Role::Admin)
+    }
+
     /// May manage users and organizations (the system administrator only).
     pub fn may_administer_users(self) -> bool {
         self == Role::Admin

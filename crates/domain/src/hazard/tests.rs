@@ -458,3 +458,216 @@ proptest! {
         }
     }
 }
+
+/// Who may take each step, by level and listing, written out by hand: every role × action ×
+/// listed/unlisted × general/major. Enterprise roles act on their own enterprise's hazard, the
+/// expert is assigned to it, and every other actor belongs to the listing office when the
+/// hazard is listed — the most favourable facts each role can have, so a role missing from a
+/// row is refused even then.
+#[test]
+fn who_may_take_each_step_by_level_and_listing() {
+    use Role::*;
+    const GOVERNMENT: &[Role] = &[
+        Admin,
+        CommitteeClerk,
+        RegulatorClerk,
+        TerritorialClerk,
+        GridSupervisor,
+    ];
+    const CLOSERS_OF_GENERAL: &[Role] = &[
+        Admin,
+        CommitteeClerk,
+        RegulatorClerk,
+        TerritorialClerk,
+        GridSupervisor,
+        Expert,
+        EnterprisePrincipal,
+        EnterpriseSafetyManager,
+    ];
+    const LISTING_OFFICE: &[Role] = &[Admin, CommitteeClerk, RegulatorClerk];
+    const ENTERPRISE: &[Role] = &[
+        EnterprisePrincipal,
+        EnterpriseSafetyManager,
+        EnterpriseStaff,
+    ];
+    let government_and_enterprise: Vec<Role> =
+        [GOVERNMENT, ENTERPRISE].into_iter().flatten().copied().collect();
+    let fixers: Vec<Role> = [GOVERNMENT, ENTERPRISE, &[Expert]]
+        .into_iter()
+        .flatten()
+        .copied()
+        .collect();
+    // (action, major, listed, the roles allowed)
+    let table: Vec<(&str, bool, bool, &[Role])> = vec![
+        ("confirm", false, false, CLOSERS_OF_GENERAL),
+        ("confirm", false, true, CLOSERS_OF_GENERAL),
+        ("confirm", true, false, CLOSERS_OF_GENERAL),
+        ("confirm", true, true, CLOSERS_OF_GENERAL),
+        ("reject", false, false, CLOSERS_OF_GENERAL),
+        ("reject", false, true, CLOSERS_OF_GENERAL),
+        ("reject", true, false, &[Admin, CommitteeClerk, RegulatorClerk, Expert]),
+        ("reject", true, true, &[Admin, CommitteeClerk, RegulatorClerk, Expert]),
+        ("immediate_fix", false, false, &fixers),
+        ("immediate_fix", false, true, &fixers),
+        ("immediate_fix", true, false, &[]),
+        ("immediate_fix", true, true, &[]),
+        ("submit", false, false, &government_and_enterprise),
+        ("submit", false, true, &government_and_enterprise),
+        ("submit", true, false, &government_and_enterprise),
+        ("submit", true, true, &government_and_enterprise),
+        ("accept", false, false, CLOSERS_OF_GENERAL),
+        ("accept", false, true, LISTING_OFFICE),
+        ("accept", true, false, &[RegulatorClerk, Expert]),
+        ("accept", true, true, LISTING_OFFICE),
+        ("send_back", false, false, CLOSERS_OF_GENERAL),
+        ("send_back", false, true, LISTING_OFFICE),
+        ("send_back", true, false, &[RegulatorClerk, Expert]),
+        ("send_back", true, true, LISTING_OFFICE),
+        ("request_extension", false, false, ENTERPRISE),
+        ("request_extension", false, true, ENTERPRISE),
+        ("request_extension", true, false, ENTERPRISE),
+        ("request_extension", true, true, ENTERPRISE),
+        (
+            "decide_extension",
+            false,
+            false,
+            &[CommitteeClerk, RegulatorClerk, TerritorialClerk],
+        ),
+        (
+            "decide_extension",
+            false,
+            true,
+            &[CommitteeClerk, RegulatorClerk, TerritorialClerk],
+        ),
+        ("decide_extension", true, false, &[CommitteeClerk, RegulatorClerk]),
+        ("decide_extension", true, true, &[CommitteeClerk, RegulatorClerk]),
+    ];
+    let office = 99;
+    let mut checked = 0;
+    for (name, major, listed, allowed) in &table {
+        let (state, action) = match *name {
+            "confirm" => (
+                HazardState::Reported,
+                Action::Confirm {
+                    plan: Some(plan()),
+                    deadline: None,
+                    note: String::new(),
+                },
+            ),
+            "reject" => (
+                HazardState::Reported,
+                Action::Reject {
+                    reason: "不是隐患".into(),
+                },
+            ),
+            "immediate_fix" => (
+                HazardState::Reported,
+                Action::ImmediateFix {
+                    evidence: vec![1],
+                    note: String::new(),
+                },
+            ),
+            "submit" => (
+                HazardState::Rectifying,
+                Action::Submit {
+                    evidence: vec![1],
+                    note: String::new(),
+                },
+            ),
+            "accept" => (
+                HazardState::AwaitingAcceptance,
+                Action::Accept {
+                    evidence: vec![],
+                    note: String::new(),
+                },
+            ),
+            "send_back" => (
+                HazardState::AwaitingAcceptance,
+                Action::SendBack {
+                    reason: "证据不足".into(),
+                },
+            ),
+            "request_extension" => (
+                HazardState::Rectifying,
+                Action::RequestExtension {
+                    new_deadline: "2027-01-31".into(),
+                    reason: "材料未到".into(),
+                },
+            ),
+            "decide_extension" => (
+                HazardState::Rectifying,
+                Action::DecideExtension {
+                    approve: true,
+                    note: String::new(),
+                },
+            ),
+            other => panic!("no such action in the table: {other}"),
+        };
+        assert_eq!(action.name(), *name);
+        let hazard = HazardFacts {
+            state,
+            level: if *major {
+                HazardLevel::Major
+            } else {
+                HazardLevel::General
+            },
+            deadline: NaiveDate::from_ymd_opt(2026, 12, 31),
+            has_plan: *major,
+            listing_office: listed.then_some(office),
+            pending_extension: *name == "decide_extension",
+        };
+        for role in Role::ALL {
+            let who = ActorFacts {
+                role: *role,
+                org_id: if *listed && !role.is_enterprise_role() {
+                    office
+                } else {
+                    10
+                },
+                own_enterprise: role.is_enterprise_role(),
+                assigned_expert: *role == Expert,
+            };
+            let got = decide(&hazard, &who, &action, 1, today());
+            match (allowed.contains(role), &got) {
+                (true, Ok(_)) | (false, Err(TransitionError::NotPermitted { .. })) => {}
+                _ => panic!(
+                    "{name} on a {} {} hazard by {}: expected {}, got {got:?}",
+                    if *listed { "listed" } else { "unlisted" },
+                    if *major { "major" } else { "general" },
+                    role.as_str(),
+                    if allowed.contains(role) {
+                        "allowed"
+                    } else {
+                        "refused"
+                    },
+                ),
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 8 * 2 * 2 * Role::ALL.len());
+}
+
+#[test]
+fn a_leader_of_the_listing_office_never_closes_its_hazard() {
+    let mut hazard = facts(HazardLevel::Major);
+    hazard.state = HazardState::AwaitingAcceptance;
+    hazard.has_plan = true;
+    hazard.listing_office = Some(99);
+    let leader = ActorFacts {
+        org_id: 99,
+        ..actor(Role::Leader, false)
+    };
+    let accept = Action::Accept {
+        evidence: vec![],
+        note: String::new(),
+    };
+    assert_eq!(
+        decide(&hazard, &leader, &accept, 1, today()).unwrap_err(),
+        TransitionError::NotPermitted {
+            action: "accept",
+            role: "leader",
+            rule: "listed_accepted_by_listing_office"
+        }
+    );
+}

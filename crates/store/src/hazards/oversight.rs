@@ -114,10 +114,7 @@ impl Store {
         date: &str,
         letter_number: &str,
     ) -> Result<Hazard> {
-        if !matches!(
-            who.role,
-            Role::CommitteeClerk | Role::RegulatorClerk | Role::Admin
-        ) {
+        if !who.role.may_list_for_supervision() {
             return Err(StoreError::Forbidden);
         }
         let row = self.hazard_row(who, id).await?;

@@ -117,10 +117,7 @@ async fn detail_page(
     let mut response = render(&DetailPage {
         may_list: !finished
             && h.listing.is_none()
-            && matches!(
-                p.role,
-                hazardnet_domain::Role::CommitteeClerk | hazardnet_domain::Role::RegulatorClerk
-            ),
+            && p.role.may_list_for_supervision(),
         leaders: leaders
             .into_iter()
             .map(|(username, name)| {
