@@ -1,6 +1,7 @@
 //! Attachments of progress reports (the signed, stamped scan of a return, photos of a drill):
 //! stored like hazard evidence, by hash under the data directory, type checked by the bytes.
-//! Only the unit that filed a report attaches to it; whoever sees the campaign may read them.
+//! Only the unit that filed a report attaches to it; whoever may read the report reads them
+//! ([`super::push_return_scope`]).
 
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};
@@ -98,16 +99,22 @@ impl Store {
     ) -> Result<Vec<ReportAttachment>> {
         self.campaign(who, campaign_id).await?;
         let mut sql = crate::sql::Sql::new(SELECT);
-        sql.push(" JOIN task_reports r ON r.id = a.report_id JOIN campaign_tasks t ON t.id = r.task_id WHERE t.campaign_id = ")
-            .bind(campaign_id);
+        sql.push(
+            " JOIN task_reports r ON r.id = a.report_id JOIN campaign_tasks t ON t.id = r.task_id \
+             JOIN campaigns c ON c.id = t.campaign_id JOIN organizations unit ON unit.id = r.org_id \
+             WHERE t.campaign_id = ",
+        )
+        .bind(campaign_id);
         if let Some(task) = task_id {
             sql.push(" AND r.task_id = ").bind(task);
         }
+        sql.push(" AND ");
+        super::push_return_scope(&mut sql, who, "unit");
         sql.push(" ORDER BY a.id");
         Ok(sql.query_as().fetch_all(&self.read).await?)
     }
 
-    /// One attachment and its bytes, if its campaign is visible to `who`.
+    /// One attachment and its bytes, if its report is visible to `who`.
     pub async fn report_attachment_file(
         &self,
         who: &Principal,

@@ -170,6 +170,32 @@ pub(crate) fn push_campaign_scope(sql: &mut Sql, who: &Principal) {
     }
 }
 
+/// Appends `(condition)` restricting units' returns to those `who` may read: the unit's own,
+/// and for a government office those of units inside its area and of campaigns inside its area
+/// (the office that issued the campaign and the levels above it). The unit's organization is
+/// aliased `unit`, its campaign `c`. Another street's return, or any return but its own for an
+/// enterprise or an expert, is absent (DESIGN.md, "Out of scope looks like absent").
+pub(crate) fn push_return_scope(sql: &mut Sql, who: &Principal, unit: &str) {
+    match &who.scope {
+        Scope::Everything => {
+            sql.push("(1 = 1)");
+        }
+        Scope::Government { jurisdiction, .. } => {
+            let (low, high) = jurisdiction.subtree_bounds();
+            sql.push("(").push(unit).push(".id = ").bind(who.org_id);
+            sql.push(" OR c.jurisdiction_code BETWEEN ")
+                .bind(low.clone())
+                .push(" AND ")
+                .bind(high.clone());
+            sql.push(" OR ").push(unit).push(".jurisdiction_code BETWEEN ");
+            sql.bind(low).push(" AND ").bind(high).push(")");
+        }
+        Scope::Enterprise { .. } | Scope::Assigned { .. } | Scope::Nothing => {
+            sql.push("(").push(unit).push(".id = ").bind(who.org_id).push(")");
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct CampaignFilter {
     pub keyword: Option<String>,
@@ -330,13 +356,16 @@ impl Store {
         .bind(id)
         .fetch_all(&self.read)
         .await?;
-        let targets: Vec<CampaignTarget> = sqlx::query_as(
+        // The targets the caller may see: a target list names enterprises, and an enterprise
+        // outside the caller's scope is absent here as everywhere.
+        let mut sql = Sql::new(
             "SELECT e.id AS enterprise_id, e.name, e.enterprise_type, e.risk_grade FROM campaign_targets t \
-             JOIN enterprises e ON e.id = t.enterprise_id WHERE t.campaign_id = $1 ORDER BY e.id",
-        )
-        .bind(id)
-        .fetch_all(&self.read)
-        .await?;
+             JOIN enterprises e ON e.id = t.enterprise_id WHERE t.campaign_id = ",
+        );
+        sql.bind(id).push(" AND ");
+        crate::sql::push_scope(&mut sql, &who.scope, &crate::sql::ENTERPRISE_SCOPE);
+        sql.push(" ORDER BY e.id");
+        let targets: Vec<CampaignTarget> = sql.query_as().fetch_all(&self.read).await?;
         Ok(self.campaign_from_row(row, phases, targets))
     }
 

@@ -201,11 +201,16 @@ impl Store {
     ) -> Result<Vec<Report>> {
         self.campaign(who, campaign_id).await?;
         let mut sql = crate::sql::Sql::new(REPORT_SELECT);
-        sql.push(" JOIN campaign_tasks t ON t.id = r.task_id WHERE t.campaign_id = ")
-            .bind(campaign_id);
+        sql.push(
+            " JOIN campaign_tasks t ON t.id = r.task_id JOIN campaigns c ON c.id = t.campaign_id \
+             WHERE t.campaign_id = ",
+        )
+        .bind(campaign_id);
         if let Some(task) = task_id {
             sql.push(" AND r.task_id = ").bind(task);
         }
+        sql.push(" AND ");
+        super::push_return_scope(&mut sql, who, "o");
         sql.push(" ORDER BY r.period_starts_on, r.org_id");
         Ok(sql.query_as().fetch_all(&self.read).await?)
     }
@@ -233,7 +238,21 @@ impl Store {
         let reports = self.reports(who, campaign.id, Some(task.id)).await?;
         let today = self.today();
         let periods = self.open_periods(campaign, task);
-        let units = task.reporting_orgs();
+        // Only the units whose returns the caller may read: a unit it may not see would show
+        // as missing, which is neither true nor the caller's business.
+        let mut sql = crate::sql::Sql::new(
+            "SELECT u.org_id FROM task_units u JOIN organizations o ON o.id = u.org_id \
+             JOIN campaign_tasks t ON t.id = u.task_id JOIN campaigns c ON c.id = t.campaign_id \
+             WHERE u.task_id = ",
+        );
+        sql.bind(task.id).push(" AND ");
+        super::push_return_scope(&mut sql, who, "o");
+        let visible: Vec<i64> = sql.query_scalar_i64().fetch_all(&self.read).await?;
+        let units: Vec<(i64, String)> = task
+            .reporting_orgs()
+            .into_iter()
+            .filter(|(id, _)| visible.contains(id))
+            .collect();
         let mut cells = Vec::new();
         let (mut late, mut missing) = (0, 0);
         for (org_id, _) in &units {

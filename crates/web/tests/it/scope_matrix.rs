@@ -151,6 +151,16 @@ async fn fixture() -> Fixture {
     )
     .await;
     user(store, "community", community, "territorial_clerk").await;
+    let other_street = org(
+        store,
+        "城中街道办事处",
+        "street_office",
+        Some("450202001000"),
+        &[],
+        None,
+    )
+    .await;
+    user(store, "street-b", other_street, "territorial_clerk").await;
     let experts = org(
         store,
         "专家组",
@@ -193,7 +203,7 @@ async fn fixture() -> Fixture {
 }
 
 /// Who sees which enterprise — the specification, by hand.
-const VISIBLE: [(&str, &[&str]); 14] = [
+const VISIBLE: [(&str, &[&str]); 15] = [
     ("admin", &["A62", "A61", "B62", "B61", "C62"]),
     ("city-clerk", &["A62", "A61", "B62", "B61", "C62"]),
     ("committee", &["A62", "A61", "B62", "B61"]),
@@ -203,6 +213,7 @@ const VISIBLE: [(&str, &[&str]); 14] = [
     ("territorial", &["A62", "A61"]),
     ("grid", &["A62", "A61"]),
     ("community", &["A62"]),
+    ("street-b", &["B62", "B61"]),
     ("expert", &["A61"]),
     ("principal", &["A62"]),
     ("safety", &["A62"]),
@@ -215,7 +226,7 @@ const VISIBLE: [(&str, &[&str]); 14] = [
 fn may_edit(username: &str, key: &str) -> bool {
     match username {
         "admin" | "city-clerk" | "committee" | "regulator" | "regulator-h" | "territorial"
-        | "community" => true,
+        | "community" | "street-b" => true,
         "principal" | "safety" => key == "A62",
         _ => false,
     }
@@ -508,6 +519,15 @@ async fn every_role_sees_exactly_the_inspections_and_enforcement_of_its_scope() 
                 "{username} {path} count"
             );
         }
+        for path in [
+            "/api/v1/inspections/export.xlsx",
+            "/api/v1/enforcement/export.xlsx",
+        ] {
+            let response = session.get(path).await;
+            assert_eq!(response.status(), StatusCode::OK, "{username} {path}");
+            let rows = hazardnet_web::sheets::read_rows(&response.bytes().await.unwrap()).unwrap();
+            assert_eq!(rows.len() - 1, expected.len(), "{username} {path} rows");
+        }
         for (key, record) in &records {
             let status = session
                 .get(&format!("/api/v1/inspections/{record}"))
@@ -519,6 +539,17 @@ async fn every_role_sees_exactly_the_inspections_and_enforcement_of_its_scope() 
                 StatusCode::NOT_FOUND
             };
             assert_eq!(status, want, "{username} inspection of {key}");
+            // Its document and the enterprise's enforcement flags follow the record's scope.
+            let status = session
+                .get(&format!("/api/v1/inspections/{record}/record.docx"))
+                .await
+                .status();
+            assert_eq!(status, want, "{username} inspection record document of {key}");
+            let status = session
+                .get(&format!("/api/v1/enterprises/{}/enforcement", f.ids[key]))
+                .await
+                .status();
+            assert_eq!(status, want, "{username} enforcement flags of {key}");
             // An enterprise's accidents: read where the enterprise is, refused elsewhere.
             let (status, accidents) = session
                 .get_json(&format!("/api/v1/enterprises/{}/accidents", f.ids[key]))
@@ -529,4 +560,160 @@ async fn every_role_sees_exactly_the_inspections_and_enforcement_of_its_scope() 
             }
         }
     }
+}
+
+/// Whose returns to a district campaign each user reads: the unit's own, and every return for
+/// the offices at or above the campaign's level — by hand, like `VISIBLE`.
+const RETURNS_SEEN: [(&str, &[&str]); 15] = [
+    ("admin", &["公园街道办事处", "城中街道办事处"]),
+    ("city-clerk", &["公园街道办事处", "城中街道办事处"]),
+    ("committee", &["公园街道办事处", "城中街道办事处"]),
+    ("leader", &["公园街道办事处", "城中街道办事处"]),
+    ("regulator", &["公园街道办事处", "城中街道办事处"]),
+    ("regulator-h", &["公园街道办事处", "城中街道办事处"]),
+    ("territorial", &["公园街道办事处"]),
+    ("grid", &["公园街道办事处"]),
+    ("community", &[]),
+    ("street-b", &["城中街道办事处"]),
+    ("expert", &[]),
+    ("principal", &[]),
+    ("safety", &[]),
+    ("staff", &[]),
+    ("nobody", &[]),
+];
+
+/// A district campaign targets the district's four enterprises and asks both streets for a
+/// monthly return, each with a signed scan attached. Every user sees the campaign's targets
+/// only within `VISIBLE`, and reads the returns, the grid's units and the attachments only as
+/// `RETURNS_SEEN` says; another unit's return is absent (404) for reading and for writing.
+#[tokio::test]
+async fn every_role_sees_exactly_the_campaign_targets_returns_and_attachments_of_its_scope() {
+    let f = fixture().await;
+    let committee = session_for(&f.app, "committee").await;
+    let targets: Vec<i64> = ["A62", "A61", "B62", "B61"]
+        .iter()
+        .map(|k| f.ids[k])
+        .collect();
+    let (status, created) = committee
+        .post_json(
+            "/api/v1/campaigns",
+            &json!({
+                "title": "矩阵专项行动", "doc_number": "城中安委字〔2026〕1号",
+                "jurisdiction_code": "450202000000", "cadence": "monthly:28",
+                "starts_on": "2026-10-01", "ends_on": "2027-06-30",
+                "reporting_units": "公园街道办事处、城中街道办事处",
+                "phases": [{"name": "集中整治", "starts_on": "2026-10-01", "ends_on": "2027-06-30"}],
+                "targets": targets,
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let (_, detail) = committee.get_json(&format!("/api/v1/campaigns/{id}")).await;
+    let task = detail["tasks"][0]["id"].as_i64().unwrap();
+    let reports_path = format!("/api/v1/campaigns/{id}/tasks/{task}/reports");
+    // unit name → (report id, attachment id)
+    let mut filed: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    for (username, unit) in [
+        ("territorial", "公园街道办事处"),
+        ("street-b", "城中街道办事处"),
+    ] {
+        let session = session_for(&f.app, username).await;
+        let (status, body) = session
+            .post_json(
+                &reports_path,
+                &json!({"period_key": "2026-10", "body": format!("{unit}十月进展"), "figures": {"enterprises_checked": 2}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{username}: {body}");
+        let report = body["id"].as_i64().unwrap();
+        let (status, body) = session
+            .upload(
+                &format!("/api/v1/campaigns/{id}/reports/{report}/attachments"),
+                "盖章件.pdf",
+                format!("%PDF-1.4 {unit}").into_bytes(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{username}: {body}");
+        filed.insert(unit, (report, body["id"].as_i64().unwrap()));
+    }
+    let mut checked = 0;
+    for ((username, visible), (seen_by, returns)) in VISIBLE.iter().zip(RETURNS_SEEN) {
+        assert_eq!(*username, seen_by, "the two tables list the same users");
+        let session = session_for(&f.app, username).await;
+        if *username == "nobody" {
+            for path in [format!("/api/v1/campaigns/{id}"), reports_path.clone()] {
+                assert_eq!(session.get(&path).await.status(), StatusCode::UNAUTHORIZED);
+            }
+            continue;
+        }
+        let (status, detail) = session.get_json(&format!("/api/v1/campaigns/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{username} sees the campaign");
+        let seen_targets: BTreeSet<i64> = detail["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["enterprise_id"].as_i64().unwrap())
+            .collect();
+        let expected_targets: BTreeSet<i64> = visible
+            .iter()
+            .map(|k| f.ids[k])
+            .filter(|e| targets.contains(e))
+            .collect();
+        assert_eq!(seen_targets, expected_targets, "{username} targets");
+
+        let (status, page) = session.get_json(&reports_path).await;
+        assert_eq!(status, StatusCode::OK, "{username} reports");
+        let names = |list: &serde_json::Value, field: &str| -> BTreeSet<String> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r[field].as_str().unwrap().to_string())
+                .collect()
+        };
+        let expected: BTreeSet<String> = returns.iter().map(|u| u.to_string()).collect();
+        assert_eq!(names(&page["reports"], "org_name"), expected, "{username} returns");
+        let units: BTreeSet<String> = page["grid"]["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u[1].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(units, expected, "{username} grid units");
+        let attachment_reports: BTreeSet<i64> = page["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["report_id"].as_i64().unwrap())
+            .collect();
+        let expected_reports: BTreeSet<i64> = returns.iter().map(|u| filed[u].0).collect();
+        assert_eq!(attachment_reports, expected_reports, "{username} attachments");
+        for (unit, (report, attachment)) in &filed {
+            let want = if returns.contains(unit) {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            let status = session
+                .get(&format!("/api/v1/campaigns/{id}/attachments/{attachment}"))
+                .await
+                .status();
+            assert_eq!(status, want, "{username} attachment of {unit}");
+            // Writing to another unit's return: absent, like an unknown id.
+            let own = (*username == "territorial" && *unit == "公园街道办事处")
+                || (*username == "street-b" && *unit == "城中街道办事处");
+            if !own && want == StatusCode::NOT_FOUND {
+                let (status, body) = session
+                    .upload(
+                        &format!("/api/v1/campaigns/{id}/reports/{report}/attachments"),
+                        "冒名.pdf",
+                        b"%PDF-1.4 not mine".to_vec(),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::NOT_FOUND, "{username} writes to {unit}: {body}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2 * (VISIBLE.len() - 1));
 }
