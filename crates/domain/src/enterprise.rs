@@ -117,13 +117,32 @@ pub fn text(
     if value.chars().count() > max {
         return Err(DomainError::TooLong { field, max });
     }
-    if value.chars().any(|c| c.is_control()) {
+    if value
+        .chars()
+        .any(|c| c.is_control() || is_invisible_format(c))
+    {
         return Err(DomainError::InvalidValue {
             field,
             value: value.escape_debug().to_string(),
         });
     }
     Ok(value.to_string())
+}
+
+/// Characters that change how text looks without being seen: zero-width characters and the
+/// bidirectional overrides and isolates. In a name they let two records look identical, or a
+/// file name or amount read backwards on screen ("Trojan Source"), so no text field takes them.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{061C}'
+            | '\u{FEFF}'
+            | '\u{180E}'
+    )
 }
 
 fn phone(field: &'static str, value: &str) -> Result<String, DomainError> {

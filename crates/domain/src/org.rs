@@ -114,7 +114,10 @@ impl Role {
     /// the regulators' clerks, and the administrator. A leader of the same office follows
     /// hazards (包挂) but never lists or closes them.
     pub fn may_list_for_supervision(self) -> bool {
-        matches!(self, Role::CommitteeClerk | Role::RegulatorClerk | Role::Admin)
+        matches!(
+            self,
+            Role::CommitteeClerk | Role::RegulatorClerk | Role::Admin
+        )
     }
 
     /// May manage users and organizations (the system administrator only).
@@ -133,11 +136,32 @@ impl Role {
 /// Minimum password length (OWASP ASVS 5.0, 6.2.1 asks for at least 8; we keep 10).
 pub const MIN_PASSWORD_LEN: usize = 10;
 
-pub fn check_password_strength(password: &str) -> Result<(), DomainError> {
-    if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(DomainError::WeakPassword {
-            min: MIN_PASSWORD_LEN,
-        });
+/// The longest password accepted, in bytes — the same bound at creation and at login, so a
+/// password that was accepted can always be used.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// The least strength accepted, as zxcvbn's score (0–4): 3 means more than 10^8 guesses are
+/// estimated even against a list of common passwords, words and keyboard patterns.
+const MIN_PASSWORD_SCORE: u8 = 3;
+
+/// Checks a new password as NIST SP 800-63B (5.1.1.2) advises: long enough, not too long, not
+/// made only of blanks, and not guessable — not a common password, a dictionary word with
+/// digits, a keyboard run or the user's own name (`user_inputs`: username, display name).
+pub fn check_password_strength(password: &str, user_inputs: &[&str]) -> Result<(), DomainError> {
+    let weak = || DomainError::WeakPassword {
+        min: MIN_PASSWORD_LEN,
+    };
+    if password.chars().count() < MIN_PASSWORD_LEN
+        || password.len() > MAX_PASSWORD_BYTES
+        || password.trim().is_empty()
+    {
+        return Err(weak());
+    }
+    // zxcvbn's cost grows with length; its estimate of a long password's first 100 characters
+    // is already far above the bar.
+    let head: String = password.chars().take(100).collect();
+    if u8::from(zxcvbn::zxcvbn(&head, user_inputs).score()) < MIN_PASSWORD_SCORE {
+        return Err(weak());
     }
     Ok(())
 }
@@ -176,8 +200,32 @@ mod tests {
     }
 
     #[test]
-    fn passwords_shorter_than_the_minimum_are_refused() {
-        assert!(check_password_strength("short").is_err());
-        assert!(check_password_strength("hazardnet-demo").is_ok());
+    fn short_common_blank_and_overlong_passwords_are_refused() {
+        for weak in [
+            "short",
+            "1234567890",
+            "password12",
+            "            ",
+            "qwertyuiop",
+            "aaaaaaaaaaaa",
+            "Password123",
+            "1qaz2wsx3edc",
+        ] {
+            assert!(check_password_strength(weak, &[]).is_err(), "{weak:?}");
+        }
+        assert!(check_password_strength(&"x".repeat(MAX_PASSWORD_BYTES + 1), &[]).is_err());
+        // The user's own name is no secret.
+        assert!(check_password_strength("wangxiaoming2026", &["wangxiaoming"]).is_err());
+        for strong in [
+            "hazardnet-demo",
+            "matrix-password",
+            "long-enough-pw",
+            "隐患排查治理一张网平台",
+        ] {
+            assert!(
+                check_password_strength(strong, &["someone"]).is_ok(),
+                "{strong:?}"
+            );
+        }
     }
 }

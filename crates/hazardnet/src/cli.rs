@@ -48,6 +48,10 @@ enum Command {
         /// POST every reminder and escalation, as JSON, to this URL (an SMS/WeChat gateway).
         #[arg(long, env = "HAZARDNET_WEBHOOK_URL")]
         webhook_url: Option<String>,
+        /// CA certificates (PEM) the webhook trusts besides the system's, for a gateway
+        /// signed by a private CA.
+        #[arg(long, env = "HAZARDNET_WEBHOOK_CA")]
+        webhook_ca: Option<std::path::PathBuf>,
     },
     /// Apply the database migrations.
     Migrate,
@@ -227,13 +231,14 @@ pub async fn run() -> Result<ExitCode> {
             demo: with_demo,
             secure_cookies,
             webhook_url,
+            webhook_ca,
         } => {
             let store = open(&cli.db, &cli.data_dir)
                 .await?
                 .with_webhook(webhook_url.is_some());
             if with_demo && demo::load_demo(&store).await? {
                 eprintln!(
-                    "demo data loaded; sign in as admin, district-office, street-office, regulator, enterprise or expert with password {}",
+                    "demo data loaded; sign in as admin, district-office, street-office, chengzhong-street, regulator, enterprise, expert or leader with password {}",
                     demo::DEMO_PASSWORD
                 );
             }
@@ -248,6 +253,7 @@ pub async fn run() -> Result<ExitCode> {
                     secure_cookies,
                     job_interval: Some(std::time::Duration::from_secs(30)),
                     webhook_url,
+                    webhook_ca,
                     statistics_interval: Some(std::time::Duration::from_secs(3600)),
                 },
             )

@@ -11,7 +11,7 @@
 use crate::WriteTx;
 use crate::audit::{Change, append, to_json};
 use crate::clock::{china_moment, format_time};
-use crate::{DbKind, Result, Store};
+use crate::{DbKind, Result, Store, StoreError};
 use chrono::{Duration, NaiveDate};
 use hazardnet_domain::{IndustryCode, JurisdictionCode, OrgKind, Role};
 use serde::Serialize;
@@ -461,9 +461,21 @@ impl Store {
         Ok((items, unread))
     }
 
+    /// Marks one of the user's own messages read (again is harmless). Another user's message,
+    /// like an unknown id, is not found.
     pub async fn mark_read(&self, user_id: i64, message_id: i64) -> Result<()> {
+        // A message never changes hands, so its owner is read before the write.
+        let own: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM inbox WHERE id = $1 AND user_id = $2")
+                .bind(message_id)
+                .bind(user_id)
+                .fetch_optional(&self.read)
+                .await?;
+        if own.is_none() {
+            return Err(StoreError::NotFound);
+        }
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
+        sqlx::query(
             "UPDATE inbox SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL",
         )
         .bind(format_time(self.clock().now()))
@@ -472,7 +484,6 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        let _ = done;
         Ok(())
     }
 

@@ -90,6 +90,8 @@ pub struct Store {
     webhook: bool,
     /// On SQLite in a file: the reads before each write and the export's, off sqlx's pool.
     direct_reads: Option<Arc<direct_reads::DirectReads>>,
+    /// Failed logins of usernames that do not exist (accounts/sign_in.rs).
+    unknown_logins: Arc<accounts::UnknownLogins>,
 }
 
 impl Store {
@@ -139,6 +141,7 @@ impl Store {
                 data_dir: None,
                 webhook: false,
                 direct_reads,
+                unknown_logins: Arc::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
@@ -154,6 +157,7 @@ impl Store {
                 data_dir: None,
                 webhook: false,
                 direct_reads: None,
+                unknown_logins: Arc::default(),
             })
         } else {
             Err(StoreError::UnsupportedUrl(

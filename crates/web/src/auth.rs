@@ -106,7 +106,13 @@ pub async fn resolve_caller(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
+    // Signing in authenticates afresh and carries its own protection (the login form's CSRF
+    // pair; the API's JSON body, which a cross-site form cannot send), so a browser that still
+    // holds a session may sign in again without that session's token.
+    let sign_in = request.method() == Method::POST
+        && matches!(request.uri().path(), "/login" | "/api/v1/session");
     if unsafe_method
+        && !sign_in
         && let Some(SessionAuth { csrf, .. }) = caller.as_ref().and_then(|c| c.session.as_ref())
     {
         let mut presented = headers

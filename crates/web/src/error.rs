@@ -219,10 +219,59 @@ pub fn error_body(lang: Lang, payload: &ErrorPayload) -> serde_json::Value {
     json!({ "error": error })
 }
 
-/// Renders the JSON body of every error response in the language the request asked for.
+/// The error code of an API answer that the framework made rather than a handler (a path
+/// that does not parse, a body over the limit, a method the route lacks).
+fn framework_error_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    }
+}
+
+/// Renders the JSON body of every error response in the language the request asked for. An
+/// API error the framework answered in plain text (or with no body) gets the same JSON shape,
+/// its text kept as the detail, so that every API error reads alike.
 pub async fn localize_errors(request: Request, next: Next) -> Response {
     let lang = Lang::from_headers(request.headers());
+    let api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
+    let status = response.status();
+    if api
+        && (status.is_client_error() || status.is_server_error())
+        && response.extensions().get::<ErrorPayload>().is_none()
+        && !response
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"))
+    {
+        let body = std::mem::take(response.body_mut());
+        let detail = axum::body::to_bytes(body, 4096)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+            .unwrap_or_default();
+        let payload = ErrorPayload {
+            code: framework_error_code(status).to_string(),
+            args: vec![("detail".into(), detail)],
+            rows: vec![],
+        };
+        let mut rendered = (status, axum::Json(error_body(lang, &payload))).into_response();
+        for name in [
+            axum::http::header::ALLOW,
+            axum::http::header::WWW_AUTHENTICATE,
+        ] {
+            if let Some(value) = response.headers().get(&name) {
+                rendered.headers_mut().insert(name, value.clone());
+            }
+        }
+        return rendered;
+    }
     if let Some(payload) = response.extensions_mut().remove::<ErrorPayload>() {
         let status = response.status();
         let mut rendered = (status, axum::Json(error_body(lang, &payload))).into_response();

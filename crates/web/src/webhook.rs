@@ -7,6 +7,29 @@ use hazardnet_store::{OutboxItem, Store, StoreError};
 use serde_json::json;
 use std::time::Duration;
 
+/// The HTTP client for the gateway: HTTPS through rustls, trusting the system's CA store and,
+/// when given, the PEM bundle at `ca_bundle` (a gateway on a closed network is often signed by
+/// the network's own CA). Redirects are not followed: a gateway that moves is a configuration
+/// change, not something to chase with people's phone numbers in the body.
+pub fn client(ca_bundle: Option<&std::path::Path>) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10));
+    if let Some(path) = ca_bundle {
+        let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if certs.is_empty() {
+            return Err(format!("{}: no certificate in the file", path.display()));
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
 /// The JSON a gateway receives.
 pub fn payload(item: &OutboxItem) -> serde_json::Value {
     let params: serde_json::Map<String, serde_json::Value> =

@@ -30,10 +30,10 @@ pub fn long_text(
     if value.chars().count() > max {
         return Err(DomainError::TooLong { field, max });
     }
-    if value
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    if value.chars().any(|c| {
+        (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || crate::enterprise::is_invisible_format(c)
+    }) {
         return Err(DomainError::InvalidValue {
             field,
             value: value.escape_debug().to_string(),

@@ -4,6 +4,7 @@
 
 mod sign_in;
 
+pub(crate) use sign_in::UnknownLogins;
 use sign_in::hash_password;
 pub use sign_in::{LoginOutcome, SessionInfo};
 
@@ -259,7 +260,7 @@ impl Store {
         let role = Role::parse(new.role.trim())?;
         let org = self.organization(new.org_id).await?;
         OrgKind::parse(&org.kind)?.check_role(role)?;
-        check_password_strength(&new.password)?;
+        check_password_strength(&new.password, &[&username, &display_name])?;
         let hash = hash_password(new.password).await?;
         let now = format_time(self.clock().now());
         let mut tx = self.begin_write().await?;
@@ -336,8 +337,8 @@ impl Store {
         username: &str,
         password: String,
     ) -> Result<()> {
-        check_password_strength(&password)?;
         let user = self.user_by_username(username).await?;
+        check_password_strength(&password, &[&user.username, &user.display_name])?;
         let hash = hash_password(password).await?;
         let mut tx = self.begin_write().await?;
         sqlx::query(

@@ -37,12 +37,18 @@ pub enum LoginOutcome {
     Locked { until: DateTime<Utc> },
 }
 
+/// What checking a password found.
+enum Checked {
+    Valid(i64),
+    Invalid,
+    Locked(DateTime<Utc>),
+}
+
 #[derive(FromRow)]
 struct UserAuthRow {
     id: i64,
     password_hash: String,
     disabled: i64,
-    failed_logins: i64,
     locked_until: Option<String>,
 }
 
@@ -80,6 +86,41 @@ async fn verify_password(password: String, hash: String) -> bool {
     })
     .await
     .unwrap_or(false)
+}
+
+/// Failed logins for usernames that do not exist, kept in memory so that an unknown name locks
+/// after as many failures as a real one (an attacker cannot tell them apart by the answers) and
+/// so that guessing at names writes nothing to the database. Bounded: beyond
+/// [`UNKNOWN_LOGINS_KEPT`] names, those not locked are forgotten.
+#[derive(Debug, Default)]
+pub(crate) struct UnknownLogins {
+    names: std::sync::Mutex<std::collections::HashMap<String, Guesses>>,
+}
+
+/// Failures counted so far, and the end of the lock once they reached the limit.
+type Guesses = (i64, Option<DateTime<Utc>>);
+
+const UNKNOWN_LOGINS_KEPT: usize = 50_000;
+
+impl UnknownLogins {
+    fn attempt(&self, username: &str, now: DateTime<Utc>) -> LoginOutcome {
+        let mut names = self.names.lock().unwrap_or_else(|p| p.into_inner());
+        if names.len() >= UNKNOWN_LOGINS_KEPT {
+            names.retain(|_, (_, until)| until.is_some_and(|u| u > now));
+        }
+        let entry = names.entry(username.to_string()).or_insert((0, None));
+        if let Some(until) = entry.1 {
+            if until > now {
+                return LoginOutcome::Locked { until };
+            }
+            *entry = (0, None);
+        }
+        entry.0 += 1;
+        if entry.0 >= MAX_FAILED_LOGINS {
+            *entry = (0, Some(now + Duration::minutes(LOCKOUT_MINUTES)));
+        }
+        LoginOutcome::InvalidCredentials
+    }
 }
 
 /// A fixed Argon2id hash verified when the username is unknown, so that a missing account
@@ -126,59 +167,104 @@ impl Store {
         Ok(token)
     }
 
-    /// Checks a password, counting failures and locking the account after too many; on success
-    /// opens a new session (a fresh id at every login, so a planted id is worthless).
-    pub async fn login(&self, username: &str, password: &str) -> Result<LoginOutcome> {
+    /// Checks a user's password, counting failures and locking the account after too many.
+    ///
+    /// Each guess is counted *before* its password is verified, in one atomic `UPDATE`, and the
+    /// guess that reaches the limit sets the lock in that same statement: however many guesses
+    /// arrive at once, at most [`MAX_FAILED_LOGINS`] are ever verified before the lock holds.
+    /// A right password among them clears the count and the lock. An unknown username is
+    /// counted the same way in memory, so that both lock after the same number of failures and
+    /// the answers do not tell which accounts exist.
+    async fn check_credentials(&self, username: &str, password: &str) -> Result<Checked> {
         let now = self.clock().now();
+        let username = username.trim();
         let row: Option<UserAuthRow> = sqlx::query_as(
-            "SELECT id, password_hash, disabled, failed_logins, locked_until FROM users \
+            "SELECT id, password_hash, disabled, locked_until FROM users \
              WHERE username = $1",
         )
-        .bind(username.trim().to_string())
+        .bind(username.to_string())
         .fetch_optional(&self.read)
         .await?;
         let Some(row) = row else {
+            let outcome = self.unknown_logins.attempt(username, now);
             verify_password(password.to_string(), DUMMY_HASH.to_string()).await;
-            return Ok(LoginOutcome::InvalidCredentials);
+            return Ok(match outcome {
+                LoginOutcome::Locked { until } => Checked::Locked(until),
+                _ => Checked::Invalid,
+            });
         };
         if let Some(until) = row.locked_until.as_deref().and_then(parse_time)
             && until > now
         {
-            return Ok(LoginOutcome::Locked { until });
+            return Ok(Checked::Locked(until));
         }
+        let now_text = format_time(now);
+        let lock_until = format_time(now + Duration::minutes(LOCKOUT_MINUTES));
+        let mut tx = self.begin_write().await?;
+        let counted: Option<(i64, Option<String>)> = sqlx::query_as(
+            "UPDATE users SET \
+               failed_logins = CASE WHEN failed_logins + 1 >= $1 THEN 0 ELSE failed_logins + 1 END, \
+               locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE NULL END \
+             WHERE id = $3 AND (locked_until IS NULL OR locked_until <= $4) \
+             RETURNING failed_logins, locked_until",
+        )
+        .bind(MAX_FAILED_LOGINS)
+        .bind(lock_until.clone())
+        .bind(row.id)
+        .bind(now_text.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let locks = match counted {
+            // Another guess locked the account between the read and this count.
+            None => {
+                tx.commit().await?;
+                return Ok(Checked::Locked(now + Duration::minutes(LOCKOUT_MINUTES)));
+            }
+            Some((_, locked)) => locked.is_some(),
+        };
+        if locks {
+            append(
+                &mut tx,
+                self,
+                &Actor::system(username),
+                Change {
+                    action: "user.locked",
+                    entity: "user",
+                    entity_id: row.id.to_string(),
+                    jurisdiction: "",
+                    before: None,
+                    after: to_json(&serde_json::json!({ "locked_until": lock_until })),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
         let ok = verify_password(password.to_string(), row.password_hash.clone()).await;
         if !ok || row.disabled != 0 {
-            let failures = row.failed_logins + 1;
-            let locked_until = (failures >= MAX_FAILED_LOGINS)
-                .then(|| format_time(now + Duration::minutes(LOCKOUT_MINUTES)));
-            let mut tx = self.begin_write().await?;
-            sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-                .bind(if locked_until.is_some() { 0 } else { failures })
-                .bind(locked_until.clone())
-                .bind(row.id)
-                .execute(&mut *tx)
-                .await?;
-            if locked_until.is_some() {
-                append(
-                    &mut tx,
-                    self,
-                    &Actor::system(username),
-                    Change {
-                        action: "user.locked",
-                        entity: "user",
-                        entity_id: row.id.to_string(),
-                        jurisdiction: "",
-                        before: None,
-                        after: to_json(&serde_json::json!({ "locked_until": locked_until })),
-                    },
-                )
-                .await?;
-            }
-            tx.commit().await?;
-            return Ok(LoginOutcome::InvalidCredentials);
+            return Ok(Checked::Invalid);
         }
+        // The right password clears the guesses counted so far.
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Checked::Valid(row.id))
+    }
+
+    /// Checks a password, counting failures and locking the account after too many
+    /// ([`Store::check_credentials`]); on success opens a new session (a fresh id at every
+    /// login, so a planted id is worthless).
+    pub async fn login(&self, username: &str, password: &str) -> Result<LoginOutcome> {
+        let now = self.clock().now();
+        let user_id = match self.check_credentials(username, password).await? {
+            Checked::Valid(id) => id,
+            Checked::Invalid => return Ok(LoginOutcome::InvalidCredentials),
+            Checked::Locked(until) => return Ok(LoginOutcome::Locked { until }),
+        };
         let principal = self
-            .principal_where("u.id = ", row.id.into())
+            .principal_where("u.id = ", user_id.into())
             .await?
             .ok_or(StoreError::NotFound)?;
         let session = SessionInfo {
@@ -187,16 +273,12 @@ impl Store {
         };
         let now_text = format_time(now);
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(row.id)
-            .execute(&mut *tx)
-            .await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) \
              VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token_hash(&session.token))
-        .bind(row.id)
+        .bind(user_id)
         .bind(session.csrf_token.clone())
         .bind(now_text.clone())
         .bind(now_text)
@@ -209,7 +291,7 @@ impl Store {
             Change {
                 action: "user.login",
                 entity: "user",
-                entity_id: row.id.to_string(),
+                entity_id: user_id.to_string(),
                 jurisdiction: "",
                 before: None,
                 after: None,
@@ -218,6 +300,33 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(LoginOutcome::Success(session, Box::new(principal)))
+    }
+
+    /// A user changes their own password: the current one is asked for and checked like a
+    /// login (a wrong one counts towards the lockout), so a session left open on a shared
+    /// computer cannot be turned into the account itself.
+    pub async fn change_own_password(
+        &self,
+        who: &Principal,
+        current: &str,
+        new: String,
+    ) -> Result<()> {
+        match self.check_credentials(&who.username, current).await? {
+            Checked::Valid(id) if id == who.user_id => {}
+            Checked::Locked(_) => {
+                return Err(StoreError::Refused {
+                    code: "account_locked_now",
+                    value: who.username.clone(),
+                });
+            }
+            _ => {
+                return Err(StoreError::Refused {
+                    code: "wrong_current_password",
+                    value: who.username.clone(),
+                });
+            }
+        }
+        self.set_password(&who.actor(), &who.username, new).await
     }
 
     /// Resolves a session cookie: the principal and the session's CSRF token, or None when the

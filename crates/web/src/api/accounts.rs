@@ -49,6 +49,10 @@ pub struct OrganizationPage {
 #[serde(deny_unknown_fields)]
 pub struct NewPassword {
     pub password: String,
+    /// Required when users change their own password (the administrator resetting someone
+    /// else's gives none).
+    #[serde(default)]
+    pub current_password: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -132,10 +136,24 @@ pub async fn set_password(
     Path(username): Path<String>,
     ApiJson(body): ApiJson<NewPassword>,
 ) -> Result<StatusCode, ApiError> {
-    // Users may change their own password; the admin anyone's.
-    if caller.principal.username != username {
-        require_admin(&caller)?;
+    // Users change their own password by giving the current one; the admin resets anyone's.
+    if caller.principal.username == username {
+        let current = body.current_password.unwrap_or_default();
+        if current.is_empty() {
+            return Err(hazardnet_store::StoreError::Domain(
+                hazardnet_domain::DomainError::Required {
+                    field: "current_password",
+                },
+            )
+            .into());
+        }
+        state
+            .store
+            .change_own_password(&caller.principal, &current, body.password)
+            .await?;
+        return Ok(StatusCode::NO_CONTENT);
     }
+    require_admin(&caller)?;
     state
         .store
         .set_password(&caller.principal.actor(), &username, body.password)

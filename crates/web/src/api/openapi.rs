@@ -37,6 +37,9 @@ use utoipa::{Modify, OpenApi};
         super::enforcement::enterprise_flags, super::enforcement::workload, super::enforcement::export,
         super::accidents::list, super::accidents::record,
     ),
+    // Types that appear only inside query parameters, which utoipa refers to but does not
+    // collect: without them the document has dangling `$ref`s.
+    components(schemas(hazardnet_store::EnterpriseSort, hazardnet_store::HazardSort)),
     modifiers(&Security)
 )]
 pub struct ApiDoc;

@@ -109,10 +109,17 @@ async fn login_outcome(
 pub async fn create_session(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
+    caller: Option<axum::Extension<Caller>>,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (session, principal) =
         attempt_login(&state, client, &credentials.username, &credentials.password).await?;
+    // Signing in again ends the session the client held before.
+    if let Some(axum::Extension(caller)) = caller
+        && let Some(old) = caller.session
+    {
+        state.store.revoke_session(&old.token).await?;
+    }
     Ok((
         AppendHeaders([(
             SET_COOKIE,

@@ -100,6 +100,7 @@ impl TestApp {
                     secure_cookies: false,
                     job_interval: None,
                     webhook_url: None,
+                    webhook_ca: None,
                     statistics_interval: None,
                 },
             )

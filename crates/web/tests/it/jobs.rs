@@ -221,7 +221,15 @@ async fn the_inbox_is_personal() {
             .post_json(&format!("/api/v1/inbox/{id}/read"), &json!({}))
             .await
             .0,
-        StatusCode::NO_CONTENT
+        StatusCode::NOT_FOUND,
+        "another user's message is absent, like an unknown one"
+    );
+    assert_eq!(
+        street
+            .post_json("/api/v1/inbox/999999/read", &json!({}))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
     );
     let (_, body) = street.get_json("/api/v1/inbox?unread=true").await;
     assert_eq!(
@@ -316,5 +324,146 @@ async fn the_webhook_delivers_each_message_once_and_retries_a_failing_gateway() 
             .iter()
             .any(|m| m["to"]["username"] == "street-office")
     );
+    store.close().await;
+}
+
+/// A stand-in HTTPS gateway on a free port, with a certificate signed by a CA of its own.
+/// Answers 200 to every request and keeps each body. Returns its URL and the CA's PEM.
+async fn https_gateway(
+    received: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+) -> (String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, SanType};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "hazardnet test gateway CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut leaf_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    leaf_params.subject_alt_names = vec![SanType::IpAddress(std::net::IpAddr::V4(
+        std::net::Ipv4Addr::LOCALHOST,
+    ))];
+    let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![leaf.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+    )
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}/sms", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            let received = received.clone();
+            tokio::spawn(async move {
+                // A client that does not trust the CA hangs up during the handshake.
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                let body_start = loop {
+                    let n = tls.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    if let Some(i) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break i + 4;
+                    }
+                };
+                let head = String::from_utf8_lossy(&request[..body_start]).to_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                while request.len() < body_start + length {
+                    let n = tls.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                }
+                if let Ok(body) = serde_json::from_slice(&request[body_start..body_start + length])
+                {
+                    received.lock().unwrap().push(body);
+                }
+                let _ = tls
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (url, ca.pem())
+}
+
+#[tokio::test]
+async fn the_webhook_reaches_an_https_gateway_signed_by_its_own_ca() {
+    use std::sync::{Arc, Mutex};
+    let app = TestApp::spawn_demo().await;
+    hazard_due_in_ten_days(&app).await;
+    let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let (url, ca_pem) = https_gateway(received.clone()).await;
+    let files = tempfile::tempdir().unwrap();
+    let ca_file = files.path().join("gateway-ca.pem");
+    std::fs::write(&ca_file, &ca_pem).unwrap();
+    let junk_file = files.path().join("junk.pem");
+    std::fs::write(&junk_file, "not a certificate").unwrap();
+    assert!(hazardnet_web::webhook::client(Some(&junk_file)).is_err());
+    assert!(hazardnet_web::webhook::client(Some(&files.path().join("missing.pem"))).is_err());
+
+    let store = Store::connect_with_clock(&app.db_url, app.clock.clone())
+        .await
+        .unwrap()
+        .with_data_dir(files.path())
+        .with_webhook(true);
+    app.clock.advance(Duration::days(7));
+    store.run_due_jobs().await.unwrap(); // the reminder: enterprise manager + street office
+    // Without the gateway's CA the handshake fails: nothing is sent, nothing is lost.
+    let untrusting = hazardnet_web::webhook::client(None).unwrap();
+    assert_eq!(
+        hazardnet_web::webhook::deliver_webhooks(&store, &untrusting, &url)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(received.lock().unwrap().is_empty());
+    // With it, both messages go through on the retry, once each.
+    app.clock.advance(Duration::minutes(2));
+    let trusting = hazardnet_web::webhook::client(Some(&ca_file)).unwrap();
+    assert_eq!(
+        hazardnet_web::webhook::deliver_webhooks(&store, &trusting, &url)
+            .await
+            .unwrap(),
+        2
+    );
+    app.clock.advance(Duration::hours(1));
+    assert_eq!(
+        hazardnet_web::webhook::deliver_webhooks(&store, &trusting, &url)
+            .await
+            .unwrap(),
+        0,
+        "once each"
+    );
+    let received = received.lock().unwrap().clone();
+    assert_eq!(received.len(), 2);
+    let ids: std::collections::BTreeSet<i64> =
+        received.iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 2, "no message twice");
     store.close().await;
 }

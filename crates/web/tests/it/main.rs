@@ -12,4 +12,5 @@ mod import;
 mod inspections;
 mod jobs;
 mod scope_matrix;
+mod security;
 mod ui;

@@ -4,8 +4,19 @@
 use crate::helpers::{TestApp, credit_code};
 use reqwest::StatusCode;
 
+/// The login form's hidden CSRF token (its cookie is kept by the session's cookie store).
+pub fn login_csrf_of(html: &str) -> String {
+    let start = html
+        .find("name=\"login_csrf\" value=\"")
+        .expect("login csrf field")
+        + 25;
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
 async fn page_login(app: &TestApp, username: &str) -> crate::helpers::Session {
     let session = app.anonymous();
+    let form = session.get("/login").await.text().await.unwrap();
+    let token = login_csrf_of(&form);
     let r = session
         .client
         .post(app.url("/login"))
@@ -13,6 +24,7 @@ async fn page_login(app: &TestApp, username: &str) -> crate::helpers::Session {
             ("username", username),
             ("password", "hazardnet-demo"),
             ("next", "/enterprises"),
+            ("login_csrf", token.as_str()),
         ])
         .send()
         .await
