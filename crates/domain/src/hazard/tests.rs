@@ -490,8 +490,11 @@ fn who_may_take_each_step_by_level_and_listing() {
         EnterpriseSafetyManager,
         EnterpriseStaff,
     ];
-    let government_and_enterprise: Vec<Role> =
-        [GOVERNMENT, ENTERPRISE].into_iter().flatten().copied().collect();
+    let government_and_enterprise: Vec<Role> = [GOVERNMENT, ENTERPRISE]
+        .into_iter()
+        .flatten()
+        .copied()
+        .collect();
     let fixers: Vec<Role> = [GOVERNMENT, ENTERPRISE, &[Expert]]
         .into_iter()
         .flatten()
@@ -505,8 +508,18 @@ fn who_may_take_each_step_by_level_and_listing() {
         ("confirm", true, true, CLOSERS_OF_GENERAL),
         ("reject", false, false, CLOSERS_OF_GENERAL),
         ("reject", false, true, CLOSERS_OF_GENERAL),
-        ("reject", true, false, &[Admin, CommitteeClerk, RegulatorClerk, Expert]),
-        ("reject", true, true, &[Admin, CommitteeClerk, RegulatorClerk, Expert]),
+        (
+            "reject",
+            true,
+            false,
+            &[Admin, CommitteeClerk, RegulatorClerk, Expert],
+        ),
+        (
+            "reject",
+            true,
+            true,
+            &[Admin, CommitteeClerk, RegulatorClerk, Expert],
+        ),
         ("immediate_fix", false, false, &fixers),
         ("immediate_fix", false, true, &fixers),
         ("immediate_fix", true, false, &[]),
@@ -539,8 +552,18 @@ fn who_may_take_each_step_by_level_and_listing() {
             true,
             &[CommitteeClerk, RegulatorClerk, TerritorialClerk],
         ),
-        ("decide_extension", true, false, &[CommitteeClerk, RegulatorClerk]),
-        ("decide_extension", true, true, &[CommitteeClerk, RegulatorClerk]),
+        (
+            "decide_extension",
+            true,
+            false,
+            &[CommitteeClerk, RegulatorClerk],
+        ),
+        (
+            "decide_extension",
+            true,
+            true,
+            &[CommitteeClerk, RegulatorClerk],
+        ),
     ];
     let office = 99;
     let mut checked = 0;

@@ -187,11 +187,17 @@ pub(crate) fn push_return_scope(sql: &mut Sql, who: &Principal, unit: &str) {
                 .bind(low.clone())
                 .push(" AND ")
                 .bind(high.clone());
-            sql.push(" OR ").push(unit).push(".jurisdiction_code BETWEEN ");
+            sql.push(" OR ")
+                .push(unit)
+                .push(".jurisdiction_code BETWEEN ");
             sql.bind(low).push(" AND ").bind(high).push(")");
         }
         Scope::Enterprise { .. } | Scope::Assigned { .. } | Scope::Nothing => {
-            sql.push("(").push(unit).push(".id = ").bind(who.org_id).push(")");
+            sql.push("(")
+                .push(unit)
+                .push(".id = ")
+                .bind(who.org_id)
+                .push(")");
         }
     }
 }

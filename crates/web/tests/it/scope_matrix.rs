@@ -544,7 +544,10 @@ async fn every_role_sees_exactly_the_inspections_and_enforcement_of_its_scope() 
                 .get(&format!("/api/v1/inspections/{record}/record.docx"))
                 .await
                 .status();
-            assert_eq!(status, want, "{username} inspection record document of {key}");
+            assert_eq!(
+                status, want,
+                "{username} inspection record document of {key}"
+            );
             let status = session
                 .get(&format!("/api/v1/enterprises/{}/enforcement", f.ids[key]))
                 .await
@@ -672,7 +675,11 @@ async fn every_role_sees_exactly_the_campaign_targets_returns_and_attachments_of
                 .collect()
         };
         let expected: BTreeSet<String> = returns.iter().map(|u| u.to_string()).collect();
-        assert_eq!(names(&page["reports"], "org_name"), expected, "{username} returns");
+        assert_eq!(
+            names(&page["reports"], "org_name"),
+            expected,
+            "{username} returns"
+        );
         let units: BTreeSet<String> = page["grid"]["units"]
             .as_array()
             .unwrap()
@@ -687,7 +694,10 @@ async fn every_role_sees_exactly_the_campaign_targets_returns_and_attachments_of
             .map(|a| a["report_id"].as_i64().unwrap())
             .collect();
         let expected_reports: BTreeSet<i64> = returns.iter().map(|u| filed[u].0).collect();
-        assert_eq!(attachment_reports, expected_reports, "{username} attachments");
+        assert_eq!(
+            attachment_reports, expected_reports,
+            "{username} attachments"
+        );
         for (unit, (report, attachment)) in &filed {
             let want = if returns.contains(unit) {
                 StatusCode::OK
@@ -710,7 +720,11 @@ async fn every_role_sees_exactly_the_campaign_targets_returns_and_attachments_of
                         b"%PDF-1.4 not mine".to_vec(),
                     )
                     .await;
-                assert_eq!(status, StatusCode::NOT_FOUND, "{username} writes to {unit}: {body}");
+                assert_eq!(
+                    status,
+                    StatusCode::NOT_FOUND,
+                    "{username} writes to {unit}: {body}"
+                );
             }
             checked += 1;
         }

@@ -115,9 +115,7 @@ async fn detail_page(
     };
     let current_leader = h.leader_name.clone();
     let mut response = render(&DetailPage {
-        may_list: !finished
-            && h.listing.is_none()
-            && p.role.may_list_for_supervision(),
+        may_list: !finished && h.listing.is_none() && p.role.may_list_for_supervision(),
         leaders: leaders
             .into_iter()
             .map(|(username, name)| {
