@@ -249,7 +249,7 @@ impl Store {
         sql.push(" ORDER BY a.decided_on DESC, a.id DESC LIMIT ")
             .bind(per_page);
         sql.push(" OFFSET ")
-            .bind((filter.page.max(1) - 1) * per_page);
+            .bind(crate::sql::page_offset(filter.page, per_page));
         let rows = sql.query_as().fetch_all(&self.read).await?;
         let total = count.query_scalar_i64().fetch_one(&self.read).await?;
         Ok((rows, total))

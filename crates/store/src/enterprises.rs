@@ -237,7 +237,7 @@ impl Store {
             .push(", e.id");
         sql.push(direction).push(" LIMIT ").bind(filter.per_page());
         sql.push(" OFFSET ")
-            .bind((filter.page() - 1) * filter.per_page());
+            .bind(crate::sql::page_offset(filter.page(), filter.per_page()));
         let items = sql.query_as().fetch_all(&self.read).await?;
         Ok((items, total))
     }

@@ -112,6 +112,13 @@ impl Sql {
     }
 }
 
+/// The OFFSET of page `page` (1-based; anything below 1 is the first) of `per_page` rows. A page
+/// number from a request can be anything up to `i64::MAX`: the product saturates instead of
+/// overflowing, and such a page is simply empty.
+pub fn page_offset(page: i64, per_page: i64) -> i64 {
+    (page.max(1) - 1).saturating_mul(per_page.max(0))
+}
+
 /// The columns of an enterprise-owned table that scope is decided on.
 pub struct ScopeColumns<'a> {
     pub enterprise_id: &'a str,

@@ -375,6 +375,14 @@ impl Store {
 
     pub async fn set_disabled(&self, actor: &Actor, username: &str, disabled: bool) -> Result<()> {
         let user = self.user_by_username(username).await?;
+        // Nobody locks themselves out: the last administrator disabling their own account would
+        // leave the system without one.
+        if disabled && actor.id == Some(user.id) {
+            return Err(StoreError::Refused {
+                code: "cannot_disable_self",
+                value: user.username,
+            });
+        }
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
             .bind(i64::from(disabled))

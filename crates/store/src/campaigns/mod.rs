@@ -457,7 +457,8 @@ impl Store {
         let page = filter.page.max(1);
         sql.push(" ORDER BY c.starts_on DESC, c.id DESC LIMIT ")
             .bind(per_page);
-        sql.push(" OFFSET ").bind((page - 1) * per_page);
+        sql.push(" OFFSET ")
+            .bind(crate::sql::page_offset(page, per_page));
         let rows: Vec<CampaignRow> = sql.query_as().fetch_all(&self.read).await?;
         let total = count.query_scalar_i64().fetch_one(&self.read).await?;
         let campaigns = rows

@@ -414,7 +414,7 @@ impl Store {
             sql.push(" LIMIT ")
                 .bind(per_page)
                 .push(" OFFSET ")
-                .bind((page - 1) * per_page);
+                .bind(crate::sql::page_offset(page, per_page));
         }
         if late_rows {
             // The page's rows in the page's order.

@@ -321,7 +321,7 @@ impl Store {
         sql.push(" ORDER BY i.inspected_on DESC, i.id DESC LIMIT ")
             .bind(per_page);
         sql.push(" OFFSET ")
-            .bind((filter.page.max(1) - 1) * per_page);
+            .bind(crate::sql::page_offset(filter.page, per_page));
         let rows: Vec<InspectionRow> = sql.query_as().fetch_all(&self.read).await?;
         let total = count.query_scalar_i64().fetch_one(&self.read).await?;
         Ok((rows.into_iter().map(Inspection::from).collect(), total))

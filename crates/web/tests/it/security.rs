@@ -393,3 +393,43 @@ async fn names_with_invisible_or_bidirectional_characters_are_refused() {
         assert_eq!(body["error"]["code"], "invalid_value");
     }
 }
+
+#[tokio::test]
+async fn an_administrator_cannot_disable_their_own_account() {
+    let app = TestApp::spawn_demo().await;
+    let admin = app.bearer("admin").await;
+    let (status, body) = admin
+        .post_json("/api/v1/users/admin/disable", &json!({}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("cannot_disable_self")
+        )
+    );
+    assert_eq!(admin.get("/api/v1/me").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_largest_page_number_is_an_empty_page() {
+    let app = TestApp::spawn_demo().await;
+    let admin = app.bearer("admin").await;
+    for list in [
+        "/api/v1/hazards",
+        "/api/v1/enterprises",
+        "/api/v1/inspections",
+        "/api/v1/enforcement",
+        "/api/v1/campaigns",
+    ] {
+        let path = format!("{list}?page={}&per_page=27", i64::MAX);
+        let (status, body) = admin.get_json(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        assert_eq!(body["items"].as_array().map(Vec::len), Some(0), "{path}");
+    }
+    let page = admin
+        .get(&format!("/hazards?page={}", i64::MAX))
+        .await
+        .status();
+    assert!(page.is_success() || page.is_redirection(), "{page}");
+}
