@@ -6,6 +6,12 @@
 //! version 2 encodes every field with its type, length and, for optional fields, presence, so
 //! that no two different entries encode to the same bytes. An entry keeps the version it was
 //! written with; a chain may go from 1 to 2, never back (see [`HashVersion::may_follow`]).
+//!
+//! The chain proves that entries were not changed *relative to each other*; that it was not cut
+//! short, wiped or recomputed as a whole is proved against signed checkpoints of its head kept
+//! outside the database ([`checkpoint`]).
+
+pub mod checkpoint;
 
 use sha2::{Digest, Sha256};
 

@@ -2,6 +2,10 @@
 //! transaction"). [`append`] runs inside the caller's transaction: if it fails, the business
 //! change rolls back with it. Each entry records the hash rule it was written with
 //! (`hash_version`); verification uses it, and refuses an older rule after a newer one.
+//! Signed checkpoints of the head, which prove the chain was not cut short or recomputed, are
+//! in [`checkpoints`].
+
+pub(crate) mod checkpoints;
 
 use crate::clock::format_time;
 use crate::sql::Arg;
@@ -212,14 +216,16 @@ pub(crate) async fn append<E: Exec>(
 
 impl Store {
     /// Walks the whole chain and compares its end with the head row. Ok(n) when all n entries
-    /// match; otherwise the first break. This shows the entries agree with each other.
+    /// match; otherwise the first break. This shows the entries agree with each other; that
+    /// none was cut off the end, wiped or recomputed is shown against signed checkpoints
+    /// ([`Store::verify_audit`]).
     pub async fn verify_audit_chain(&self) -> Result<std::result::Result<i64, AuditBreak>> {
         let (last, last_hash) = match self.walk_audit_chain(WalkFrom::genesis(), None).await? {
             Ok(end) => end,
             Err(broken) => return Ok(Err(broken)),
         };
         // The head remembers the last sequence and hash: entries cut off the end are caught,
-        // unless the head was moved back with them.
+        // unless the head was moved back with them (a checkpoint catches that).
         let head: Option<(i64, String)> =
             sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
                 .fetch_optional(&self.read)
