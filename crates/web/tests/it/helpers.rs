@@ -101,6 +101,7 @@ impl TestApp {
                     job_interval: None,
                     webhook_url: None,
                     statistics_interval: None,
+                    audit_checkpoints: None,
                 },
             )
             .await
