@@ -2,8 +2,12 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use hazardnet_domain::audit::checkpoint::{
+    CheckpointSigner, CheckpointVerifier, Ed25519Signer, Ed25519Verifier,
+};
 use hazardnet_store::{Actor, JurisdictionRow, NewOrganization, NewUser, Store, StoreError, demo};
 use hazardnet_web::{Config, sheets};
+use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -52,6 +56,21 @@ enum Command {
         /// signed by a private CA.
         #[arg(long, env = "HAZARDNET_WEBHOOK_CA")]
         webhook_ca: Option<std::path::PathBuf>,
+        /// The secret key (from `audit keygen`, kept outside the database and its backups)
+        /// that signs checkpoints of the audit chain's head, at start and on a schedule.
+        #[arg(long, env = "HAZARDNET_AUDIT_KEY")]
+        audit_key: Option<std::path::PathBuf>,
+        /// Minutes between two audit checkpoints.
+        #[arg(
+            long,
+            env = "HAZARDNET_AUDIT_CHECKPOINT_MINUTES",
+            default_value_t = 60,
+            value_parser = clap::value_parser!(u64).range(1..=10_080)
+        )]
+        audit_checkpoint_minutes: u64,
+        /// POST every audit checkpoint, as JSON, to this URL (retried until it answers 2xx).
+        #[arg(long, env = "HAZARDNET_AUDIT_CHECKPOINT_URL")]
+        audit_checkpoint_url: Option<String>,
     },
     /// Apply the database migrations.
     Migrate,
@@ -172,8 +191,46 @@ enum ExportCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walk the chain; exit 1 naming the first entry that no longer matches.
-    Verify,
+    /// Walk the chain; exit 1 naming the first entry that no longer matches. With
+    /// --checkpoint, also check that the chain still extends every checkpoint in the file
+    /// (signed by one of the public keys given, its entry still there with the hash it signed).
+    Verify {
+        /// A file of checkpoints, one JSON object per line (the data directory's
+        /// audit-checkpoints.jsonl, or a copy kept elsewhere).
+        #[arg(long, requires = "public_key")]
+        checkpoint: Option<std::path::PathBuf>,
+        /// The public key the checkpoints were signed with: its text (ed25519:HEX, or HEX) or
+        /// a file holding it. Repeat it, or separate with commas, for checkpoints signed by
+        /// keys since replaced.
+        #[arg(long, env = "HAZARDNET_AUDIT_PUBLIC_KEY", value_delimiter = ',')]
+        public_key: Vec<String>,
+    },
+    /// Make a new checkpoint-signing key: the secret key is written to --out (mode 0600,
+    /// never overwriting a file), the public key printed.
+    Keygen {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Print the public key of a secret key file.
+    PublicKey {
+        #[arg(long, env = "HAZARDNET_AUDIT_KEY")]
+        key: std::path::PathBuf,
+    },
+    /// Verify the chain and sign a checkpoint of its head now; kept in the database and the
+    /// data directory's audit-checkpoints.jsonl, and printed.
+    Checkpoint {
+        /// The secret key file (from `audit keygen`).
+        #[arg(long, env = "HAZARDNET_AUDIT_KEY")]
+        key: std::path::PathBuf,
+        /// Also append the checkpoint to this file.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Also POST the checkpoint, as JSON, to this URL.
+        #[arg(long)]
+        post: Option<String>,
+    },
+    /// Print every checkpoint recorded in the database, one JSON line each, oldest first.
+    Checkpoints,
 }
 
 fn cli_actor() -> Actor {
@@ -214,6 +271,195 @@ fn explain(e: StoreError) -> anyhow::Error {
     }
 }
 
+/// Reads a checkpoint-signing key. A key file others may read is reported, not refused: the
+/// operator decides where it lives.
+fn load_signer(path: &Path) -> Result<Ed25519Signer> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            eprintln!(
+                "warning: {} can be read by others (mode {:o}); chmod 600 it",
+                path.display(),
+                mode & 0o777
+            );
+        }
+    }
+    Ed25519Signer::from_text(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// A public key given as its text or as a file holding it.
+fn load_verifier(given: &str) -> Result<Ed25519Verifier> {
+    match Ed25519Verifier::from_text(given) {
+        Ok(key) => Ok(key),
+        Err(as_text) => {
+            let path = Path::new(given);
+            if !path.is_file() {
+                bail!("public key {given:?}: not a key ({as_text}) nor a file");
+            }
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Ed25519Verifier::from_text(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        }
+    }
+}
+
+/// Writes a new secret key that only its owner may read; an existing file is never replaced.
+fn write_secret_key(path: &Path, signer: &Ed25519Signer) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).with_context(|| {
+        format!(
+            "creating {} (an existing file is never replaced)",
+            path.display()
+        )
+    })?;
+    file.write_all(format!("{}\n", signer.to_text()).as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+async fn audit_command(cmd: AuditCommand, db: &str, data_dir: &Path) -> Result<ExitCode> {
+    match cmd {
+        AuditCommand::Verify {
+            checkpoint,
+            public_key,
+        } => {
+            let store = open(db, data_dir).await?;
+            let checkpoints = match &checkpoint {
+                None => Vec::new(),
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    let read = hazardnet_store::parse_checkpoints(&text).map_err(|(line, e)| {
+                        anyhow::anyhow!("{} line {line}: {e}", path.display())
+                    })?;
+                    if read.is_empty() {
+                        bail!("{} holds no checkpoint", path.display());
+                    }
+                    read
+                }
+            };
+            let keys = public_key
+                .iter()
+                .map(|k| load_verifier(k))
+                .collect::<Result<Vec<_>>>()?;
+            let keys: Vec<&dyn CheckpointVerifier> =
+                keys.iter().map(|k| k as &dyn CheckpointVerifier).collect();
+            let report = store.verify_audit(&checkpoints, &keys).await?;
+            match &report.chain {
+                Ok(n) => println!("audit chain intact: {n} entries"),
+                Err(b) => println!("audit chain broken at entry {}: {}", b.seq, b.reason),
+            }
+            for (n, (cp, verdict)) in checkpoints.iter().zip(&report.checkpoints).enumerate() {
+                let which = format!(
+                    "checkpoint {} of {} (entry {}, {}, key {})",
+                    n + 1,
+                    checkpoints.len(),
+                    cp.seq,
+                    cp.at,
+                    cp.key_id
+                );
+                match verdict {
+                    Ok(()) => println!("{which}: the chain extends it"),
+                    Err(problem) => println!("{which}: FAILS: {problem}"),
+                }
+            }
+            if report.holds() {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        AuditCommand::Keygen { out } => {
+            let mut seed = [0_u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+            let signer = Ed25519Signer::from_seed(seed);
+            write_secret_key(&out, &signer)?;
+            eprintln!(
+                "secret key written to {} (mode 0600): give it to `serve --audit-key`, keep it \
+                 off the database server's backups; key id {}",
+                out.display(),
+                signer.key_id()
+            );
+            println!("{}", signer.verifier().to_text());
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::PublicKey { key } => {
+            println!("{}", load_signer(&key)?.verifier().to_text());
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Checkpoint { key, out, post } => {
+            let signer = load_signer(&key)?;
+            let store = open(db, data_dir).await?;
+            let checkpoint = match store.take_audit_checkpoint(&signer, None, false).await? {
+                Ok(checkpoint) => checkpoint,
+                Err(b) => {
+                    println!(
+                        "audit chain broken at entry {}: {}; no checkpoint signed",
+                        b.seq, b.reason
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let kept = store.checkpoint_file();
+            if let Some(out) = &out {
+                let same = kept.as_ref().is_some_and(|kept| {
+                    std::fs::canonicalize(kept).ok() == std::fs::canonicalize(out).ok()
+                });
+                if !same {
+                    hazardnet_store::append_checkpoint_line(out, &checkpoint)
+                        .with_context(|| format!("appending to {}", out.display()))?;
+                }
+            }
+            println!("{}", checkpoint.to_line());
+            if let Some(kept) = &kept {
+                eprintln!(
+                    "checkpoint of entry {} appended to {}",
+                    checkpoint.seq,
+                    kept.display()
+                );
+            }
+            if let Some(url) = post {
+                let sent = reqwest::Client::new()
+                    .post(&url)
+                    .timeout(std::time::Duration::from_secs(10))
+                    .header("content-type", "application/json")
+                    .body(checkpoint.to_line())
+                    .send()
+                    .await;
+                let failure = match sent {
+                    Ok(r) if r.status().is_success() => None,
+                    Ok(r) => Some(format!("HTTP {}", r.status())),
+                    Err(e) => Some(e.to_string()),
+                };
+                if let Some(failure) = failure {
+                    eprintln!("POST to {url} failed ({failure}); the checkpoint is kept");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Checkpoints => {
+            let store = open(db, data_dir).await?;
+            for checkpoint in store.audit_checkpoints().await? {
+                println!("{}", checkpoint.to_line());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
 async fn open(db: &str, data_dir: &std::path::Path) -> Result<Store> {
     let store = Store::connect(db)
         .await
@@ -232,7 +478,28 @@ pub async fn run() -> Result<ExitCode> {
             secure_cookies,
             webhook_url,
             webhook_ca,
+            audit_key,
+            audit_checkpoint_minutes,
+            audit_checkpoint_url,
         } => {
+            let audit_checkpoints = match audit_key {
+                Some(path) => Some(hazardnet_web::audit_checkpoints::CheckpointSchedule {
+                    signer: std::sync::Arc::new(load_signer(&path)?),
+                    every: std::time::Duration::from_secs(audit_checkpoint_minutes * 60),
+                    post_url: audit_checkpoint_url,
+                }),
+                None if audit_checkpoint_url.is_some() => {
+                    bail!("--audit-checkpoint-url needs --audit-key to sign the checkpoints")
+                }
+                None => {
+                    eprintln!(
+                        "warning: no --audit-key: the audit chain's head is not signed, so a log \
+                         cut short, wiped or recomputed by someone with write access to the \
+                         database would go unnoticed"
+                    );
+                    None
+                }
+            };
             let store = open(&cli.db, &cli.data_dir)
                 .await?
                 .with_webhook(webhook_url.is_some());
@@ -255,6 +522,7 @@ pub async fn run() -> Result<ExitCode> {
                     webhook_url,
                     webhook_ca,
                     statistics_interval: Some(std::time::Duration::from_secs(3600)),
+                    audit_checkpoints,
                 },
             )
             .await?;
@@ -466,16 +734,7 @@ pub async fn run() -> Result<ExitCode> {
             let store = open(&cli.db, &cli.data_dir).await?;
             crate::bench::bench(&store, &cli.db, requests, writers, writes_only).await?;
         }
-        Command::Audit(AuditCommand::Verify) => {
-            let store = open(&cli.db, &cli.data_dir).await?;
-            match store.verify_audit_chain().await? {
-                Ok(n) => println!("audit chain intact: {n} entries"),
-                Err(b) => {
-                    println!("audit chain broken at entry {}: {}", b.seq, b.reason);
-                    return Ok(ExitCode::FAILURE);
-                }
-            }
-        }
+        Command::Audit(cmd) => return audit_command(cmd, &cli.db, &cli.data_dir).await,
     }
     Ok(ExitCode::SUCCESS)
 }

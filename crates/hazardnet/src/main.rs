@@ -1,4 +1,4 @@
-//! The hazardnet binary: `serve`, `migrate`, `demo`, `user`, `import`, `export`, `audit verify`.
+//! The hazardnet binary: `serve`, `migrate`, `demo`, `user`, `import`, `export`, `audit`.
 //! Every subcommand opens the same database (`--db` or `HAZARDNET_DB`, SQLite by default).
 
 mod bench;

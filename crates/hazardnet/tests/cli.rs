@@ -1,5 +1,5 @@
 //! The binary's subcommands, run as a user would: demo, audit verify (intact, then tampered
-//! with behind its back), user management and jurisdiction import.
+//! with behind its back), audit checkpoints, user management and jurisdiction import.
 
 use std::process::{Command, Output};
 
@@ -49,6 +49,144 @@ fn audit_verify_names_the_first_tampered_entry() {
     let out = hazardnet(&db, &["audit", "verify"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("broken at entry 7"), "{}", text(&out));
+}
+
+#[test]
+fn audit_checkpoints_from_the_command_line_catch_a_log_cut_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    assert!(hazardnet(&db, &["demo"]).status.success());
+    let key = dir.path().join("audit.key");
+    let key_arg = key.to_str().unwrap();
+    let out = hazardnet(&db, &["audit", "keygen", "--out", key_arg]);
+    assert!(out.status.success(), "{}", text(&out));
+    let public = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        public.starts_with("ed25519:") && public.len() == 8 + 64,
+        "{public}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let secret = std::fs::read_to_string(&key).unwrap();
+    // An existing key is never replaced.
+    let out = hazardnet(&db, &["audit", "keygen", "--out", key_arg]);
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), secret);
+    let out = hazardnet(&db, &["audit", "public-key", "--key", key_arg]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), public);
+
+    let kept_outside = dir.path().join("outside.jsonl");
+    let outside = kept_outside.to_str().unwrap();
+    let out = hazardnet(
+        &db,
+        &["audit", "checkpoint", "--key", key_arg, "--out", outside],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    let seq = line["seq"].as_i64().unwrap();
+    assert!(seq > 10, "{line}");
+    // The same line in the data directory's file, the --out file and the database's list.
+    let in_data_dir =
+        db.trim_start_matches("sqlite://").to_string() + ".files/audit-checkpoints.jsonl";
+    for file in [in_data_dir.as_str(), outside] {
+        let kept: serde_json::Value =
+            serde_json::from_str(std::fs::read_to_string(file).unwrap().trim()).unwrap();
+        assert_eq!(kept, line, "{file}");
+    }
+    let out = hazardnet(&db, &["audit", "checkpoints"]);
+    let listed: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert_eq!(listed, line);
+
+    let verify = |key: &str| {
+        hazardnet(
+            &db,
+            &[
+                "audit",
+                "verify",
+                "--checkpoint",
+                outside,
+                "--public-key",
+                key,
+            ],
+        )
+    };
+    let out = verify(&public);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("the chain extends it"),
+        "{}",
+        text(&out)
+    );
+    // The public key from a file does as well; a checkpoint needs a key to be checked.
+    let public_file = dir.path().join("audit.pub");
+    std::fs::write(&public_file, format!("{public}\n")).unwrap();
+    assert!(verify(public_file.to_str().unwrap()).status.success());
+    let out = hazardnet(&db, &["audit", "verify", "--checkpoint", outside]);
+    assert!(!out.status.success());
+
+    // Cut the last five entries off and move the head back: the chain alone still agrees
+    // with itself, the checkpoint does not.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&db).await.unwrap();
+        sqlx::query("DELETE FROM audit_log WHERE seq > $1")
+            .bind(seq - 5)
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "UPDATE audit_head SET seq = $1, hash = (SELECT hash FROM audit_log WHERE seq = $1)",
+        )
+        .bind(seq - 5)
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    });
+    let out = hazardnet(&db, &["audit", "verify"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = verify(&public);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "the chain ends at entry {}, before the checkpoint's entry {seq}",
+            seq - 5
+        )),
+        "{}",
+        text(&out)
+    );
+    // Another key's public half does not vouch for it either.
+    let other = dir.path().join("other.key");
+    let out = hazardnet(&db, &["audit", "keygen", "--out", other.to_str().unwrap()]);
+    let other_public = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let out = verify(&other_public);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("not among the public keys given"),
+        "{}",
+        text(&out)
+    );
+
+    // The server refuses to POST checkpoints it has no key to sign.
+    let out = hazardnet(
+        &db,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--audit-checkpoint-url",
+            "http://127.0.0.1:9/",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("needs --audit-key"), "{}", text(&out));
 }
 
 #[test]

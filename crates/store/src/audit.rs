@@ -1,12 +1,17 @@
 //! The append-only audit log, chained by SHA-256 (DESIGN.md, "Audited in the same
 //! transaction"). [`append`] runs inside the caller's transaction: if it fails, the business
-//! change rolls back with it.
+//! change rolls back with it. Each entry records the hash rule it was written with
+//! (`hash_version`); verification uses it, and refuses an older rule after a newer one.
+//! Signed checkpoints of the head, which prove the chain was not cut short or recomputed, are
+//! in [`checkpoints`].
+
+pub(crate) mod checkpoints;
 
 use crate::clock::format_time;
 use crate::sql::Arg;
 use crate::writer::{Exec, Value};
 use crate::{Result, Store, StoreError, WriteTx};
-use hazardnet_domain::audit::{AuditFields, GENESIS_HASH};
+use hazardnet_domain::audit::{AuditFields, GENESIS_HASH, HashVersion};
 use serde::Serialize;
 use sqlx::FromRow;
 
@@ -42,7 +47,25 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-impl AuditEntry {
+/// One entry as verification reads it: the hashed fields and the rule they were hashed with.
+#[derive(Debug, Clone, FromRow)]
+struct ChainEntry {
+    seq: i64,
+    at: String,
+    actor_id: Option<i64>,
+    actor: String,
+    action: String,
+    entity: String,
+    entity_id: String,
+    jurisdiction: String,
+    before_json: Option<String>,
+    after_json: Option<String>,
+    prev_hash: String,
+    hash: String,
+    hash_version: i64,
+}
+
+impl ChainEntry {
     fn fields(&self) -> AuditFields<'_> {
         AuditFields {
             seq: self.seq,
@@ -56,6 +79,30 @@ impl AuditEntry {
             before: self.before_json.as_deref(),
             after: self.after_json.as_deref(),
             prev_hash: &self.prev_hash,
+        }
+    }
+}
+
+const CHAIN_COLUMNS: &str = "seq, at, actor_id, actor, action, entity, entity_id, jurisdiction, \
+     before_json, after_json, prev_hash, hash, hash_version";
+
+/// Where a walk along the chain starts: the entry before the first one it reads.
+#[derive(Debug, Clone)]
+pub(crate) struct WalkFrom {
+    /// The sequence number of the first entry to read.
+    pub seq: i64,
+    /// The hash that entry must name as its previous one.
+    pub prev_hash: String,
+    /// The hash rule of the entry before it (None before the first entry).
+    pub prev_version: Option<HashVersion>,
+}
+
+impl WalkFrom {
+    pub(crate) fn genesis() -> WalkFrom {
+        WalkFrom {
+            seq: 1,
+            prev_hash: GENESIS_HASH.to_string(),
+            prev_version: None,
         }
     }
 }
@@ -85,8 +132,8 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> Option<String> {
 macro_rules! insert_entry {
     () => {
         "INSERT INTO audit_log (seq, at, actor_id, actor, action, entity, entity_id, \
-         jurisdiction, before_json, after_json, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+         jurisdiction, before_json, after_json, prev_hash, hash, hash_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     };
 }
 const INSERT_ENTRY: &str = insert_entry!();
@@ -135,7 +182,7 @@ pub(crate) async fn append<E: Exec>(
         after: change.after.as_deref(),
         prev_hash: &prev_hash,
     };
-    let hash = fields.hash();
+    let hash = fields.hash(HashVersion::CURRENT);
     let args: Vec<Arg> = vec![
         seq.into(),
         at.into(),
@@ -149,6 +196,7 @@ pub(crate) async fn append<E: Exec>(
         change.after.into(),
         prev_hash.into(),
         hash.as_str().into(),
+        HashVersion::CURRENT.number().into(),
     ];
     // Nothing in the transaction reads the entry back, so on SQLite's sqlx connection it is
     // written in the same call that ends the request's share of the group (one trip to the
@@ -167,22 +215,74 @@ pub(crate) async fn append<E: Exec>(
 }
 
 impl Store {
-    /// Walks the whole chain. Ok(n) when all n entries match; otherwise the first break.
+    /// Walks the whole chain and compares its end with the head row. Ok(n) when all n entries
+    /// match; otherwise the first break. This shows the entries agree with each other; that
+    /// none was cut off the end, wiped or recomputed is shown against signed checkpoints
+    /// ([`Store::verify_audit`]).
     pub async fn verify_audit_chain(&self) -> Result<std::result::Result<i64, AuditBreak>> {
+        let (last, last_hash) = match self.walk_audit_chain(WalkFrom::genesis(), None).await? {
+            Ok(end) => end,
+            Err(broken) => return Ok(Err(broken)),
+        };
+        // The head remembers the last sequence and hash: entries cut off the end are caught,
+        // unless the head was moved back with them (a checkpoint catches that).
+        let head: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_optional(&self.read)
+                .await?;
+        let Some((head_seq, head_hash)) = head else {
+            return Ok(Err(AuditBreak {
+                seq: last,
+                reason: "head_missing",
+            }));
+        };
+        if head_seq != last {
+            return Ok(Err(AuditBreak {
+                seq: last + 1,
+                reason: "missing",
+            }));
+        }
+        if head_hash != last_hash {
+            return Ok(Err(AuditBreak {
+                seq: last,
+                reason: "head_mismatch",
+            }));
+        }
+        Ok(Ok(last))
+    }
+
+    /// Walks the chain from `from` to its end, or to entry `until`: each entry must follow the
+    /// last without a gap, name its hash, hash to its own under its recorded rule, and not use
+    /// an older rule than the entry before it. Returns the last entry's sequence and hash
+    /// (those of `from` when there is none).
+    pub(crate) async fn walk_audit_chain(
+        &self,
+        from: WalkFrom,
+        until: Option<i64>,
+    ) -> Result<std::result::Result<(i64, String), AuditBreak>> {
         const PAGE: i64 = 5_000;
-        let mut expected_seq = 1_i64;
-        let mut prev_hash = GENESIS_HASH.to_string();
+        let until = until.unwrap_or(i64::MAX);
+        let mut expected_seq = from.seq;
+        let mut prev_hash = from.prev_hash;
+        let mut prev_version = from.prev_version;
+        let select = format!(
+            "SELECT {CHAIN_COLUMNS} FROM audit_log WHERE seq >= $1 AND seq <= $2 \
+             ORDER BY seq LIMIT $3"
+        );
         loop {
-            let page: Vec<AuditEntry> = sqlx::query_as(
-                "SELECT seq, at, actor_id, actor, action, entity, entity_id, jurisdiction, \
-                 before_json, after_json, prev_hash, hash FROM audit_log \
-                 WHERE seq >= $1 ORDER BY seq LIMIT $2",
-            )
-            .bind(expected_seq)
-            .bind(PAGE)
-            .fetch_all(&self.read)
-            .await?;
+            let page: Vec<ChainEntry> = sqlx::query_as(sqlx::AssertSqlSafe(select.clone()))
+                .bind(expected_seq)
+                .bind(until)
+                .bind(PAGE)
+                .fetch_all(&self.read)
+                .await?;
             for entry in &page {
+                let broken = |reason| {
+                    Ok(Err(AuditBreak {
+                        seq: entry.seq,
+                        reason,
+                    }))
+                };
                 if entry.seq != expected_seq {
                     return Ok(Err(AuditBreak {
                         seq: expected_seq,
@@ -190,43 +290,26 @@ impl Store {
                     }));
                 }
                 if entry.prev_hash != prev_hash {
-                    return Ok(Err(AuditBreak {
-                        seq: entry.seq,
-                        reason: "prev_hash_mismatch",
-                    }));
+                    return broken("prev_hash_mismatch");
                 }
-                if entry.fields().hash() != entry.hash {
-                    return Ok(Err(AuditBreak {
-                        seq: entry.seq,
-                        reason: "hash_mismatch",
-                    }));
+                let Some(version) = HashVersion::from_stored(entry.hash_version) else {
+                    return broken("unknown_hash_version");
+                };
+                if prev_version.is_some_and(|previous| !version.may_follow(previous)) {
+                    return broken("hash_version_downgrade");
+                }
+                if entry.fields().hash(version) != entry.hash {
+                    return broken("hash_mismatch");
                 }
                 prev_hash = entry.hash.clone();
+                prev_version = Some(version);
                 expected_seq += 1;
             }
             if (page.len() as i64) < PAGE {
                 break;
             }
         }
-        // The head remembers the last sequence and hash: entries cut off the end are caught.
-        let (head_seq, head_hash): (i64, String) =
-            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                .fetch_one(&self.read)
-                .await?;
-        let last = expected_seq - 1;
-        if head_seq != last {
-            return Ok(Err(AuditBreak {
-                seq: last + 1,
-                reason: "missing",
-            }));
-        }
-        if head_hash != prev_hash {
-            return Ok(Err(AuditBreak {
-                seq: last,
-                reason: "head_mismatch",
-            }));
-        }
-        Ok(Ok(last))
+        Ok(Ok((expected_seq - 1, prev_hash)))
     }
 
     /// The audit history of one record, oldest first.

@@ -29,6 +29,10 @@ pub use accidents::Accident;
 pub use accounts::{
     LoginOutcome, NewOrganization, NewUser, Organization, Principal, SessionInfo, UserRow,
 };
+pub use audit::checkpoints::{
+    AuditReport, CHECKPOINT_FILE, CheckpointPost, append_checkpoint_line, checkpoint_file,
+    parse_checkpoints,
+};
 pub use audit::{Actor, AuditBreak, AuditEntry};
 pub use campaigns::{
     Campaign, CampaignFilter, CampaignPhase, CampaignTarget, DispatchRow, DispatchTable,

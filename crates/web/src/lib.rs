@@ -9,6 +9,7 @@
 //! - `sheets`: reading and writing Excel (and CSV) safely.
 
 pub mod api;
+pub mod audit_checkpoints;
 pub mod auth;
 pub mod campaign_sheets;
 pub mod documents;
@@ -44,6 +45,9 @@ pub struct Config {
     /// How often the server refreshes the query planner's statistics, first at start
     /// ([`Store::refresh_planner_statistics`]); None never does (tests).
     pub statistics_interval: Option<std::time::Duration>,
+    /// Signed checkpoints of the audit chain's head, at start and on a schedule
+    /// ([`audit_checkpoints`]); None signs none.
+    pub audit_checkpoints: Option<audit_checkpoints::CheckpointSchedule>,
 }
 
 #[derive(Clone)]
@@ -156,6 +160,9 @@ pub async fn serve(listener: TcpListener, store: Store, config: Config) -> std::
                 tokio::time::sleep(every).await;
             }
         });
+    }
+    if let Some(schedule) = config.audit_checkpoints.clone() {
+        tokio::spawn(audit_checkpoints::run(store.clone(), schedule));
     }
     if let Some(every) = config.statistics_interval {
         let planner = store.clone();

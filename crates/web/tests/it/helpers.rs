@@ -12,7 +12,33 @@ pub struct TestApp {
     pub store: Store,
     pub db_url: String,
     pub clock: Clock,
+    /// The store's data directory (evidence files, the audit checkpoint file).
+    pub files: tempfile::TempDir,
     _database: TestDatabase,
+}
+
+/// An empty database of the engine under test, removed when dropped: for restoring a backup
+/// into, or for building a database the way an earlier version did.
+pub struct ScratchDatabase {
+    pub url: String,
+    _database: TestDatabase,
+}
+
+impl ScratchDatabase {
+    pub async fn new() -> ScratchDatabase {
+        let (url, database) = fresh_database().await;
+        ScratchDatabase {
+            url,
+            _database: database,
+        }
+    }
+
+    /// The SQLite file's path (None on PostgreSQL).
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self.url
+            .strip_prefix("sqlite://")
+            .map(std::path::PathBuf::from)
+    }
 }
 
 /// What a test's database is kept in, removed when the test ends: a temporary directory, or
@@ -78,6 +104,11 @@ async fn fresh_database() -> (String, TestDatabase) {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// A server whose configuration `configure` changes first.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let (db_url, dir) = fresh_database().await;
         // A fixed clock lets tests move time (idle sessions, lockouts) without sleeping.
         let clock = Clock::fixed(Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap());
@@ -92,26 +123,26 @@ impl TestApp {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let server_store = store.clone();
+        let mut config = Config {
+            secure_cookies: false,
+            job_interval: None,
+            webhook_url: None,
+            webhook_ca: None,
+            statistics_interval: None,
+            audit_checkpoints: None,
+        };
+        configure(&mut config);
         tokio::spawn(async move {
-            hazardnet_web::serve(
-                listener,
-                server_store,
-                Config {
-                    secure_cookies: false,
-                    job_interval: None,
-                    webhook_url: None,
-                    webhook_ca: None,
-                    statistics_interval: None,
-                },
-            )
-            .await
-            .expect("serve");
+            hazardnet_web::serve(listener, server_store, config)
+                .await
+                .expect("serve");
         });
         let app = TestApp {
             base,
             store,
             db_url,
             clock,
+            files,
             _database: dir,
         };
         let client = Client::new();
