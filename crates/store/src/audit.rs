@@ -45,6 +45,10 @@ pub struct AuditEntry {
     pub after_json: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// Who acted, as people read it: the user's name and office today ("韦主任（公园街道办事处）"),
+    /// or the recorded actor for the command line and removed accounts. Not part of the hash:
+    /// `actor` is what was recorded.
+    pub actor_label: String,
 }
 
 /// One entry as verification reads it: the hashed fields and the rule they were hashed with.
@@ -315,9 +319,12 @@ impl Store {
     /// The audit history of one record, oldest first.
     pub async fn audit_history(&self, entity: &str, entity_id: &str) -> Result<Vec<AuditEntry>> {
         Ok(sqlx::query_as(
-            "SELECT seq, at, actor_id, actor, action, entity, entity_id, jurisdiction, \
-             before_json, after_json, prev_hash, hash FROM audit_log \
-             WHERE entity = $1 AND entity_id = $2 ORDER BY seq",
+            "SELECT a.seq, a.at, a.actor_id, a.actor, a.action, a.entity, a.entity_id, \
+             a.jurisdiction, a.before_json, a.after_json, a.prev_hash, a.hash, \
+             COALESCE(u.display_name || '（' || o.name || '）', a.actor) AS actor_label \
+             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
+             LEFT JOIN organizations o ON o.id = u.org_id \
+             WHERE a.entity = $1 AND a.entity_id = $2 ORDER BY a.seq",
         )
         .bind(entity.to_string())
         .bind(entity_id.to_string())

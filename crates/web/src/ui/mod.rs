@@ -262,7 +262,7 @@ pub fn history_lines(lang: Lang, entries: Vec<hazardnet_store::AuditEntry>) -> V
         .into_iter()
         .map(|entry| HistoryLine {
             at: enterprises::china_time(&entry.at),
-            actor: entry.actor,
+            actor: entry.actor_label,
             action: t(lang, &format!("ui.action.{}", entry.action)),
         })
         .collect()

@@ -354,3 +354,47 @@ async fn a_refused_accident_keeps_what_was_typed_and_a_good_one_lands_on_the_ent
     let page = session.get("/enterprises/1").await.text().await.unwrap();
     assert!(page.contains("清理污水池时两名工人晕倒") && page.contains("一般事故"));
 }
+
+/// A record's history names the person and their office, not a login name.
+#[tokio::test]
+async fn history_names_the_person_and_the_office() {
+    let app = TestApp::spawn_demo().await;
+    let clerk = app.bearer("street-office").await;
+    let (_, list) = clerk.get_json("/api/v1/enterprises?per_page=1").await;
+    let enterprise = list["items"][0]["id"].as_i64().unwrap();
+    let (status, body) = clerk
+        .post_json(
+            "/api/v1/hazards",
+            &serde_json::json!({
+                "enterprise_id": enterprise, "title": "消防通道堆放杂物", "place": "后门",
+                "level": "general", "category": "21", "source": "department_inspection",
+                "found_at": "2026-11-20",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let (_, history) = clerk
+        .get_json(&format!("/api/v1/hazards/{id}/history"))
+        .await;
+    assert_eq!(
+        history[0]["actor"], "street-office",
+        "the recorded actor stays"
+    );
+    assert_eq!(
+        history[0]["actor_label"],
+        "公园街道公共安全办（公园街道办事处）"
+    );
+    let session = page_login(&app, "district-office").await;
+    let html = session
+        .get(&format!("/hazards/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("公园街道公共安全办（公园街道办事处）"),
+        "{html}"
+    );
+    assert!(!html.contains(">street-office<"));
+}
