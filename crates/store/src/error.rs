@@ -59,6 +59,10 @@ pub enum StoreError {
     /// The store was closed, or its writer stayed busy past the wait limit.
     #[error("the store's writer is unavailable")]
     WriterUnavailable,
+    /// A stored file no longer matches the SHA-256 recorded when it was uploaded (changed or
+    /// removed behind the application's back); it is not served, and the administrators are told.
+    #[error("stored file {0} does not match its recorded hash")]
+    FileTampered(String),
     #[error("internal: {0}")]
     Internal(String),
 }

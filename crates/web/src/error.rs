@@ -175,6 +175,14 @@ impl ApiError {
                     "unknown_industry",
                     vec![("value".into(), v.clone())],
                 ),
+                StoreError::FileTampered(sha256) => {
+                    tracing::error!(sha256, "refused to serve a tampered file");
+                    with(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "file_tampered",
+                        vec![("value".into(), sha256.clone())],
+                    )
+                }
                 StoreError::Rows(rows) => (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     ErrorPayload {

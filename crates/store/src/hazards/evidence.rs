@@ -164,15 +164,62 @@ impl Store {
     /// The bytes stored under `sha256`, checked against it (tamper-evident files).
     pub(crate) async fn load_file(&self, sha256: &str) -> Result<Vec<u8>> {
         let path = self.evidence_path(sha256)?;
-        let bytes = tokio::fs::read(&path)
-            .await
-            .map_err(|e| StoreError::Internal(format!("reading file {sha256}: {e}")))?;
+        let bytes = match tokio::fs::read(&path).await {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(StoreError::Internal(format!("reading file {sha256}: {e}"))),
+        };
         if hex::encode(Sha256::digest(&bytes)) != sha256 {
-            return Err(StoreError::Internal(format!(
-                "file {sha256} does not match its hash"
-            )));
+            tracing::error!(sha256, "a stored file does not match its recorded hash");
+            self.alert_tampered_file(sha256).await?;
+            return Err(StoreError::FileTampered(sha256.to_string()));
         }
         Ok(bytes)
+    }
+
+    /// Tells every administrator, once per file, that a stored file was changed or removed,
+    /// and records it in the audit log.
+    async fn alert_tampered_file(&self, sha256: &str) -> Result<()> {
+        let body = serde_json::json!({ "file": sha256 }).to_string();
+        let admins: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM users WHERE role = 'admin' AND disabled = 0 AND id NOT IN \
+             (SELECT user_id FROM inbox WHERE kind = 'file_tampered' AND body = $1) ORDER BY id",
+        )
+        .bind(body.clone())
+        .fetch_all(&self.read)
+        .await?;
+        if admins.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for admin in admins {
+            self.send_message(
+                &mut tx,
+                admin,
+                None,
+                None,
+                "file_tampered",
+                "存储文件被改动",
+                &body,
+            )
+            .await?;
+        }
+        crate::audit::append(
+            &mut tx,
+            self,
+            &crate::audit::Actor::system("integrity"),
+            crate::audit::Change {
+                action: "file.tampered",
+                entity: "file",
+                entity_id: sha256.to_string(),
+                jurisdiction: "",
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     fn evidence_path(&self, sha256: &str) -> Result<PathBuf> {

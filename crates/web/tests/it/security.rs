@@ -433,3 +433,63 @@ async fn the_largest_page_number_is_an_empty_page() {
         .status();
     assert!(page.is_success() || page.is_redirection(), "{page}");
 }
+
+#[tokio::test]
+async fn a_tampered_evidence_file_is_refused_clearly_and_the_administrators_are_told() {
+    let app = TestApp::spawn_demo().await;
+    let clerk = app.bearer("street-office").await;
+    let (_, list) = clerk.get_json("/api/v1/enterprises?per_page=1").await;
+    let enterprise = list["items"][0]["id"].as_i64().unwrap();
+    let (status, body) = clerk
+        .post_json(
+            "/api/v1/hazards",
+            &json!({"enterprise_id": enterprise, "title": "配电箱未接地", "place": "机房",
+                    "level": "general", "category": "21", "source": "department_inspection",
+                    "found_at": "2026-11-20"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let hazard = body["id"].as_i64().unwrap();
+    let photo = b"%PDF-1.4 the signed rectification report".to_vec();
+    let (status, body) = clerk
+        .upload(
+            &format!("/api/v1/hazards/{hazard}/evidence"),
+            "整改报告.pdf",
+            photo,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (id, sha) = (
+        body["id"].as_i64().unwrap(),
+        body["sha256"].as_str().unwrap().to_string(),
+    );
+    let path = app.files.path().join("evidence").join(&sha[..2]).join(&sha);
+    std::fs::write(&path, b"%PDF-1.4 a different report").unwrap();
+    for _ in 0..2 {
+        let (status, body) = clerk.get_json(&format!("/api/v1/evidence/{id}")).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::INTERNAL_SERVER_ERROR, Some("file_tampered")),
+            "{body}"
+        );
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("SHA-256")
+        );
+    }
+    // A removed file is told the same way.
+    std::fs::remove_file(&path).unwrap();
+    let (_, body) = clerk.get_json(&format!("/api/v1/evidence/{id}")).await;
+    assert_eq!(body["error"]["code"], "file_tampered");
+    // The administrator hears of it once.
+    let (_, inbox) = app.bearer("admin").await.get_json("/api/v1/inbox").await;
+    let alerts: Vec<&Value> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "file_tampered")
+        .collect();
+    assert_eq!(alerts.len(), 1, "{inbox}");
+}
