@@ -116,6 +116,23 @@ impl Store {
             .map(|c| c.section().to_string())
             .unwrap_or_default();
         let mut tx = self.begin_write().await?;
+        // A document number names one decision of one office (the year is part of the number,
+        // 〔2026〕): a second decision under the same number is a typing error or a forgery.
+        if !f.doc_number.is_empty() {
+            let taken: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM enforcement_actions WHERE org_id = $1 AND doc_number = $2",
+            )
+            .bind(who.org_id)
+            .bind(f.doc_number.clone())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict {
+                    code: "duplicate_doc_number",
+                    value: f.doc_number.clone(),
+                });
+            }
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO enforcement_actions (enterprise_id, jurisdiction_code, industry_code, industry_section, \
              inspection_id, kind, decided_on, amount_yuan, doc_number, basis, note, org_id, user_id, created_at) \

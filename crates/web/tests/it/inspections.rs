@@ -423,6 +423,18 @@ async fn enforcement_sets_status_keeps_the_blacklist_and_flags_the_clerk() {
         assert_eq!(status, StatusCode::CREATED, "{kind}: {body}");
     }
     assert_eq!(flags(&clerk, enterprise).await["repeat_offender"], true);
+    // The same document number twice from one office is refused, and changes nothing.
+    let (status, body) = clerk
+        .post_json(
+            "/api/v1/enforcement",
+            &decide("case_filed", json!({"doc_number": "城中应急立〔2026〕3号"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("duplicate_doc_number")),
+        "{body}"
+    );
 
     // 停产整顿 sets the enterprise's status; twice is refused; lifting restores it.
     let (status, _) = clerk
