@@ -20,6 +20,9 @@ pub struct Jurisdiction {
     pub name: String,
     pub parent_code: Option<String>,
     pub level: String,
+    /// Added locally by an administrator, not yet confirmed by an official table (1), or
+    /// official (0).
+    pub local: i64,
 }
 
 #[derive(Debug, Clone, FromRow, Serialize, PartialEq, utoipa::ToSchema)]
@@ -180,7 +183,7 @@ impl Store {
             sqlx::query(
                 "INSERT INTO jurisdictions (code, name, parent_code, level, updated_at) \
                  VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, local = 0, \
                  updated_at = excluded.updated_at",
             )
             .bind(code.to_string())
@@ -214,12 +217,71 @@ impl Store {
         Ok(parsed.len())
     }
 
+    /// An administrator adds a division below the shipped tree (a new community, a development
+    /// zone's street), marked local until an official table confirms it. Its parent must
+    /// exist; an existing code is refused rather than renamed.
+    pub async fn add_local_jurisdiction(
+        &self,
+        who: &crate::Principal,
+        code: &str,
+        name: &str,
+    ) -> Result<Jurisdiction> {
+        if !who.role.may_administer_users() {
+            return Err(StoreError::Forbidden);
+        }
+        let code = JurisdictionCode::parse(code.trim())?;
+        let name = text("name", name, 60, true)?;
+        let parent = code.parent().ok_or(StoreError::Refused {
+            code: "province_not_local",
+            value: code.to_string(),
+        })?;
+        if self.jurisdiction(parent.as_str()).await.is_err() {
+            return Err(StoreError::UnknownJurisdiction(parent.to_string()));
+        }
+        if self.jurisdiction(code.as_str()).await.is_ok() {
+            return Err(StoreError::Conflict {
+                code: "jurisdiction_exists",
+                value: code.to_string(),
+            });
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO jurisdictions (code, name, parent_code, level, updated_at, local) \
+             VALUES ($1, $2, $3, $4, $5, 1)",
+        )
+        .bind(code.to_string())
+        .bind(name.clone())
+        .bind(parent.to_string())
+        .bind(code.level().as_str().to_string())
+        .bind(format_time(self.clock().now()))
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            self,
+            &who.actor(),
+            Change {
+                action: "jurisdiction.add_local",
+                entity: "jurisdiction",
+                entity_id: code.to_string(),
+                jurisdiction: code.as_str(),
+                before: None,
+                after: crate::audit::to_json(&serde_json::json!({ "name": name, "local": true })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.jurisdiction(code.as_str()).await
+    }
+
     pub async fn jurisdiction(&self, code: &str) -> Result<Jurisdiction> {
-        sqlx::query_as("SELECT code, name, parent_code, level FROM jurisdictions WHERE code = $1")
-            .bind(code.to_string())
-            .fetch_optional(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound)
+        sqlx::query_as(
+            "SELECT code, name, parent_code, level, local FROM jurisdictions WHERE code = $1",
+        )
+        .bind(code.to_string())
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// The children of a division (the provinces when `parent` is None).
@@ -227,7 +289,7 @@ impl Store {
         let rows = match parent {
             Some(p) => {
                 sqlx::query_as(
-                    "SELECT code, name, parent_code, level FROM jurisdictions \
+                    "SELECT code, name, parent_code, level, local FROM jurisdictions \
                      WHERE parent_code = $1 ORDER BY code",
                 )
                 .bind(p.to_string())
@@ -236,7 +298,7 @@ impl Store {
             }
             None => {
                 sqlx::query_as(
-                    "SELECT code, name, parent_code, level FROM jurisdictions \
+                    "SELECT code, name, parent_code, level, local FROM jurisdictions \
                      WHERE parent_code IS NULL ORDER BY code",
                 )
                 .fetch_all(&self.read)
@@ -250,7 +312,7 @@ impl Store {
     pub async fn jurisdiction_subtree(&self, root: &JurisdictionCode) -> Result<Vec<Jurisdiction>> {
         let (low, high) = root.subtree_bounds();
         Ok(sqlx::query_as(
-            "SELECT code, name, parent_code, level FROM jurisdictions \
+            "SELECT code, name, parent_code, level, local FROM jurisdictions \
              WHERE code BETWEEN $1 AND $2 ORDER BY code",
         )
         .bind(low)
@@ -260,13 +322,11 @@ impl Store {
     }
 
     pub async fn all_jurisdictions(&self) -> Result<Vec<Jurisdiction>> {
-        Ok(
-            sqlx::query_as(
-                "SELECT code, name, parent_code, level FROM jurisdictions ORDER BY code",
-            )
-            .fetch_all(&self.read)
-            .await?,
+        Ok(sqlx::query_as(
+            "SELECT code, name, parent_code, level, local FROM jurisdictions ORDER BY code",
         )
+        .fetch_all(&self.read)
+        .await?)
     }
 
     pub async fn industries(&self) -> Result<Vec<Industry>> {

@@ -1,7 +1,7 @@
 //! `/api/v1/jurisdictions` and `/api/v1/industries`: reference data, readable by any
 //! signed-in user.
 
-use super::ApiQuery;
+use super::{ApiJson, ApiQuery};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -14,7 +14,10 @@ use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/jurisdictions", get(list_jurisdictions))
+        .route(
+            "/jurisdictions",
+            get(list_jurisdictions).post(add_local_jurisdiction),
+        )
         .route("/jurisdictions/{code}", get(read_jurisdiction))
         .route("/industries", get(list_industries))
 }
@@ -24,6 +27,15 @@ pub fn router() -> Router<AppState> {
 pub struct JurisdictionQuery {
     /// The parent's code; omitted for the provinces.
     pub parent: Option<String>,
+}
+
+/// A division below the shipped tree, added by the administrator and marked local.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewJurisdiction {
+    /// The 12-digit statistical division code; its parent must exist.
+    pub code: String,
+    pub name: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,6 +65,22 @@ pub async fn list_jurisdictions(
         total: items.len() as i64,
         items,
     }))
+}
+
+#[utoipa::path(post, path = "/api/v1/jurisdictions", tag = "reference", request_body = NewJurisdiction,
+    responses((status = 201, body = Jurisdiction), (status = 403, description = "not the administrator"),
+              (status = 409, description = "the code exists"), (status = 422, description = "bad code or name, or no parent")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn add_local_jurisdiction(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewJurisdiction>,
+) -> Result<(axum::http::StatusCode, Json<Jurisdiction>), ApiError> {
+    let added = state
+        .store
+        .add_local_jurisdiction(&caller.principal, &body.code, &body.name)
+        .await?;
+    Ok((axum::http::StatusCode::CREATED, Json(added)))
 }
 
 #[utoipa::path(get, path = "/api/v1/jurisdictions/{code}", tag = "reference", params(("code" = String, Path)),

@@ -17,7 +17,20 @@ use hazardnet_store::{NewOrganization, StoreError};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/organizations", get(list).post(create))
+    Router::new()
+        .route("/organizations", get(list).post(create))
+        .route(
+            "/organizations/jurisdictions",
+            axum::routing::post(add_jurisdiction),
+        )
+}
+
+/// A division below the shipped tree (a community the official table does not list yet).
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct JurisdictionForm {
+    code: String,
+    name: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -45,6 +58,7 @@ struct OrganizationsPage {
     kinds: Vec<Choice>,
     jurisdictions: Vec<Choice>,
     form: OrgForm,
+    division: JurisdictionForm,
     errors: Vec<String>,
 }
 
@@ -52,7 +66,7 @@ async fn page(
     state: &AppState,
     headers: &HeaderMap,
     caller: &Caller,
-    form: OrgForm,
+    (form, division): (OrgForm, JurisdictionForm),
     errors: Vec<String>,
 ) -> Response {
     if !caller.principal.role.may_administer_users() {
@@ -106,12 +120,17 @@ async fn page(
             .map(|j| {
                 Choice::new(
                     j.code.clone(),
-                    format!("{} {}", j.code, j.name),
+                    if j.local != 0 {
+                        format!("{} {}{}", j.code, j.name, t(lang, "ui.local_division"))
+                    } else {
+                        format!("{} {}", j.code, j.name)
+                    },
                     &form.jurisdiction_code,
                 )
             })
             .collect(),
         form,
+        division,
         errors,
         chrome,
     });
@@ -126,7 +145,7 @@ async fn list(
     headers: HeaderMap,
     PageCaller(caller): PageCaller,
 ) -> Response {
-    page(&state, &headers, &caller, OrgForm::default(), vec![]).await
+    page(&state, &headers, &caller, Default::default(), vec![]).await
 }
 
 async fn create(
@@ -177,7 +196,41 @@ async fn create(
                 other => other.into(),
             };
             let message = Chrome::new(&headers, Some(&caller), "").error_message(&error);
-            page(&state, &headers, &caller, form, vec![message]).await
+            page(
+                &state,
+                &headers,
+                &caller,
+                (form, JurisdictionForm::default()),
+                vec![message],
+            )
+            .await
+        }
+    }
+}
+
+async fn add_jurisdiction(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Form(division): Form<JurisdictionForm>,
+) -> Response {
+    match state
+        .store
+        .add_local_jurisdiction(&caller.principal, &division.code, &division.name)
+        .await
+    {
+        Ok(_) => Redirect::to("/organizations").into_response(),
+        Err(StoreError::Forbidden) => page_error(&headers, Some(&caller), ApiError::Forbidden),
+        Err(e) => {
+            let message = Chrome::new(&headers, Some(&caller), "").error_message(&e.into());
+            page(
+                &state,
+                &headers,
+                &caller,
+                (OrgForm::default(), division),
+                vec![message],
+            )
+            .await
         }
     }
 }

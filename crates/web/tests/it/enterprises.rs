@@ -289,3 +289,68 @@ async fn reference_data_is_shipped() {
         97
     );
 }
+
+/// A community the official table does not list yet: the administrator adds it below its
+/// street, marked local, and the community's office can then be created; an import of the
+/// official table that carries the code makes it official.
+#[tokio::test]
+async fn an_administrator_adds_a_local_community_and_its_office() {
+    let app = TestApp::spawn_demo().await;
+    let admin = app.bearer("admin").await;
+    let office = serde_json::json!({"name": "测试社区居委会", "kind": "community", "jurisdiction_code": "450202002001"});
+    let (status, body) = admin.post_json("/api/v1/organizations", &office).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("unknown_jurisdiction")
+        )
+    );
+    let community = serde_json::json!({"code": "450202002001", "name": "测试社区"});
+    let (status, _) = app
+        .bearer("district-office")
+        .await
+        .post_json("/api/v1/jurisdictions", &community)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only the administrator");
+    let (status, orphan) = admin
+        .post_json(
+            "/api/v1/jurisdictions",
+            &serde_json::json!({"code": "450299001001", "name": "无上级社区"}),
+        )
+        .await;
+    assert_eq!(
+        (status, orphan["error"]["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("unknown_jurisdiction")
+        )
+    );
+    let (status, added) = admin.post_json("/api/v1/jurisdictions", &community).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert_eq!(
+        (added["local"].as_i64(), added["level"].as_str()),
+        (Some(1), Some("community"))
+    );
+    let (status, again) = admin.post_json("/api/v1/jurisdictions", &community).await;
+    assert_eq!(
+        (status, again["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("jurisdiction_exists"))
+    );
+    let (status, body) = admin.post_json("/api/v1/organizations", &office).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // The official table confirms the code: no longer local.
+    app.store
+        .import_jurisdictions(
+            &hazardnet_store::Actor::system("test"),
+            vec![hazardnet_store::JurisdictionRow {
+                code: "450202002001".into(),
+                name: "测试社区".into(),
+                parent_code: String::new(),
+            }],
+        )
+        .await
+        .unwrap();
+    let (_, read) = admin.get_json("/api/v1/jurisdictions/450202002001").await;
+    assert_eq!(read["local"], 0);
+}
