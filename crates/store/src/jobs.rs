@@ -90,6 +90,51 @@ pub(crate) async fn schedule_deadline_jobs<E: crate::writer::Exec>(
     Ok(())
 }
 
+/// A major hazard was recorded: the offices over it must hear at once (DESIGN.md: a major
+/// hazard "is reported to the regulator the moment it is recorded"). The job is written in the
+/// record's own transaction, so no crash can lose the notice, and is due at once.
+pub(crate) async fn schedule_major_report_job<E: crate::writer::Exec>(
+    tx: &mut E,
+    store: &Store,
+    hazard_id: i64,
+) -> Result<()> {
+    let now = format_time(store.clock().now());
+    tx.rows(
+        "INSERT INTO jobs (kind, hazard_id, deadline, step, due_at, dedupe_key, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+        vec![
+            MAJOR_REPORTED.into(),
+            hazard_id.into(),
+            "".into(),
+            0_i64.into(),
+            now.as_str().into(),
+            format!("{MAJOR_REPORTED}:{hazard_id}").into(),
+            now.as_str().into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The job kind of a major hazard's immediate notice.
+const MAJOR_REPORTED: &str = "major_reported";
+
+/// The divisions whose offices hear of a major hazard at once: its own (community or street),
+/// up to and including its county.
+fn major_report_offices(jurisdiction: &JurisdictionCode) -> Vec<String> {
+    let mut offices = Vec::new();
+    let mut current = Some(jurisdiction.clone());
+    while let Some(code) = current {
+        let county = code.level() <= hazardnet_domain::JurisdictionLevel::County;
+        offices.push(code.to_string());
+        if county {
+            break;
+        }
+        current = code.parent();
+    }
+    offices
+}
+
 #[derive(Debug, Clone, FromRow)]
 struct ClaimedJob {
     id: i64,
@@ -308,8 +353,50 @@ impl Store {
         let now = format_time(self.clock().now());
         let mut tx = self.begin_write().await?;
         let outcome = match hazard {
-            // A finished hazard, or one whose deadline has moved since, needs nothing.
             None => "skipped".to_string(),
+            Some(h) if job.kind == MAJOR_REPORTED => {
+                let recipients = self.major_report_recipients(&h).await?;
+                let enterprise: Option<String> =
+                    sqlx::query_scalar("SELECT name FROM enterprises WHERE id = $1")
+                        .bind(h.enterprise_id)
+                        .fetch_optional(&self.read)
+                        .await?;
+                let body = serde_json::json!({
+                    "number": h.number, "title": h.title,
+                    "enterprise": enterprise.unwrap_or_default(),
+                })
+                .to_string();
+                for user_id in &recipients {
+                    self.send_message(
+                        &mut tx,
+                        *user_id,
+                        Some(job.hazard_id),
+                        Some(job.id),
+                        MAJOR_REPORTED,
+                        &format!("{} {}", h.number, h.title),
+                        &body,
+                    )
+                    .await?;
+                }
+                append(
+                    &mut tx,
+                    self,
+                    &crate::Actor::system("jobs"),
+                    Change {
+                        action: "hazard.major_reported_notice",
+                        entity: "hazard",
+                        entity_id: job.hazard_id.to_string(),
+                        jurisdiction: &h.jurisdiction_code,
+                        before: None,
+                        after: to_json(&serde_json::json!({
+                            "job": job.id, "recipients": recipients,
+                        })),
+                    },
+                )
+                .await?;
+                format!("notified {}", recipients.len())
+            }
+            // A finished hazard, or one whose deadline has moved since, needs nothing.
             Some(h)
                 if matches!(h.state.as_str(), "closed" | "rejected")
                     || h.deadline.as_deref() != Some(job.deadline.as_str()) =>
@@ -426,6 +513,47 @@ impl Store {
                     && covers
                     && kind.is_some_and(|k| k.is_government())
                     && role != Some(Role::Leader)
+            })
+            .map(|r| r.user_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Who hears of a major hazard at once: the clerks of the government offices at its
+    /// community, street and county (a regulator only for its industries; leaders follow
+    /// hazards they are assigned, they are not told of each one).
+    async fn major_report_recipients(&self, h: &JobHazard) -> Result<Vec<i64>> {
+        let place = JurisdictionCode::parse(&h.jurisdiction_code)?;
+        let offices = major_report_offices(&place);
+        let mut sql = crate::sql::Sql::new(
+            "SELECT u.id AS user_id, u.role, o.kind, o.jurisdiction_code, o.industries, o.enterprise_id \
+             FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.disabled = 0 \
+             AND o.jurisdiction_code IN (",
+        );
+        for (i, office) in offices.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(office.clone());
+        }
+        sql.push(")");
+        let rows: Vec<Recipient> = sql.query_as().fetch_all(&self.read).await?;
+        let industry = IndustryCode::parse(&h.industry_code).ok();
+        let mut ids: Vec<i64> = rows
+            .into_iter()
+            .filter(|r| {
+                let kind = OrgKind::parse(&r.kind).ok();
+                let role = Role::parse(&r.role).ok();
+                let covers = kind != Some(OrgKind::IndustryRegulator)
+                    || industry.as_ref().is_some_and(|i| {
+                        r.industries
+                            .split(',')
+                            .filter_map(|c| IndustryCode::parse(c).ok())
+                            .any(|c| c.covers(i))
+                    });
+                kind.is_some_and(|k| k.is_government()) && role != Some(Role::Leader) && covers
             })
             .map(|r| r.user_id)
             .collect();

@@ -190,6 +190,9 @@ impl Store {
             },
         )
         .await?;
+        if fields.level == hazardnet_domain::hazard::HazardLevel::Major {
+            crate::jobs::schedule_major_report_job(tx, self, id).await?;
+        }
         Ok(HazardCreated { id, number })
     }
 }

@@ -467,3 +467,44 @@ async fn the_webhook_reaches_an_https_gateway_signed_by_its_own_ca() {
     assert_eq!(ids.len(), 2, "no message twice");
     store.close().await;
 }
+
+/// A major hazard recorded by the enterprise: the street office and the district's offices hear
+/// at once (on the runner's next turn), each once, and the enterprise is not told of its own.
+#[tokio::test]
+async fn a_major_hazard_reported_notifies_the_offices_over_it_at_once() {
+    let app = TestApp::spawn_full_demo().await;
+    let enterprise = app.bearer("enterprise").await;
+    let (_, me) = enterprise.get_json("/api/v1/me").await;
+    let (status, body) = enterprise
+        .post_json(
+            "/api/v1/hazards",
+            &json!({
+                "enterprise_id": me["enterprise_id"], "title": "安全出口被锁闭", "place": "二楼后门",
+                "level": "major", "category": "43", "source": "self_inspection", "found_at": "2026-11-22",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let number = body["number"].as_str().unwrap().to_string();
+    app.store.run_due_jobs().await.unwrap();
+    app.store.run_due_jobs().await.unwrap();
+    for (user, told) in [
+        ("street-office", true),
+        ("district-office", true),
+        ("chengzhong-street", false),
+        ("enterprise", false),
+        ("leader", false),
+    ] {
+        let (_, inbox) = app.bearer(user).await.get_json("/api/v1/inbox").await;
+        let notices: Vec<&serde_json::Value> = inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| {
+                m["kind"] == "major_reported"
+                    && m["title"].as_str().is_some_and(|t| t.contains(&number))
+            })
+            .collect();
+        assert_eq!(notices.len(), usize::from(told), "{user}: {inbox}");
+    }
+}
