@@ -174,6 +174,20 @@ pub struct HazardFacts {
     pub has_plan: bool,
     pub listing_office: Option<i64>,
     pub pending_extension: bool,
+    /// The user who reported it; None where the row does not say (older records).
+    pub reported_by: Option<i64>,
+    /// The user who confirmed it with its plan or deadline.
+    pub planned_by: Option<i64>,
+    /// The user who submitted the rectification or fixed it on the spot.
+    pub rectified_by: Option<i64>,
+}
+
+impl HazardFacts {
+    /// Whether `user_id` reported, planned or rectified this hazard: such a user may not also
+    /// accept it (four eyes, 四眼原则).
+    pub fn handled_by(&self, user_id: i64) -> bool {
+        [self.reported_by, self.planned_by, self.rectified_by].contains(&Some(user_id))
+    }
 }
 
 /// What the machine needs to know about the person acting. Scope has already been checked
@@ -233,12 +247,16 @@ pub enum Action {
     /// reported → awaiting_acceptance: fixed on the spot (立查立改), with evidence.
     ImmediateFix {
         evidence: Vec<i64>,
+        /// Required from anyone outside the hazard's own enterprise: why the fix is recorded
+        /// on the enterprise's behalf.
         #[serde(default)]
         note: String,
     },
     /// rectifying → awaiting_acceptance, with evidence of the work.
     Submit {
         evidence: Vec<i64>,
+        /// Required from anyone outside the hazard's own enterprise (a government clerk):
+        /// why the rectification is submitted on the enterprise's behalf.
         #[serde(default)]
         note: String,
     },
@@ -344,6 +362,16 @@ fn needs_evidence(evidence: &[i64]) -> Result<(), TransitionError> {
     }
 }
 
+/// Rectification is the enterprise's own work: anyone else who records it (a clerk, an
+/// inspector, an expert) does so on the enterprise's behalf and must say why in the note.
+fn needs_reason_on_behalf(actor: &ActorFacts, note: &str) -> Result<(), TransitionError> {
+    if !actor.enterprise_member() && note.trim().is_empty() {
+        Err(DomainError::Required { field: "note" }.into())
+    } else {
+        Ok(())
+    }
+}
+
 /// Decides an action. Pure: the same facts always give the same answer.
 pub fn decide(
     hazard: &HazardFacts,
@@ -419,7 +447,7 @@ pub fn decide(
                 ..stay(Rejected)
             })
         }
-        Action::ImmediateFix { evidence, .. } => {
+        Action::ImmediateFix { evidence, note } => {
             if hazard.state != Reported {
                 return Err(wrong(action, hazard.state));
             }
@@ -430,9 +458,10 @@ pub fn decide(
                 return Err(refuse(action, actor, "fix_by_enterprise_or_inspector"));
             }
             needs_evidence(evidence)?;
+            needs_reason_on_behalf(actor, note)?;
             Ok(stay(AwaitingAcceptance))
         }
-        Action::Submit { evidence, .. } => {
+        Action::Submit { evidence, note } => {
             if hazard.state != Rectifying {
                 return Err(wrong(action, hazard.state));
             }
@@ -440,6 +469,7 @@ pub fn decide(
                 return Err(refuse(action, actor, "submit_by_enterprise"));
             }
             needs_evidence(evidence)?;
+            needs_reason_on_behalf(actor, note)?;
             Ok(Outcome {
                 pending_extension: hazard.pending_extension.then_some(None),
                 ..stay(AwaitingAcceptance)
@@ -471,6 +501,11 @@ pub fn decide(
                 || actor.major_acceptor())
             {
                 return Err(refuse(action, actor, "general_accepted_by_manager"));
+            }
+            // Four eyes: whoever reported, planned or rectified the hazard does not also
+            // accept it. Sending back is a check, open to anyone the rules above admit.
+            if matches!(action, Action::Accept { .. }) && hazard.handled_by(user_id) {
+                return Err(refuse(action, actor, "four_eyes_acceptance"));
             }
             if matches!(action, Action::Accept { .. }) {
                 Ok(Outcome {

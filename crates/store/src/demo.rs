@@ -348,7 +348,8 @@ async fn load_demo_hazards(store: &Store, enterprises: &[i64]) -> Result<()> {
         .list_hazard_for_supervision(&district, id, "区级", &days_ago(5), "城中安委督〔2026〕1号")
         .await?;
 
-    // 东都百货: a general hazard fixed on the spot and closed.
+    // 东都百货: a general hazard the street office found and had fixed on the spot, recorded
+    // on the enterprise's behalf; the district accepts it (four eyes: not the one who fixed it).
     let id = store
         .create_hazard(
             &street,
@@ -371,12 +372,12 @@ async fn load_demo_hazards(store: &Store, enterprises: &[i64]) -> Result<()> {
         id,
         Action::ImmediateFix {
             evidence: vec![evidence],
-            note: "已现场更换灭火器".into(),
+            note: "检查时督促企业当场更换灭火器，企业尚无系统账号，由街道代为登记。".into(),
         },
     )
     .await?;
     step(
-        &street,
+        &district,
         id,
         Action::Accept {
             evidence: vec![],
@@ -435,7 +436,7 @@ async fn load_demo_hazards(store: &Store, enterprises: &[i64]) -> Result<()> {
         id,
         Action::Submit {
             evidence: vec![evidence],
-            note: "货物已清走".into(),
+            note: "货物已清走；企业尚无系统账号，由街道代为提交整改照片。".into(),
         },
     )
     .await?;

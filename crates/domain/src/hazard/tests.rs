@@ -13,6 +13,9 @@ fn facts(level: HazardLevel) -> HazardFacts {
         has_plan: false,
         listing_office: None,
         pending_extension: false,
+        reported_by: None,
+        planned_by: None,
+        rectified_by: None,
     }
 }
 
@@ -107,7 +110,8 @@ fn a_major_hazard_needs_every_element_of_its_plan_and_names_the_missing_one() {
 }
 
 #[test]
-fn a_general_hazard_is_closed_by_its_own_safety_manager_with_evidence() {
+fn a_general_hazard_is_closed_by_its_own_enterprise_with_evidence() {
+    // User 1 is the safety manager who fixes it; user 2 the enterprise's principal.
     let manager = actor(Role::EnterpriseSafetyManager, true);
     let mut hazard = facts(HazardLevel::General);
     let fix = Action::ImmediateFix {
@@ -123,6 +127,7 @@ fn a_general_hazard_is_closed_by_its_own_safety_manager_with_evidence() {
         note: String::new(),
     };
     hazard.state = decide(&hazard, &manager, &fix, 1, today()).unwrap().state;
+    hazard.rectified_by = Some(1);
     assert_eq!(hazard.state, HazardState::AwaitingAcceptance);
     let accept = Action::Accept {
         evidence: vec![],
@@ -130,19 +135,242 @@ fn a_general_hazard_is_closed_by_its_own_safety_manager_with_evidence() {
     };
     let other = actor(Role::EnterpriseSafetyManager, false);
     assert!(matches!(
-        decide(&hazard, &other, &accept, 1, today()),
+        decide(&hazard, &other, &accept, 2, today()),
         Err(TransitionError::NotPermitted { .. })
     ));
     let staff = actor(Role::EnterpriseStaff, true);
     assert!(matches!(
-        decide(&hazard, &staff, &accept, 1, today()),
+        decide(&hazard, &staff, &accept, 2, today()),
         Err(TransitionError::NotPermitted { .. })
     ));
     assert_eq!(
-        decide(&hazard, &manager, &accept, 1, today())
+        decide(&hazard, &manager, &accept, 1, today()).unwrap_err(),
+        TransitionError::NotPermitted {
+            action: "accept",
+            role: "enterprise_safety_manager",
+            rule: "four_eyes_acceptance"
+        },
+        "not by the one who fixed it"
+    );
+    let principal = actor(Role::EnterprisePrincipal, true);
+    assert_eq!(
+        decide(&hazard, &principal, &accept, 2, today())
             .unwrap()
             .state,
         HazardState::Closed
+    );
+}
+
+#[test]
+fn rectification_outside_the_enterprise_says_why_it_is_done_on_its_behalf() {
+    let mut hazard = facts(HazardLevel::General);
+    let fix = |note: &str| Action::ImmediateFix {
+        evidence: vec![7],
+        note: note.into(),
+    };
+    let submit = |note: &str| Action::Submit {
+        evidence: vec![7],
+        note: note.into(),
+    };
+    let clerk = actor(Role::TerritorialClerk, false);
+    let expert = actor(Role::Expert, false);
+    let staff = actor(Role::EnterpriseStaff, true);
+    for who in [&clerk, &expert] {
+        assert_eq!(
+            decide(&hazard, who, &fix(" \n "), 1, today()).unwrap_err(),
+            TransitionError::Invalid(DomainError::Required { field: "note" }),
+            "{:?}",
+            who.role
+        );
+        assert!(
+            decide(
+                &hazard,
+                who,
+                &fix("检查时当场督促整改，企业负责人在场"),
+                1,
+                today()
+            )
+            .is_ok()
+        );
+    }
+    assert!(decide(&hazard, &staff, &fix(""), 1, today()).is_ok());
+    hazard.state = HazardState::Rectifying;
+    assert_eq!(
+        decide(&hazard, &clerk, &submit(""), 1, today()).unwrap_err(),
+        TransitionError::Invalid(DomainError::Required { field: "note" })
+    );
+    assert!(
+        decide(
+            &hazard,
+            &clerk,
+            &submit("企业无账号，代为上传整改照片"),
+            1,
+            today()
+        )
+        .is_ok()
+    );
+    assert!(decide(&hazard, &staff, &submit(""), 1, today()).is_ok());
+}
+
+/// Four eyes (四眼原则) on acceptance, written out by hand: every role, as the hazard's
+/// reporter, its planner, its rectifier, or someone else, on a general hazard, a major one,
+/// and a listed major one. Every actor has the most favourable facts otherwise (own
+/// enterprise, assigned expert, member of the listing office), so a refusal for the role
+/// itself shows where a role may not accept at all.
+#[test]
+fn acceptance_is_by_someone_other_than_the_reporter_planner_or_rectifier() {
+    use Role::*;
+    const OK: Option<&str> = None;
+    const FOUR: Option<&str> = Some("four_eyes_acceptance");
+    const GENERAL: Option<&str> = Some("general_accepted_by_manager");
+    const MAJOR: Option<&str> = Some("major_accepted_by_regulator_or_expert");
+    const LISTED: Option<&str> = Some("listed_accepted_by_listing_office");
+    // (major, listed, role, [as reporter, as planner, as rectifier, as someone else]):
+    // None is accepted, Some(rule) refused by that rule.
+    let table: Vec<(bool, bool, Role, [Option<&str>; 4])> = vec![
+        (false, false, Admin, [FOUR, FOUR, FOUR, OK]),
+        (false, false, CommitteeClerk, [FOUR, FOUR, FOUR, OK]),
+        (false, false, RegulatorClerk, [FOUR, FOUR, FOUR, OK]),
+        (false, false, TerritorialClerk, [FOUR, FOUR, FOUR, OK]),
+        (false, false, GridSupervisor, [FOUR, FOUR, FOUR, OK]),
+        (false, false, Leader, [GENERAL, GENERAL, GENERAL, GENERAL]),
+        (false, false, Expert, [FOUR, FOUR, FOUR, OK]),
+        (false, false, EnterprisePrincipal, [FOUR, FOUR, FOUR, OK]),
+        (
+            false,
+            false,
+            EnterpriseSafetyManager,
+            [FOUR, FOUR, FOUR, OK],
+        ),
+        (
+            false,
+            false,
+            EnterpriseStaff,
+            [GENERAL, GENERAL, GENERAL, GENERAL],
+        ),
+        (true, false, Admin, [MAJOR, MAJOR, MAJOR, MAJOR]),
+        (true, false, CommitteeClerk, [MAJOR, MAJOR, MAJOR, MAJOR]),
+        (true, false, RegulatorClerk, [FOUR, FOUR, FOUR, OK]),
+        (true, false, TerritorialClerk, [MAJOR, MAJOR, MAJOR, MAJOR]),
+        (true, false, GridSupervisor, [MAJOR, MAJOR, MAJOR, MAJOR]),
+        (true, false, Leader, [MAJOR, MAJOR, MAJOR, MAJOR]),
+        (true, false, Expert, [FOUR, FOUR, FOUR, OK]),
+        (
+            true,
+            false,
+            EnterprisePrincipal,
+            [MAJOR, MAJOR, MAJOR, MAJOR],
+        ),
+        (
+            true,
+            false,
+            EnterpriseSafetyManager,
+            [MAJOR, MAJOR, MAJOR, MAJOR],
+        ),
+        (true, false, EnterpriseStaff, [MAJOR, MAJOR, MAJOR, MAJOR]),
+        (true, true, Admin, [FOUR, FOUR, FOUR, OK]),
+        (true, true, CommitteeClerk, [FOUR, FOUR, FOUR, OK]),
+        (true, true, RegulatorClerk, [FOUR, FOUR, FOUR, OK]),
+        (
+            true,
+            true,
+            TerritorialClerk,
+            [LISTED, LISTED, LISTED, LISTED],
+        ),
+        (true, true, GridSupervisor, [LISTED, LISTED, LISTED, LISTED]),
+        (true, true, Leader, [LISTED, LISTED, LISTED, LISTED]),
+        (true, true, Expert, [LISTED, LISTED, LISTED, LISTED]),
+        (
+            true,
+            true,
+            EnterprisePrincipal,
+            [LISTED, LISTED, LISTED, LISTED],
+        ),
+        (
+            true,
+            true,
+            EnterpriseSafetyManager,
+            [LISTED, LISTED, LISTED, LISTED],
+        ),
+        (
+            true,
+            true,
+            EnterpriseStaff,
+            [LISTED, LISTED, LISTED, LISTED],
+        ),
+    ];
+    let office = 99;
+    let accept = Action::Accept {
+        evidence: vec![],
+        note: String::new(),
+    };
+    // The acting user is 5; the other steps were taken by users 2, 3 and 4.
+    let me = 5;
+    let relations = ["reporter", "planner", "rectifier", "someone else"];
+    let mut checked = 0;
+    for (major, listed, role, expected) in &table {
+        for (i, relation) in relations.iter().enumerate() {
+            let hazard = HazardFacts {
+                state: HazardState::AwaitingAcceptance,
+                level: if *major {
+                    HazardLevel::Major
+                } else {
+                    HazardLevel::General
+                },
+                deadline: NaiveDate::from_ymd_opt(2026, 12, 31),
+                has_plan: *major,
+                listing_office: listed.then_some(office),
+                pending_extension: false,
+                reported_by: Some(if i == 0 { me } else { 2 }),
+                planned_by: Some(if i == 1 { me } else { 3 }),
+                rectified_by: Some(if i == 2 { me } else { 4 }),
+            };
+            let who = ActorFacts {
+                role: *role,
+                org_id: if *listed && !role.is_enterprise_role() {
+                    office
+                } else {
+                    10
+                },
+                own_enterprise: role.is_enterprise_role(),
+                assigned_expert: *role == Expert,
+            };
+            let got = decide(&hazard, &who, &accept, me, today());
+            let ok = match (expected[i], &got) {
+                (None, Ok(out)) => out.state == HazardState::Closed,
+                (Some(rule), Err(TransitionError::NotPermitted { rule: got, .. })) => rule == *got,
+                _ => false,
+            };
+            assert!(
+                ok,
+                "accept on a {} {} hazard by {} as {relation}: expected {:?}, got {got:?}",
+                if *listed { "listed" } else { "unlisted" },
+                if *major { "major" } else { "general" },
+                role.as_str(),
+                expected[i],
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * Role::ALL.len() * relations.len());
+}
+
+#[test]
+fn sending_back_is_open_to_whoever_handled_the_hazard() {
+    let mut hazard = facts(HazardLevel::General);
+    hazard.state = HazardState::AwaitingAcceptance;
+    hazard.reported_by = Some(1);
+    hazard.planned_by = Some(1);
+    hazard.rectified_by = Some(1);
+    let manager = actor(Role::EnterpriseSafetyManager, true);
+    let send_back = Action::SendBack {
+        reason: "照片看不清".into(),
+    };
+    assert_eq!(
+        decide(&hazard, &manager, &send_back, 1, today())
+            .unwrap()
+            .state,
+        HazardState::Rectifying
     );
 }
 
@@ -316,14 +544,22 @@ fn any_action() -> impl Strategy<Value = Action> {
         Just(Action::Reject {
             reason: "不构成隐患".into()
         }),
-        evidence.clone().prop_map(|evidence| Action::ImmediateFix {
-            evidence,
-            note: String::new()
-        }),
-        evidence.clone().prop_map(|evidence| Action::Submit {
-            evidence,
-            note: String::new()
-        }),
+        (
+            evidence.clone(),
+            proptest::sample::select(vec!["", "代企业提交"])
+        )
+            .prop_map(|(evidence, note)| Action::ImmediateFix {
+                evidence,
+                note: note.into()
+            }),
+        (
+            evidence.clone(),
+            proptest::sample::select(vec!["", "代企业提交"])
+        )
+            .prop_map(|(evidence, note)| Action::Submit {
+                evidence,
+                note: note.into()
+            }),
         Just(Action::Accept {
             evidence: vec![],
             note: String::new()
@@ -345,16 +581,21 @@ fn any_action() -> impl Strategy<Value = Action> {
 proptest! {
     /// Whatever anyone tries, in any order: a finished hazard stays finished, a major hazard
     /// is rectified only under a plan and closed only by a regulator or an assigned expert
-    /// (or, when listed, by the listing office), and every closure passed through acceptance.
+    /// (or, when listed, by the listing office), every closure passed through acceptance, and
+    /// nobody accepts what they reported, planned or rectified.
     #[test]
     fn the_lifecycle_invariants_hold_for_any_sequence(
         major in any::<bool>(),
         listed in any::<bool>(),
-        steps in proptest::collection::vec((any_role(), any::<bool>(), any::<bool>(), any_action()), 1..40),
+        steps in proptest::collection::vec((any_role(), any::<bool>(), any::<bool>(), 1i64..4, any_action()), 1..40),
     ) {
         let level = if major { HazardLevel::Major } else { HazardLevel::General };
-        let mut hazard = HazardFacts { listing_office: listed.then_some(99), ..facts(level) };
-        for (role, own, listing_org, action) in steps {
+        let mut hazard = HazardFacts {
+            listing_office: listed.then_some(99),
+            reported_by: Some(1),
+            ..facts(level)
+        };
+        for (role, own, listing_org, user, action) in steps {
             let who = ActorFacts {
                 role,
                 org_id: if listing_org { 99 } else { 10 },
@@ -362,12 +603,13 @@ proptest! {
                 assigned_expert: role == Role::Expert && own,
             };
             let before = hazard.clone();
-            match decide(&hazard, &who, &action, 1, today()) {
+            match decide(&hazard, &who, &action, user, today()) {
                 Ok(out) => {
                     prop_assert!(!matches!(before.state, HazardState::Closed | HazardState::Rejected), "left a final state");
                     if out.state == HazardState::Closed {
                         prop_assert_eq!(before.state, HazardState::AwaitingAcceptance);
                         prop_assert!(matches!(action, Action::Accept { .. }), "closed without acceptance");
+                        prop_assert!(!before.handled_by(user), "accepted by whoever handled it");
                         if listed {
                             prop_assert_eq!(who.org_id, 99);
                         } else if major {
@@ -384,6 +626,12 @@ proptest! {
                     if let Some(d) = out.deadline { hazard.deadline = Some(d); }
                     if out.plan.is_some() { hazard.has_plan = true; }
                     if let Some(p) = out.pending_extension { hazard.pending_extension = p.is_some(); }
+                    // Who took each step, as the store records it.
+                    match action {
+                        Action::Confirm { .. } => hazard.planned_by = Some(user),
+                        Action::Submit { .. } | Action::ImmediateFix { .. } => hazard.rectified_by = Some(user),
+                        _ => {}
+                    }
                 }
                 Err(_) => prop_assert_eq!(&hazard, &before),
             }
@@ -461,9 +709,10 @@ proptest! {
 
 /// Who may take each step, by level and listing, written out by hand: every role × action ×
 /// listed/unlisted × general/major. Enterprise roles act on their own enterprise's hazard, the
-/// expert is assigned to it, and every other actor belongs to the listing office when the
-/// hazard is listed — the most favourable facts each role can have, so a role missing from a
-/// row is refused even then.
+/// expert is assigned to it, every other actor belongs to the listing office when the hazard
+/// is listed, someone else reported, planned and rectified it, and a rectification recorded
+/// from outside the enterprise says why — the most favourable facts each role can have, so a
+/// role missing from a row is refused even then.
 #[test]
 fn who_may_take_each_step_by_level_and_listing() {
     use Role::*;
@@ -587,14 +836,14 @@ fn who_may_take_each_step_by_level_and_listing() {
                 HazardState::Reported,
                 Action::ImmediateFix {
                     evidence: vec![1],
-                    note: String::new(),
+                    note: "检查时当场整改".into(),
                 },
             ),
             "submit" => (
                 HazardState::Rectifying,
                 Action::Submit {
                     evidence: vec![1],
-                    note: String::new(),
+                    note: "代企业提交整改材料".into(),
                 },
             ),
             "accept" => (
@@ -638,6 +887,10 @@ fn who_may_take_each_step_by_level_and_listing() {
             has_plan: *major,
             listing_office: listed.then_some(office),
             pending_extension: *name == "decide_extension",
+            // The acting user (1) took none of the earlier steps.
+            reported_by: Some(2),
+            planned_by: Some(3),
+            rectified_by: Some(4),
         };
         for role in Role::ALL {
             let who = ActorFacts {

@@ -80,7 +80,7 @@ pub(crate) const SELECT: &str = "SELECT h.id, h.number, h.enterprise_id, e.name 
     h.description, h.place, h.level, h.category, h.basis, h.source, h.found_at, h.found_by, h.state, \
     h.deadline, h.plan_json, h.listing_org_id, h.listing_json, h.leader_user_id, \
     h.pending_extension_json, h.closed_at, h.created_at, h.updated_at, h.version, \
-    COALESCE(lu.display_name, '') AS leader_name \
+    COALESCE(lu.display_name, '') AS leader_name, h.reported_by, h.planned_by, h.rectified_by \
     FROM hazards h JOIN enterprises e ON e.id = h.enterprise_id \
     LEFT JOIN jurisdictions j ON j.code = h.jurisdiction_code \
     LEFT JOIN users lu ON lu.id = h.leader_user_id";
@@ -115,6 +115,11 @@ pub(crate) struct HazardRow {
     updated_at: String,
     version: i64,
     leader_name: String,
+    /// Who reported, planned and rectified it (user ids; NULL where not recorded): the
+    /// facts of the four-eyes rule on acceptance.
+    reported_by: Option<i64>,
+    planned_by: Option<i64>,
+    rectified_by: Option<i64>,
 }
 
 /// A hazard just recorded: its id and the number it was given.
@@ -223,20 +228,31 @@ impl From<sqlx::Error> for TransitionFailure {
 }
 
 impl Store {
-    /// The facts `decide` needs, from a hazard row and the caller.
+    /// The facts `decide` needs, from a hazard row and the caller. A stored value the rules
+    /// cannot read is an error, never a guess.
     async fn decision_facts(
         &self,
         who: &Principal,
         row: &HazardRow,
     ) -> Result<(HazardFacts, ActorFacts, Option<ExtensionRequest>)> {
         let pending: Option<ExtensionRequest> = stored_json(row.pending_extension_json.as_deref());
+        let unreadable = |column: &str, value: &str| {
+            StoreError::Internal(format!("hazard {}: stored {column} {value:?}", row.id))
+        };
+        let user = |column: &str, id: Option<i64>| match id {
+            Some(id) if id <= 0 => Err(unreadable(column, &id.to_string())),
+            id => Ok(id),
+        };
         let facts = HazardFacts {
-            state: HazardState::parse(&row.state).unwrap_or(HazardState::Reported),
-            level: HazardLevel::parse(&row.level).unwrap_or(HazardLevel::General),
+            state: HazardState::parse(&row.state).ok_or_else(|| unreadable("state", &row.state))?,
+            level: HazardLevel::parse(&row.level).ok_or_else(|| unreadable("level", &row.level))?,
             deadline: row.deadline.as_deref().and_then(parse_day),
             has_plan: row.plan_json.is_some(),
             listing_office: row.listing_org_id,
             pending_extension: pending.is_some(),
+            reported_by: user("reported_by", row.reported_by)?,
+            planned_by: user("planned_by", row.planned_by)?,
+            rectified_by: user("rectified_by", row.rectified_by)?,
         };
         // Only an expert can be assigned; nobody else pays for the lookup.
         let assigned_expert = who.role == Role::Expert
@@ -382,6 +398,15 @@ impl Store {
             Some(None) => None,
             None => row.pending_extension_json.clone(),
         };
+        // Who planned and who rectified, for the four-eyes rule on its acceptance.
+        let planned_by = match action {
+            Action::Confirm { .. } => Some(who.user_id),
+            _ => row.planned_by,
+        };
+        let rectified_by = match action {
+            Action::Submit { .. } | Action::ImmediateFix { .. } => Some(who.user_id),
+            _ => row.rectified_by,
+        };
         let now = format_time(self.clock().now());
         let closed_at = if outcome.closed {
             Some(now.clone())
@@ -398,6 +423,8 @@ impl Store {
             plan_json: plan_json.clone(),
             pending_json: pending_json.clone(),
             closed_at: closed_at.clone(),
+            planned_by,
+            rectified_by,
             now: now.clone(),
             before: (row.state.clone(), row.deadline.clone()),
             version: row.version,
@@ -411,6 +438,8 @@ impl Store {
             plan_json,
             pending_extension_json: pending_json,
             closed_at,
+            planned_by,
+            rectified_by,
             updated_at: now,
             version: row.version + 1,
             ..row
@@ -430,6 +459,8 @@ struct TransitionWrite {
     plan_json: Option<String>,
     pending_json: Option<String>,
     closed_at: Option<String>,
+    planned_by: Option<i64>,
+    rectified_by: Option<i64>,
     now: String,
     /// The state and deadline read before the decision.
     before: (String, Option<String>),
@@ -446,7 +477,8 @@ impl WriteJob for TransitionWrite {
             .rows(
                 "UPDATE hazards SET state = $1, deadline = $2, plan_json = $3, \
                  pending_extension_json = $4, closed_at = $5, updated_at = $6, \
-                 version = version + 1 WHERE id = $7 AND version = $8 RETURNING id",
+                 planned_by = $7, rectified_by = $8, \
+                 version = version + 1 WHERE id = $9 AND version = $10 RETURNING id",
                 vec![
                     self.state.as_str().into(),
                     self.deadline.clone().into(),
@@ -454,6 +486,8 @@ impl WriteJob for TransitionWrite {
                     self.pending_json.into(),
                     self.closed_at.into(),
                     self.now.into(),
+                    self.planned_by.into(),
+                    self.rectified_by.into(),
                     self.id.into(),
                     self.version.into(),
                 ],

@@ -87,11 +87,14 @@ pub async fn read(
 }
 
 /// Every lifecycle step: `{"action": "confirm" | "reject" | "immediate_fix" | "submit" |
-/// "accept" | "send_back" | "request_extension" | "decide_extension", ...}`.
+/// "accept" | "send_back" | "request_extension" | "decide_extension", ...}`. Whoever reported,
+/// planned or rectified a hazard may not accept it (rule `four_eyes_acceptance`); a
+/// `submit` or `immediate_fix` by anyone outside the hazard's enterprise needs a `note`
+/// giving the reason it is done on the enterprise's behalf.
 #[utoipa::path(post, path = "/api/v1/hazards/{id}/transitions", tag = "hazards", params(("id" = i64, Path)),
     request_body = Action,
-    responses((status = 200, body = Hazard), (status = 403, description = "the role may not do this to this hazard; the rule is named"),
-              (status = 409, description = "not possible from the current state"), (status = 422, description = "incomplete, e.g. a plan element missing")),
+    responses((status = 200, body = Hazard), (status = 403, description = "the role or person may not do this to this hazard; the rule is named"),
+              (status = 409, description = "not possible from the current state"), (status = 422, description = "incomplete, e.g. a plan element missing, or the on-behalf note")),
     security(("bearer" = []), ("session" = [])))]
 pub async fn transition(
     State(state): State<AppState>,

@@ -65,9 +65,10 @@ fn plan() -> Value {
 }
 
 #[tokio::test]
-async fn a_general_hazard_is_fixed_on_the_spot_and_closed_by_its_safety_manager() {
+async fn a_general_hazard_is_fixed_on_the_spot_and_closed_on_the_street_offices_acceptance() {
     let app = TestApp::spawn_demo().await;
     let manager = app.bearer("enterprise").await;
+    let street = app.bearer("street-office").await;
     let own = enterprise_id(&manager).await;
     let id = report(&manager, own, "灭火器压力不足", "general").await;
     let (status, err) = act(
@@ -89,7 +90,7 @@ async fn a_general_hazard_is_fixed_on_the_spot_and_closed_by_its_safety_manager(
     .await;
     assert_eq!(status, StatusCode::OK, "{h}");
     assert_eq!(h["state"], "awaiting_acceptance");
-    let (status, h) = act(&manager, id, json!({"action": "accept"})).await;
+    let (status, h) = act(&street, id, json!({"action": "accept"})).await;
     assert_eq!(status, StatusCode::OK, "{h}");
     assert_eq!(h["state"], "closed");
     assert!(h["closed_at"].is_string());
@@ -268,6 +269,135 @@ async fn a_listed_hazard_is_accepted_only_by_the_listing_office() {
     assert_eq!(
         (status, h["state"].as_str()),
         (StatusCode::OK, Some("closed"))
+    );
+}
+
+/// The path of the daily-work issue: the enterprise reports, plans and submits its own
+/// rectification; its own acceptance is refused (four eyes), the street office accepts.
+#[tokio::test]
+async fn the_enterprise_does_not_accept_its_own_rectification_the_street_office_does() {
+    let app = TestApp::spawn_demo().await;
+    let manager = app.bearer("enterprise").await;
+    let street = app.bearer("street-office").await;
+    let own = enterprise_id(&manager).await;
+    let id = report(&manager, own, "配电箱前堆放杂物", "general").await;
+    let (status, h) = act(
+        &manager,
+        id,
+        json!({"action": "confirm", "deadline": "2026-11-30"}),
+    )
+    .await;
+    assert_eq!(
+        (status, h["state"].as_str()),
+        (StatusCode::OK, Some("rectifying"))
+    );
+    let photo = evidence(&manager, id).await;
+    let (status, h) = act(
+        &manager,
+        id,
+        json!({"action": "submit", "evidence": [photo]}),
+    )
+    .await;
+    assert_eq!(
+        (status, h["state"].as_str()),
+        (StatusCode::OK, Some("awaiting_acceptance")),
+        "the enterprise submits its own work without a reason"
+    );
+    let (status, err) = act(&manager, id, json!({"action": "accept"})).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::FORBIDDEN, "four_eyes_acceptance")
+    );
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("四眼原则"),
+        "{err}"
+    );
+    let (_, h) = manager.get_json(&format!("/api/v1/hazards/{id}")).await;
+    assert_eq!(h["state"], "awaiting_acceptance", "nothing changed");
+    let (status, h) = act(&street, id, json!({"action": "accept", "note": "复查合格"})).await;
+    assert_eq!(
+        (status, h["state"].as_str()),
+        (StatusCode::OK, Some("closed"))
+    );
+    assert!(app.store.verify_audit_chain().await.unwrap().is_ok());
+}
+
+/// The district clerk who listed a major hazard may submit its rectification on the
+/// enterprise's behalf, saying why, but then may not accept it too: another clerk of the
+/// listing office does.
+#[tokio::test]
+async fn a_district_clerk_no_longer_submits_and_accepts_a_listed_major_hazard_alone() {
+    let app = TestApp::spawn_demo().await;
+    let manager = app.bearer("enterprise").await;
+    let district = app.bearer("district-office").await;
+    let own = enterprise_id(&manager).await;
+    let id = report(&manager, own, "消防控制室无人值守", "major").await;
+    let listing =
+        json!({"level": "区级", "date": "2026-11-21", "letter_number": "城中安委督〔2026〕4号"});
+    let (status, _) = district
+        .post_json(&format!("/api/v1/hazards/{id}/listing"), &listing)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = act(&manager, id, json!({"action": "confirm", "plan": plan()})).await;
+    assert_eq!(status, StatusCode::OK);
+    let photo = evidence(&district, id).await;
+    let (status, err) = act(
+        &district,
+        id,
+        json!({"action": "submit", "evidence": [photo]}),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "required"),
+        "{err}"
+    );
+    let (status, h) = act(
+        &district,
+        id,
+        json!({"action": "submit", "evidence": [photo], "note": "企业账号停用，由区安委办代为提交整改材料"}),
+    )
+    .await;
+    assert_eq!(
+        (status, h["state"].as_str()),
+        (StatusCode::OK, Some("awaiting_acceptance")),
+        "{h}"
+    );
+    let (status, err) = act(&district, id, json!({"action": "accept"})).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str().unwrap()),
+        (StatusCode::FORBIDDEN, "four_eyes_acceptance")
+    );
+    // A second clerk of the listing office accepts.
+    let office = app
+        .store
+        .principal_for_username("district-office")
+        .await
+        .unwrap()
+        .org_id;
+    app.store
+        .create_user(
+            &hazardnet_store::Actor::system("test"),
+            hazardnet_store::NewUser {
+                username: "district-office-2".into(),
+                display_name: "城中区安委办复核员".into(),
+                org_id: office,
+                role: "committee_clerk".into(),
+                password: "Correct-Horse-9".into(),
+                phone: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let second = app.bearer("district-office-2").await;
+    let (status, h) = act(&second, id, json!({"action": "accept"})).await;
+    assert_eq!(
+        (status, h["state"].as_str()),
+        (StatusCode::OK, Some("closed")),
+        "{h}"
     );
 }
 
@@ -457,6 +587,7 @@ async fn the_dashboard_counts_the_scope() {
     let app = TestApp::spawn_demo().await;
     let manager = app.bearer("enterprise").await;
     let regulator = app.bearer("regulator").await;
+    let street = app.bearer("street-office").await;
     let own = enterprise_id(&manager).await;
     let general = report(&manager, own, "一般隐患甲", "general").await;
     report(&manager, own, "重大隐患乙", "major").await;
@@ -467,7 +598,8 @@ async fn the_dashboard_counts_the_scope() {
         json!({"action": "immediate_fix", "evidence": [photo]}),
     )
     .await;
-    act(&manager, general, json!({"action": "accept"})).await;
+    let (status, _) = act(&street, general, json!({"action": "accept"})).await;
+    assert_eq!(status, StatusCode::OK);
     let (status, d) = regulator.get_json("/api/v1/dashboard").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -540,7 +672,13 @@ async fn the_maintained_tallies_agree_with_a_live_count() {
         json!({"action": "immediate_fix", "evidence": [photo]}),
     )
     .await;
-    act(&manager, a, json!({"action": "accept"})).await;
+    let (status, _) = act(
+        &app.bearer("street-office").await,
+        a,
+        json!({"action": "accept"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
     act(
         &app.bearer("regulator").await,
         b,

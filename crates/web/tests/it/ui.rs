@@ -300,8 +300,15 @@ async fn the_ledger_detail_and_dashboard_pages_work_through_forms() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let detail = session.get(&location).await.text().await.unwrap();
     assert!(detail.contains("整改中") && detail.contains("2026-12-10"));
+    assert!(
+        !detail.contains("代企业办理的原因"),
+        "the enterprise submits for itself"
+    );
 
+    // The street office may submit it too, but only saying why it acts for the enterprise.
     let street = page_login(&app, "street-office").await;
+    let on_behalf = street.get(&location).await.text().await.unwrap();
+    assert!(on_behalf.contains("代企业办理的原因") && on_behalf.contains("验收销号须由他人进行"));
     let dashboard = street.get("/dashboard").await.text().await.unwrap();
     assert!(dashboard.contains("整改率") && dashboard.contains("公园街道"));
     let search = street

@@ -65,6 +65,9 @@ struct DetailPage {
     category: String,
     evidence: Vec<Evidence>,
     actions: Vec<&'static str>,
+    /// The caller is not of the hazard's enterprise: rectifying, they act on its behalf and
+    /// must say why.
+    on_behalf: bool,
     may_list: bool,
     leaders: Vec<Choice>,
     today: String,
@@ -115,6 +118,7 @@ async fn detail_page(
     };
     let current_leader = h.leader_name.clone();
     let mut response = render(&DetailPage {
+        on_behalf: p.enterprise_id != Some(h.enterprise_id),
         may_list: !finished && h.listing.is_none() && p.role.may_list_for_supervision(),
         leaders: leaders
             .into_iter()
