@@ -99,32 +99,61 @@ pub fn read_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     Ok(rows)
 }
 
-/// A UTF-8 CSV as trimmed fields, rows without text left out.
+/// A UTF-8 CSV (comma-separated, double quotes, any line ending) as trimmed fields, rows
+/// without text left out. Read with `csv_core` into fixed field-end slots, so a record of
+/// millions of fields is refused before anything is allocated for it.
 fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    use csv_core::ReadRecordResult;
     let text = std::str::from_utf8(bytes).map_err(|_| SheetError::NotASheet)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.contains('\0') {
         return Err(SheetError::NotASheet);
     }
-    let mut rows = Vec::new();
+    let mut reader = csv_core::Reader::new();
+    let mut input = text.as_bytes();
+    let mut fields = vec![0u8; 4096];
+    let mut ends = [0usize; MAX_COLUMNS];
+    let (mut field_len, mut ends_len) = (0, 0);
     let mut records = 0usize;
-    for record in csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes())
-        .records()
-    {
-        let record = record.map_err(|_| SheetError::NotASheet)?;
-        records += 1;
-        if records > MAX_ROWS + 1 {
-            return Err(SheetError::TooManyRows);
-        }
-        let row: Vec<String> = record.iter().map(|f| f.trim().to_string()).collect();
-        if row.iter().any(|c| !c.is_empty()) {
-            rows.push(row);
+    let mut cells = 0usize;
+    let mut rows = Vec::new();
+    loop {
+        let (result, read, written, ended) =
+            reader.read_record(input, &mut fields[field_len..], &mut ends[ends_len..]);
+        input = &input[read..];
+        field_len += written;
+        ends_len += ended;
+        match result {
+            // An empty input tells the reader the text has ended.
+            ReadRecordResult::InputEmpty => {}
+            // Bounded by the upload: one record's fields cannot outgrow the text.
+            ReadRecordResult::OutputFull => fields.resize(fields.len() * 2, 0),
+            ReadRecordResult::OutputEndsFull => return Err(SheetError::TooManyColumns),
+            ReadRecordResult::Record => {
+                records += 1;
+                if records > MAX_ROWS + 1 {
+                    return Err(SheetError::TooManyRows);
+                }
+                cells += ends_len;
+                if cells > MAX_GRID_CELLS {
+                    return Err(SheetError::TooMuchData);
+                }
+                let mut row = Vec::with_capacity(ends_len);
+                let mut start = 0;
+                for &end in &ends[..ends_len] {
+                    let field = fields.get(start..end).ok_or(SheetError::NotASheet)?;
+                    let field = std::str::from_utf8(field).map_err(|_| SheetError::NotASheet)?;
+                    row.push(field.trim().to_string());
+                    start = end;
+                }
+                if row.iter().any(|c| !c.is_empty()) {
+                    rows.push(row);
+                }
+                (field_len, ends_len) = (0, 0);
+            }
+            ReadRecordResult::End => return Ok(rows),
         }
     }
-    Ok(rows)
 }
 
 fn invalid(field: &str, value: &str) -> RowError {
