@@ -86,11 +86,60 @@ fn split_tail(text: &str) -> Option<(&str, &str)> {
     Some((&close[..open], &close[open + paren_len..]))
 }
 
+/// The text of an item as its lines are joined, with what `split_tail` would say of it kept up
+/// to date as lines arrive: asking again after every line would search the whole text each
+/// time, quadratic in a pasted notice whose lines all end in a bracket.
+struct Body {
+    text: String,
+    /// Whether the text holds an opening of a tail ("（责任", "(牵头"…) anywhere; without one
+    /// there is no tail, whatever the text ends with.
+    has_opening: bool,
+    /// Once a tail is found the item is complete and its text no longer changes.
+    tail_found: bool,
+}
+
+const TAIL_OPENINGS: [&str; 4] = ["（责任", "(责任", "（牵头", "(牵头"];
+
+impl Body {
+    fn new(text: &str) -> Body {
+        let mut body = Body {
+            text: String::new(),
+            has_opening: false,
+            tail_found: false,
+        };
+        body.push(text);
+        body
+    }
+
+    fn push(&mut self, line: &str) {
+        // An opening may straddle the join: look again from a few characters back.
+        let mut from = self.text.len().saturating_sub("（责任".len());
+        while !self.text.is_char_boundary(from) {
+            from -= 1;
+        }
+        self.text.push_str(line);
+        self.has_opening = self.has_opening
+            || TAIL_OPENINGS
+                .iter()
+                .any(|opening| self.text[from..].contains(opening));
+        // A line of only full stops cannot complete a tail the text before it did not have
+        // (and would make `split_tail` trim back over every one of them again).
+        let stops_only = line.trim_end().trim_end_matches(['。', '.']).is_empty();
+        self.tail_found = self.has_opening && !stops_only && split_tail(&self.text).is_some();
+    }
+
+    fn has_tail(&self) -> bool {
+        self.tail_found
+    }
+}
+
 /// Splits a unit list into lead and co-responsible units. "A、B牵头，C全力配合，D负责" leads with
 /// A and B, co-operates C and D; without 牵头 every unit leads.
 pub fn split_units(list: &str) -> (Vec<String>, Vec<String>) {
     let mut lead = Vec::new();
     let mut co = Vec::new();
+    // Units already listed, so that a list of thousands is not compared pairwise.
+    let mut seen: [std::collections::HashSet<String>; 2] = Default::default();
     let has_lead_marker = list.contains("牵头，")
         || list.contains("牵头,")
         || list.contains("牵头；")
@@ -121,8 +170,12 @@ pub fn split_units(list: &str) -> (Vec<String>, Vec<String>) {
             if unit.is_empty() {
                 continue;
             }
-            let target = if is_lead { &mut lead } else { &mut co };
-            if !target.iter().any(|u: &String| u == unit) {
+            let (target, seen) = if is_lead {
+                (&mut lead, &mut seen[0])
+            } else {
+                (&mut co, &mut seen[1])
+            };
+            if seen.insert(unit.to_string()) {
                 target.push(unit.to_string());
             }
         }
@@ -210,7 +263,7 @@ pub fn parse_assignment_notice(text: &str, fallback_year: i32) -> NoticeDraft {
     let notice_cadence =
         cadence_in(text.rsplit("（责任单位").next().unwrap_or(text)).or_else(|| cadence_in(text));
     let mut tasks: Vec<TaskDraft> = Vec::new();
-    let mut current: Option<(u32, String)> = None;
+    let mut current: Option<(u32, Body)> = None;
     let finish = |tasks: &mut Vec<TaskDraft>, number: u32, body: &str| {
         let body = body.trim();
         let (text, tail) = match split_tail(body) {
@@ -261,22 +314,22 @@ pub fn parse_assignment_notice(text: &str, fallback_year: i32) -> NoticeDraft {
         match item_start(line) {
             Some((n, rest)) if n == expected => {
                 if let Some((number, body)) = current.take() {
-                    finish(&mut tasks, number, &body);
+                    finish(&mut tasks, number, &body.text);
                 }
-                current = Some((n, rest.to_string()));
+                current = Some((n, Body::new(rest)));
             }
             _ => {
                 if let Some((_, body)) = current.as_mut()
                     && !line.is_empty()
-                    && split_tail(body).is_none()
+                    && !body.has_tail()
                 {
-                    body.push_str(line);
+                    body.push(line);
                 }
             }
         }
     }
     if let Some((number, body)) = current.take() {
-        finish(&mut tasks, number, &body);
+        finish(&mut tasks, number, &body.text);
     }
     NoticeDraft {
         doc_number: doc_number(text),
@@ -333,6 +386,24 @@ mod tests {
         assert_eq!(draft.tasks[0].problems, ["no_units", "no_deadline"]);
         assert!(draft.tasks[1].problems.is_empty());
         assert_eq!(draft.tasks[1].lead_units, ["区应急管理局"]);
+    }
+
+    #[test]
+    fn a_tail_may_span_lines_and_ends_its_item() {
+        let draft = parse_assignment_notice(
+            "一、排查隐患。（责\n任单位：区应急管理局、\n区消防救援大队；完成时限：2021年3月底前）。\n\
+             这一行在尾注之后，不属于任务。\n二、整改到位\n。\n。\n（牵头单位：区住建局）\n",
+            2021,
+        );
+        assert_eq!(draft.tasks.len(), 2);
+        assert_eq!(draft.tasks[0].text, "排查隐患。");
+        assert_eq!(
+            draft.tasks[0].lead_units,
+            ["区应急管理局", "区消防救援大队"]
+        );
+        assert_eq!(draft.tasks[0].deadline.text, "2021年3月底前");
+        assert_eq!(draft.tasks[1].text, "整改到位。。");
+        assert_eq!(draft.tasks[1].lead_units, ["区住建局"]);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 pub const MAX_EVIDENCE_BYTES: usize = 10 * 1024 * 1024;
 /// Larger images are refused before anything decodes them (a "pixel flood").
-const MAX_PIXELS: u64 = 50_000_000;
+pub const MAX_PIXELS: u64 = 50_000_000;
 
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct Evidence {
@@ -68,34 +68,48 @@ fn sniff(file_name: &str, bytes: &[u8]) -> std::result::Result<&'static str, &'s
     }
 }
 
-/// Width × height from the image header, without decoding the image.
-fn pixels(content_type: &str, bytes: &[u8]) -> Option<u64> {
-    match content_type {
-        "image/png" if bytes.len() >= 24 => {
-            let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
-            let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
-            Some(u64::from(w) * u64::from(h))
-        }
-        "image/jpeg" => {
-            // Walk the segments to the first start-of-frame marker.
-            let mut i = 2;
-            while i + 9 < bytes.len() {
-                if bytes[i] != 0xFF {
-                    return None;
-                }
-                let marker = bytes[i + 1];
-                let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-                if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
-                    let h = u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]);
-                    let w = u16::from_be_bytes([bytes[i + 7], bytes[i + 8]]);
-                    return Some(u64::from(w) * u64::from(h));
-                }
-                i += 2 + len;
-            }
-            None
-        }
-        _ => None,
+/// Width × height of an accepted image, read from its header without decoding anything
+/// (imagesize reads the PNG IHDR, the JPEG start-of-frame and the WebP VP8/VP8L/VP8X header).
+/// `Err` when the header does not say: a photo whose size cannot be known is not accepted,
+/// since a decoder could be asked to allocate anything for it. `Ok(None)` for documents.
+fn pixels(content_type: &str, bytes: &[u8]) -> std::result::Result<Option<u64>, &'static str> {
+    let expected = match content_type {
+        "image/png" => imagesize::ImageType::Png,
+        "image/jpeg" => imagesize::ImageType::Jpeg,
+        "image/webp" => imagesize::ImageType::Webp,
+        _ => return Ok(None),
+    };
+    if imagesize::image_type(bytes).ok() != Some(expected) {
+        return Err("file_type");
     }
+    // A PNG's size is in its first chunk, which must be IHDR; anything else would be read
+    // as a size that no decoder uses.
+    if expected == imagesize::ImageType::Png && bytes.get(12..16) != Some(b"IHDR") {
+        return Err("file_type");
+    }
+    let size = imagesize::blob_size(bytes).map_err(|_| "file_type")?;
+    Ok(Some((size.width as u64).saturating_mul(size.height as u64)))
+}
+
+/// Checks an upload before anything stores or decodes it: not empty, at most
+/// `MAX_EVIDENCE_BYTES`, a type its extension names and its bytes confirm, and for an image at
+/// most `MAX_PIXELS` by its header. The content type, or the code of the refusal
+/// (`file_empty`, `file_too_large`, `file_type`, `file_pixels`).
+pub fn check_upload(
+    file_name: &str,
+    bytes: &[u8],
+) -> std::result::Result<&'static str, &'static str> {
+    if bytes.is_empty() {
+        return Err("file_empty");
+    }
+    if bytes.len() > MAX_EVIDENCE_BYTES {
+        return Err("file_too_large");
+    }
+    let content_type = sniff(file_name, bytes)?;
+    if pixels(content_type, bytes)?.is_some_and(|p| p > MAX_PIXELS) {
+        return Err("file_pixels");
+    }
+    Ok(content_type)
 }
 
 fn safe_name(name: &str) -> String {
@@ -120,17 +134,8 @@ impl Store {
     /// Checks an upload (size, type by its bytes, pixel count) and writes it, synced, under
     /// its SHA-256 — before any row refers to it, so a committed row always has its bytes.
     pub(crate) async fn save_file(&self, upload: EvidenceUpload) -> Result<StoredFile> {
-        if upload.bytes.is_empty() {
-            return Err(StoreError::BadFile("file_empty"));
-        }
-        if upload.bytes.len() > MAX_EVIDENCE_BYTES {
-            return Err(StoreError::BadFile("file_too_large"));
-        }
         let file_name = safe_name(&upload.file_name);
-        let content_type = sniff(&file_name, &upload.bytes).map_err(StoreError::BadFile)?;
-        if pixels(content_type, &upload.bytes).is_some_and(|p| p > MAX_PIXELS) {
-            return Err(StoreError::BadFile("file_pixels"));
-        }
+        let content_type = check_upload(&file_name, &upload.bytes).map_err(StoreError::BadFile)?;
         let sha256 = hex::encode(Sha256::digest(&upload.bytes));
         let path = self.evidence_path(&sha256)?;
         let size = upload.bytes.len() as i64;
@@ -337,12 +342,166 @@ mod tests {
         assert_eq!(sniff("noext", b"%PDF-"), Err("file_type"));
     }
 
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        png.extend_from_slice(&width.to_be_bytes());
+        png.extend_from_slice(&height.to_be_bytes());
+        png.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+        png
+    }
+
+    fn jpeg(width: u16, height: u16, frame_marker: u8) -> Vec<u8> {
+        let mut jpeg = vec![0xFF, 0xD8];
+        // APP0 (JFIF) and a comment before the frame header, as cameras write them.
+        jpeg.extend_from_slice(&[0xFF, 0xE0, 0, 16]);
+        jpeg.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+        jpeg.extend_from_slice(&[0xFF, 0xFE, 0, 6, b'h', b'i', b'!', b'!']);
+        jpeg.extend_from_slice(&[0xFF, frame_marker, 0, 17, 8]);
+        jpeg.extend_from_slice(&height.to_be_bytes());
+        jpeg.extend_from_slice(&width.to_be_bytes());
+        jpeg.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xFF, 0xD9]);
+        jpeg
+    }
+
+    fn webp(chunk: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+        let mut webp = b"RIFF".to_vec();
+        webp.extend_from_slice(&(4 + 8 + payload.len() as u32).to_le_bytes());
+        webp.extend_from_slice(b"WEBP");
+        webp.extend_from_slice(chunk);
+        webp.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        webp.extend_from_slice(payload);
+        webp
+    }
+
+    /// Lossy: a key frame tag, the start code, 14-bit width and height.
+    fn webp_vp8(width: u16, height: u16) -> Vec<u8> {
+        let mut payload = vec![0x30, 0x01, 0x00, 0x9D, 0x01, 0x2A];
+        payload.extend_from_slice(&width.to_le_bytes());
+        payload.extend_from_slice(&height.to_le_bytes());
+        payload.extend_from_slice(&[0; 8]);
+        webp(b"VP8 ", &payload)
+    }
+
+    /// Lossless: the signature byte, then width − 1 and height − 1 in 14 bits each.
+    fn webp_vp8l(width: u32, height: u32) -> Vec<u8> {
+        let bits = (width - 1) | ((height - 1) << 14);
+        let mut payload = vec![0x2F];
+        payload.extend_from_slice(&bits.to_le_bytes());
+        payload.extend_from_slice(&[0; 8]);
+        webp(b"VP8L", &payload)
+    }
+
+    /// Extended: flags, reserved bytes, canvas width − 1 and height − 1 in 24 bits each.
+    fn webp_vp8x(width: u32, height: u32) -> Vec<u8> {
+        let mut payload = vec![0x10, 0, 0, 0];
+        payload.extend_from_slice(&(width - 1).to_le_bytes()[..3]);
+        payload.extend_from_slice(&(height - 1).to_le_bytes()[..3]);
+        webp(b"VP8X", &payload)
+    }
+
     #[test]
     fn png_dimensions_are_read_from_the_header() {
-        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-        png.extend_from_slice(&100_000u32.to_be_bytes());
-        png.extend_from_slice(&100_000u32.to_be_bytes());
-        assert_eq!(pixels("image/png", &png), Some(10_000_000_000));
+        assert_eq!(
+            pixels("image/png", &png(100_000, 100_000)),
+            Ok(Some(10_000_000_000))
+        );
+        assert_eq!(
+            check_upload("a.png", &png(100_000, 100_000)),
+            Err("file_pixels")
+        );
+        assert_eq!(check_upload("a.png", &png(4000, 3000)), Ok("image/png"));
+        // The size is only believed from an IHDR chunk in first place.
+        let mut other_chunk = png(1, 1);
+        other_chunk[12..16].copy_from_slice(b"CgBI");
+        assert_eq!(check_upload("a.png", &other_chunk), Err("file_type"));
+        assert_eq!(check_upload("a.png", &png(1, 1)[..20]), Err("file_type"));
+    }
+
+    #[test]
+    fn jpeg_dimensions_are_read_from_the_frame_header() {
+        assert_eq!(
+            pixels("image/jpeg", &jpeg(4000, 3000, 0xC0)),
+            Ok(Some(12_000_000))
+        );
+        assert_eq!(
+            check_upload("a.jpg", &jpeg(4000, 3000, 0xC0)),
+            Ok("image/jpeg")
+        );
+        // Baseline and progressive frames alike.
+        assert_eq!(
+            check_upload("a.jpg", &jpeg(65_535, 65_535, 0xC0)),
+            Err("file_pixels")
+        );
+        assert_eq!(
+            check_upload("a.jpeg", &jpeg(65_535, 65_535, 0xC2)),
+            Err("file_pixels")
+        );
+        // No frame header, or one cut short: the size is unknown and the file refused.
+        let no_frame = [
+            0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+            0xFF, 0xD9,
+        ];
+        assert_eq!(check_upload("a.jpg", &no_frame), Err("file_type"));
+        let cut = jpeg(100, 100, 0xC0);
+        assert_eq!(
+            check_upload("a.jpg", &cut[..cut.len() - 18]),
+            Err("file_type")
+        );
+        // A segment length pointing backwards or past the end does not loop or panic.
+        assert_eq!(
+            check_upload("a.jpg", &[0xFF, 0xD8, 0xFF, 0xE1, 0, 0, 0xFF, 0xE1, 0, 1]),
+            Err("file_type")
+        );
+    }
+
+    #[test]
+    fn webp_dimensions_are_read_for_every_kind() {
+        assert_eq!(
+            pixels("image/webp", &webp_vp8(1000, 800)),
+            Ok(Some(800_000))
+        );
+        assert_eq!(
+            pixels("image/webp", &webp_vp8l(1000, 800)),
+            Ok(Some(800_000))
+        );
+        assert_eq!(
+            pixels("image/webp", &webp_vp8x(1000, 800)),
+            Ok(Some(800_000))
+        );
+        for small in [
+            webp_vp8(1000, 800),
+            webp_vp8l(1000, 800),
+            webp_vp8x(1000, 800),
+        ] {
+            assert_eq!(check_upload("a.webp", &small), Ok("image/webp"));
+        }
+        // The largest each header can declare: 16383², 16384², 2^24 × 2^24.
+        for flood in [
+            webp_vp8(16_383, 16_383),
+            webp_vp8l(16_384, 16_384),
+            webp_vp8x(1 << 24, 1 << 24),
+        ] {
+            assert_eq!(check_upload("a.webp", &flood), Err("file_pixels"));
+        }
+        // A header cut short, or a chunk that is not an image.
+        let vp8x = webp_vp8x(10, 10);
+        assert_eq!(check_upload("a.webp", &vp8x[..26]), Err("file_type"));
+        assert_eq!(
+            check_upload("a.webp", &webp(b"VP8Z", &[0; 10])),
+            Err("file_type")
+        );
+    }
+
+    #[test]
+    fn an_image_must_be_the_type_its_name_says() {
+        assert_eq!(check_upload("a.jpg", &png(1, 1)), Err("file_type"));
+        assert_eq!(check_upload("a.webp", &png(1, 1)), Err("file_type"));
+        // GIF is not an accepted type, under its own name or another.
+        let gif = b"GIF89a\x10\x27\x10\x27\0\0\0;";
+        assert_eq!(check_upload("a.gif", gif), Err("file_type"));
+        assert_eq!(check_upload("a.png", gif), Err("file_type"));
+        assert_eq!(check_upload("a.png", b""), Err("file_empty"));
+        assert_eq!(check_upload("a.pdf", b"%PDF-1.7\n"), Ok("application/pdf"));
     }
 
     #[test]

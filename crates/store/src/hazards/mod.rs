@@ -13,7 +13,7 @@ pub(crate) mod tallies;
 
 pub use dashboard::{Dashboard, DashboardCount, MonthPoint};
 pub(crate) use evidence::StoredFile;
-pub use evidence::{Evidence, EvidenceUpload};
+pub use evidence::{Evidence, EvidenceUpload, MAX_PIXELS, check_upload};
 pub use export::LedgerRow;
 pub use list::{HazardFilter, HazardSort};
 

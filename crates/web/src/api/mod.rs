@@ -95,13 +95,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// An unreadable sheet as an error (a missing column is named).
+/// An unreadable sheet as an error (a missing column is named). Every kind is a 422 whose code
+/// has its message in the locales; the limits a sheet broke are named there.
 pub fn sheet_error(e: crate::sheets::SheetError) -> ApiError {
+    use crate::sheets::SheetError;
     ApiError::Unprocessable {
         code: e.code(),
         detail: match e {
-            crate::sheets::SheetError::MissingColumn(c) => c.to_string(),
-            _ => String::new(),
+            SheetError::MissingColumn(c) => c.to_string(),
+            SheetError::NotASheet
+            | SheetError::TooLarge
+            | SheetError::Unsafe
+            | SheetError::Empty
+            | SheetError::TooManyRows
+            | SheetError::TooManyColumns
+            | SheetError::TooMuchData => String::new(),
         },
     }
 }

@@ -1,22 +1,48 @@
-//! Spreadsheets in and out. Uploaded workbooks are hostile until proven otherwise: the zip
-//! container is checked (entry count, declared and actual uncompressed sizes, paths, DTDs)
-//! before calamine parses it (DESIGN.md, "Hostile files").
+//! Spreadsheets in and out. Uploaded workbooks are hostile until proven otherwise
+//! (DESIGN.md, "Hostile files"): the zip container is checked (entry count, declared and actual
+//! inflated sizes, paths, DTDs by parsing every XML part), then the first sheet is read as a
+//! stream (`xlsx`) with every count and size a file could inflate held to the limits below,
+//! so no upload can make the server allocate more than a bounded amount or panic.
 
 mod enterprises;
 mod hazards;
+mod xlsx;
 
 pub use enterprises::{enterprise_inputs, enterprises_workbook};
 pub use hazards::{LedgerSheet, hazard_inputs};
 
-use calamine::{Data, Reader, Xlsx};
 use hazardnet_store::RowError;
-use std::io::{Cursor, Read};
 
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
-const MAX_ENTRIES: usize = 500;
-const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;
-const MAX_TOTAL_BYTES: u64 = 128 * 1024 * 1024;
+/// Entries in an xlsx container (a workbook has a dozen or two).
+pub const MAX_ENTRIES: usize = 500;
+/// Inflated bytes of one entry, and of all entries together. One inflated part is held in
+/// memory at a time while it is read.
+pub const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_TOTAL_BYTES: u64 = 128 * 1024 * 1024;
+/// Tags in one XML part, counted before it is parsed: bounds the time any part can take. A
+/// cell with a value takes four (`<c><v></v></c>`), so a dense sheet holds about 700,000.
+pub const MAX_XML_TAGS: usize = 3_000_000;
+/// Nesting depth of XML elements (a sheet needs five or six).
+pub const MAX_XML_DEPTH: usize = 64;
+/// Rows from the first to the last non-empty one, the header not counted.
 pub const MAX_ROWS: usize = 100_000;
+/// Columns: a non-empty cell right of column IV is refused (import sheets have about 20).
+pub const MAX_COLUMNS: usize = 256;
+/// `<c>` elements read in a sheet, empty ones included.
+pub const MAX_CELLS: usize = 1_500_000;
+/// Cells materialised in the rows handed back, each row padded to the common width as the
+/// importers have always received them (so one far-right cell widens every row).
+pub const MAX_GRID_CELLS: usize = 1_000_000;
+/// Bytes of cell text handed back, a shared string counted once per cell that shows it.
+pub const MAX_TEXT_BYTES: usize = 32 * 1024 * 1024;
+/// Bytes of one cell's or shared string's text (Excel itself stops at 32,767 characters).
+pub const MAX_CELL_BYTES: usize = 256 * 1024;
+/// Shared strings: how many, and their bytes together.
+pub const MAX_SHARED_STRINGS: usize = 500_000;
+pub const MAX_SHARED_BYTES: usize = 16 * 1024 * 1024;
+/// Cell styles and custom number formats (Excel allows 64,000 styles).
+pub const MAX_STYLES: usize = 65_536;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SheetError {
@@ -30,6 +56,10 @@ pub enum SheetError {
     Empty,
     #[error("too many rows")]
     TooManyRows,
+    #[error("too many columns")]
+    TooManyColumns,
+    #[error("too much data")]
+    TooMuchData,
     #[error("missing column")]
     MissingColumn(&'static str),
 }
@@ -42,120 +72,88 @@ impl SheetError {
             SheetError::Unsafe => "sheet_unsafe",
             SheetError::Empty => "sheet_empty",
             SheetError::TooManyRows => "sheet_too_many_rows",
+            SheetError::TooManyColumns => "sheet_too_many_columns",
+            SheetError::TooMuchData => "sheet_too_much_data",
             SheetError::MissingColumn(_) => "sheet_missing_column",
         }
     }
 }
 
-/// Checks the zip container of an xlsx without trusting what it declares.
-fn check_container(bytes: &[u8]) -> Result<(), SheetError> {
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| SheetError::NotASheet)?;
-    if archive.len() > MAX_ENTRIES {
-        return Err(SheetError::Unsafe);
-    }
-    let mut total = 0u64;
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(|_| SheetError::NotASheet)?;
-        let name = entry.name().to_string();
-        if name.starts_with('/') || name.contains("..") || name.contains('\\') || entry.is_symlink()
-        {
-            return Err(SheetError::Unsafe);
-        }
-        if entry.size() > MAX_ENTRY_BYTES {
-            return Err(SheetError::Unsafe);
-        }
-        // Inflate for real, with a cap: declared sizes can lie.
-        let mut head = Vec::new();
-        let read = (&mut entry)
-            .take(MAX_ENTRY_BYTES + 1)
-            .read_to_end(&mut head)
-            .map_err(|_| SheetError::NotASheet)? as u64;
-        if read > MAX_ENTRY_BYTES {
-            return Err(SheetError::Unsafe);
-        }
-        total += read;
-        if total > MAX_TOTAL_BYTES {
-            return Err(SheetError::Unsafe);
-        }
-        if name.ends_with(".xml") || name.ends_with(".rels") {
-            let prefix = &head[..head.len().min(4096)];
-            let text = String::from_utf8_lossy(prefix);
-            if text.contains("<!DOCTYPE") || text.contains("<!ENTITY") {
-                return Err(SheetError::Unsafe);
-            }
-        }
-    }
-    Ok(())
-}
-
-fn cell_text(cell: &Data) -> String {
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim().to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => match d.as_datetime() {
-            Some(dt) if dt.time() == chrono::NaiveTime::MIN => dt.date().to_string(),
-            Some(dt) => dt.to_string(),
-            None => d.to_string(),
-        },
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("{e:?}"),
-    }
-}
-
-/// The rows of the first sheet of an xlsx, or of a UTF-8 CSV, as trimmed text.
+/// The rows of the first sheet of an xlsx, or of a UTF-8 CSV, as trimmed text; rows without
+/// text are left out.
 pub fn read_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(SheetError::TooLarge);
     }
-    let rows: Vec<Vec<String>> = if bytes.starts_with(b"PK\x03\x04") {
-        check_container(bytes)?;
-        let mut workbook: Xlsx<_> =
-            Xlsx::new(Cursor::new(bytes)).map_err(|_| SheetError::NotASheet)?;
-        let range = workbook
-            .worksheet_range_at(0)
-            .ok_or(SheetError::Empty)?
-            .map_err(|_| SheetError::NotASheet)?;
-        if range.height() > MAX_ROWS + 1 {
-            return Err(SheetError::TooManyRows);
-        }
-        range
-            .rows()
-            .map(|r| r.iter().map(cell_text).collect())
+    let rows = if bytes.starts_with(b"PK\x03\x04") {
+        let rows = xlsx::read_xlsx(bytes)?;
+        rows.into_iter()
+            .filter(|r| r.iter().any(|c| !c.is_empty()))
             .collect()
     } else {
-        let text = std::str::from_utf8(bytes).map_err(|_| SheetError::NotASheet)?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        if text.contains('\0') {
-            return Err(SheetError::NotASheet);
-        }
-        let mut rows = Vec::new();
-        for record in csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes())
-            .records()
-        {
-            let record = record.map_err(|_| SheetError::NotASheet)?;
-            rows.push(record.iter().map(|f| f.trim().to_string()).collect());
-            if rows.len() > MAX_ROWS + 1 {
-                return Err(SheetError::TooManyRows);
-            }
-        }
-        rows
+        read_csv(bytes)?
     };
-    let rows: Vec<Vec<String>> = rows
-        .into_iter()
-        .filter(|r| r.iter().any(|c| !c.is_empty()))
-        .collect();
     if rows.is_empty() {
         return Err(SheetError::Empty);
     }
     Ok(rows)
+}
+
+/// A UTF-8 CSV (comma-separated, double quotes, any line ending) as trimmed fields, rows
+/// without text left out. Read with `csv_core` into fixed field-end slots, so a record of
+/// millions of fields is refused before anything is allocated for it.
+fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+    use csv_core::ReadRecordResult;
+    let text = std::str::from_utf8(bytes).map_err(|_| SheetError::NotASheet)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.contains('\0') {
+        return Err(SheetError::NotASheet);
+    }
+    let mut reader = csv_core::Reader::new();
+    let mut input = text.as_bytes();
+    let mut fields = vec![0u8; 4096];
+    let mut ends = [0usize; MAX_COLUMNS];
+    let (mut field_len, mut ends_len) = (0, 0);
+    let mut records = 0usize;
+    let mut cells = 0usize;
+    let mut rows = Vec::new();
+    loop {
+        let (result, read, written, ended) =
+            reader.read_record(input, &mut fields[field_len..], &mut ends[ends_len..]);
+        input = &input[read..];
+        field_len += written;
+        ends_len += ended;
+        match result {
+            // An empty input tells the reader the text has ended.
+            ReadRecordResult::InputEmpty => {}
+            // Bounded by the upload: one record's fields cannot outgrow the text.
+            ReadRecordResult::OutputFull => fields.resize(fields.len() * 2, 0),
+            ReadRecordResult::OutputEndsFull => return Err(SheetError::TooManyColumns),
+            ReadRecordResult::Record => {
+                records += 1;
+                if records > MAX_ROWS + 1 {
+                    return Err(SheetError::TooManyRows);
+                }
+                cells += ends_len;
+                if cells > MAX_GRID_CELLS {
+                    return Err(SheetError::TooMuchData);
+                }
+                let mut row = Vec::with_capacity(ends_len);
+                let mut start = 0;
+                for &end in &ends[..ends_len] {
+                    let field = fields.get(start..end).ok_or(SheetError::NotASheet)?;
+                    let field = std::str::from_utf8(field).map_err(|_| SheetError::NotASheet)?;
+                    row.push(field.trim().to_string());
+                    start = end;
+                }
+                if row.iter().any(|c| !c.is_empty()) {
+                    rows.push(row);
+                }
+                (field_len, ends_len) = (0, 0);
+            }
+            ReadRecordResult::End => return Ok(rows),
+        }
+    }
 }
 
 fn invalid(field: &str, value: &str) -> RowError {
@@ -186,6 +184,7 @@ mod tests {
     use crate::i18n::Lang;
     use hazardnet_store::Enterprise;
     use std::collections::HashMap;
+    use std::io::Cursor;
 
     fn industries() -> HashMap<String, String> {
         [

@@ -5,8 +5,10 @@ use crate::helpers::{Session, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+/// A JPEG header that names its size (1×1 in its start-of-frame), as uploads must.
 const JPEG: &[u8] = &[
-    0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9,
+    0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF,
+    0xC0, 0, 17, 8, 0, 1, 0, 1, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xFF, 0xD9,
 ];
 
 async fn enterprise_id(session: &Session) -> i64 {

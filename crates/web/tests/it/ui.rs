@@ -249,7 +249,7 @@ async fn the_ledger_detail_and_dashboard_pages_work_through_forms() {
     let csrf = csrf_of(&session.get("/hazards/new").await.text().await.unwrap());
     let photo: &[u8] = &[
         0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF,
-        0xD9,
+        0xC0, 0, 17, 8, 0, 1, 0, 1, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xFF, 0xD9,
     ];
     let form = reqwest::multipart::Form::new()
         .text("title", "吧台电源插座破损")
