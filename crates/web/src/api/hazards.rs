@@ -175,13 +175,20 @@ pub async fn download_evidence(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     let (evidence, bytes) = state.store.evidence_file(&caller.principal, id).await?;
+    // Photos open in the page; a document (PDF, DOCX, XLSX) an outsider may have written is
+    // downloaded, never rendered from this origin.
+    let disposition = if evidence.content_type.starts_with("image/") {
+        "inline"
+    } else {
+        "attachment"
+    };
     Ok((
         [
             (header::CONTENT_TYPE, evidence.content_type.clone()),
             (
                 header::CONTENT_DISPOSITION,
                 format!(
-                    "inline; filename*=UTF-8''{}",
+                    "{disposition}; filename*=UTF-8''{}",
                     urlencoding::encode(&evidence.file_name)
                 ),
             ),

@@ -463,6 +463,14 @@ async fn a_tampered_evidence_file_is_refused_clearly_and_the_administrators_are_
         body["id"].as_i64().unwrap(),
         body["sha256"].as_str().unwrap().to_string(),
     );
+    // A document is downloaded, never rendered from this origin.
+    let download = clerk.get(&format!("/api/v1/evidence/{id}")).await;
+    assert!(
+        download.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
     let path = app.files.path().join("evidence").join(&sha[..2]).join(&sha);
     std::fs::write(&path, b"%PDF-1.4 a different report").unwrap();
     for _ in 0..2 {
