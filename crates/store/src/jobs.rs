@@ -166,6 +166,25 @@ struct Recipient {
     enterprise_id: Option<i64>,
 }
 
+/// The users who may hear of a hazard, with their office; the caller adds the condition.
+const RECIPIENT_SELECT: &str = "SELECT u.id AS user_id, u.role, o.kind, o.jurisdiction_code, \
+    o.industries, o.enterprise_id FROM users u JOIN organizations o ON o.id = u.org_id \
+    WHERE u.disabled = 0";
+
+impl Recipient {
+    /// Whether the recipient's office answers for `industry`: every office does, but a
+    /// regulator only for its own industries.
+    fn covers(&self, industry: Option<&IndustryCode>) -> bool {
+        OrgKind::parse(&self.kind).ok() != Some(OrgKind::IndustryRegulator)
+            || industry.is_some_and(|i| {
+                self.industries
+                    .split(',')
+                    .filter_map(|c| IndustryCode::parse(c).ok())
+                    .any(|c| c.covers(i))
+            })
+    }
+}
+
 /// One message in a user's inbox. `kind` and `params` are rendered in the reader's language.
 #[derive(Debug, Clone, FromRow, Serialize, utoipa::ToSchema)]
 pub struct InboxMessage {
@@ -475,11 +494,9 @@ impl Store {
         h: &JobHazard,
         office: Option<&JurisdictionCode>,
     ) -> Result<Vec<i64>> {
-        let rows: Vec<Recipient> = sqlx::query_as(
-            "SELECT u.id AS user_id, u.role, o.kind, o.jurisdiction_code, o.industries, o.enterprise_id \
-             FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.disabled = 0 \
-             AND (o.enterprise_id = $1 OR o.jurisdiction_code = $2)",
-        )
+        let rows: Vec<Recipient> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{RECIPIENT_SELECT} AND (o.enterprise_id = $1 OR o.jurisdiction_code = $2)"
+        )))
         .bind(h.enterprise_id)
         .bind(office.as_ref().map(|o| o.to_string()).unwrap_or_default())
         .fetch_all(&self.read)
@@ -501,13 +518,7 @@ impl Store {
                     r.jurisdiction_code.as_deref() == office.as_ref().map(|o| o.as_str());
                 let reminder_office = job.kind != "remind"
                     || matches!(kind, Some(OrgKind::StreetOffice | OrgKind::Community));
-                let covers = kind != Some(OrgKind::IndustryRegulator)
-                    || industry.as_ref().is_some_and(|i| {
-                        r.industries
-                            .split(',')
-                            .filter_map(|c| IndustryCode::parse(c).ok())
-                            .any(|c| c.covers(i))
-                    });
+                let covers = r.covers(industry.as_ref());
                 at_office
                     && reminder_office
                     && covers
@@ -527,11 +538,8 @@ impl Store {
     async fn major_report_recipients(&self, h: &JobHazard) -> Result<Vec<i64>> {
         let place = JurisdictionCode::parse(&h.jurisdiction_code)?;
         let offices = major_report_offices(&place);
-        let mut sql = crate::sql::Sql::new(
-            "SELECT u.id AS user_id, u.role, o.kind, o.jurisdiction_code, o.industries, o.enterprise_id \
-             FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.disabled = 0 \
-             AND o.jurisdiction_code IN (",
-        );
+        let mut sql = crate::sql::Sql::new(RECIPIENT_SELECT);
+        sql.push(" AND o.jurisdiction_code IN (");
         for (i, office) in offices.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -546,14 +554,9 @@ impl Store {
             .filter(|r| {
                 let kind = OrgKind::parse(&r.kind).ok();
                 let role = Role::parse(&r.role).ok();
-                let covers = kind != Some(OrgKind::IndustryRegulator)
-                    || industry.as_ref().is_some_and(|i| {
-                        r.industries
-                            .split(',')
-                            .filter_map(|c| IndustryCode::parse(c).ok())
-                            .any(|c| c.covers(i))
-                    });
-                kind.is_some_and(|k| k.is_government()) && role != Some(Role::Leader) && covers
+                kind.is_some_and(|k| k.is_government())
+                    && role != Some(Role::Leader)
+                    && r.covers(industry.as_ref())
             })
             .map(|r| r.user_id)
             .collect();
