@@ -548,15 +548,7 @@ pub fn decide(
             if hazard.state != Rectifying || !hazard.pending_extension {
                 return Err(wrong(action, hazard.state));
             }
-            let allowed = if major {
-                matches!(actor.role, Role::RegulatorClerk | Role::CommitteeClerk)
-            } else {
-                matches!(
-                    actor.role,
-                    Role::RegulatorClerk | Role::CommitteeClerk | Role::TerritorialClerk
-                )
-            };
-            if !allowed {
+            if !actor.role.may_decide_extension(major) {
                 return Err(refuse(action, actor, "extension_decided_by_government"));
             }
             // The new deadline itself is filled in by the store from the pending request.

@@ -120,6 +120,16 @@ impl Role {
         )
     }
 
+    /// May grant or refuse a request to move a rectification deadline: the regulators' and the
+    /// safety committee office's clerks, and for a general hazard the territorial office too.
+    pub fn may_decide_extension(self, major: bool) -> bool {
+        match self {
+            Role::RegulatorClerk | Role::CommitteeClerk => true,
+            Role::TerritorialClerk => !major,
+            _ => false,
+        }
+    }
+
     /// May manage users and organizations (the system administrator only).
     pub fn may_administer_users(self) -> bool {
         self == Role::Admin

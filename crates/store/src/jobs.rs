@@ -90,34 +90,69 @@ pub(crate) async fn schedule_deadline_jobs<E: crate::writer::Exec>(
     Ok(())
 }
 
-/// A major hazard was recorded: the offices over it must hear at once (DESIGN.md: a major
-/// hazard "is reported to the regulator the moment it is recorded"). The job is written in the
-/// record's own transaction, so no crash can lose the notice, and is due at once.
-pub(crate) async fn schedule_major_report_job<E: crate::writer::Exec>(
+/// A notice about a hazard that someone must hear of at once. Each is a job written in the
+/// transaction of the step that causes it, so no crash can lose it, and due at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Notice {
+    /// A major hazard was recorded: the offices over it hear of it (DESIGN.md: a major hazard
+    /// "is reported to the regulator the moment it is recorded").
+    MajorReported,
+    /// The enterprise asked to move a deadline: those who may decide hear of it.
+    ExtensionRequested,
+    /// The request was granted or refused: the enterprise hears of it.
+    ExtensionApproved,
+    ExtensionRefused,
+}
+
+impl Notice {
+    const ALL: [Notice; 4] = [
+        Notice::MajorReported,
+        Notice::ExtensionRequested,
+        Notice::ExtensionApproved,
+        Notice::ExtensionRefused,
+    ];
+
+    /// The job kind, which is also the inbox message's kind.
+    fn kind(self) -> &'static str {
+        match self {
+            Notice::MajorReported => "major_reported",
+            Notice::ExtensionRequested => "extension_requested",
+            Notice::ExtensionApproved => "extension_approved",
+            Notice::ExtensionRefused => "extension_refused",
+        }
+    }
+
+    fn of_kind(kind: &str) -> Option<Notice> {
+        Notice::ALL.into_iter().find(|n| n.kind() == kind)
+    }
+}
+
+/// Writes `notice` about a hazard as a job due now, inside the caller's transaction. `occasion`
+/// tells one occurrence from the next (the hazard's version for a transition).
+pub(crate) async fn schedule_notice<E: crate::writer::Exec>(
     tx: &mut E,
     store: &Store,
+    notice: Notice,
     hazard_id: i64,
+    occasion: i64,
 ) -> Result<()> {
     let now = format_time(store.clock().now());
     tx.rows(
         "INSERT INTO jobs (kind, hazard_id, deadline, step, due_at, dedupe_key, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
         vec![
-            MAJOR_REPORTED.into(),
+            notice.kind().into(),
             hazard_id.into(),
             "".into(),
-            0_i64.into(),
+            occasion.into(),
             now.as_str().into(),
-            format!("{MAJOR_REPORTED}:{hazard_id}").into(),
+            format!("{}:{hazard_id}:{occasion}", notice.kind()).into(),
             now.as_str().into(),
         ],
     )
     .await?;
     Ok(())
 }
-
-/// The job kind of a major hazard's immediate notice.
-const MAJOR_REPORTED: &str = "major_reported";
 
 /// The divisions whose offices hear of a major hazard at once: its own (community or street),
 /// up to and including its county.
@@ -373,8 +408,9 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let outcome = match hazard {
             None => "skipped".to_string(),
-            Some(h) if job.kind == MAJOR_REPORTED => {
-                let recipients = self.major_report_recipients(&h).await?;
+            Some(h) if Notice::of_kind(&job.kind).is_some() => {
+                let notice = Notice::of_kind(&job.kind).unwrap_or(Notice::MajorReported);
+                let recipients = self.notice_recipients(notice, &h).await?;
                 let enterprise: Option<String> =
                     sqlx::query_scalar("SELECT name FROM enterprises WHERE id = $1")
                         .bind(h.enterprise_id)
@@ -383,6 +419,7 @@ impl Store {
                 let body = serde_json::json!({
                     "number": h.number, "title": h.title,
                     "enterprise": enterprise.unwrap_or_default(),
+                    "deadline": h.deadline.clone().unwrap_or_default(),
                 })
                 .to_string();
                 for user_id in &recipients {
@@ -391,7 +428,7 @@ impl Store {
                         *user_id,
                         Some(job.hazard_id),
                         Some(job.id),
-                        MAJOR_REPORTED,
+                        notice.kind(),
                         &format!("{} {}", h.number, h.title),
                         &body,
                     )
@@ -402,7 +439,7 @@ impl Store {
                     self,
                     &crate::Actor::system("jobs"),
                     Change {
-                        action: "hazard.major_reported_notice",
+                        action: &format!("hazard.{}_notice", notice.kind()),
                         entity: "hazard",
                         entity_id: job.hazard_id.to_string(),
                         jurisdiction: &h.jurisdiction_code,
@@ -532,10 +569,20 @@ impl Store {
         Ok(ids)
     }
 
-    /// Who hears of a major hazard at once: the clerks of the government offices at its
-    /// community, street and county (a regulator only for its industries; leaders follow
-    /// hazards they are assigned, they are not told of each one).
-    async fn major_report_recipients(&self, h: &JobHazard) -> Result<Vec<i64>> {
+    /// Who hears of a notice. Of a major hazard: the clerks of the government offices at its
+    /// community, street and county (a regulator only for its industries; leaders follow the
+    /// hazards they are assigned, they are not told of each one). Of an extension request:
+    /// those of them who may decide it. Of the decision: the enterprise's principal and safety
+    /// managers.
+    async fn notice_recipients(&self, notice: Notice, h: &JobHazard) -> Result<Vec<i64>> {
+        if matches!(notice, Notice::ExtensionApproved | Notice::ExtensionRefused) {
+            let mut sql = crate::sql::Sql::new(RECIPIENT_SELECT);
+            sql.push(" AND o.enterprise_id = ").bind(h.enterprise_id);
+            sql.push(" AND u.role IN ('enterprise_principal', 'enterprise_safety_manager') ORDER BY u.id");
+            let rows: Vec<Recipient> = sql.query_as().fetch_all(&self.read).await?;
+            return Ok(rows.into_iter().map(|r| r.user_id).collect());
+        }
+        let major = h.level == "major";
         let place = JurisdictionCode::parse(&h.jurisdiction_code)?;
         let offices = major_report_offices(&place);
         let mut sql = crate::sql::Sql::new(RECIPIENT_SELECT);
@@ -554,8 +601,11 @@ impl Store {
             .filter(|r| {
                 let kind = OrgKind::parse(&r.kind).ok();
                 let role = Role::parse(&r.role).ok();
+                let decides = notice != Notice::ExtensionRequested
+                    || role.is_some_and(|r| r.may_decide_extension(major));
                 kind.is_some_and(|k| k.is_government())
                     && role != Some(Role::Leader)
+                    && decides
                     && r.covers(industry.as_ref())
             })
             .map(|r| r.user_id)

@@ -529,6 +529,20 @@ impl WriteJob for TransitionWrite {
             },
         )
         .await?;
+        // Whoever must act on a request, or waits for its answer, hears of it.
+        let notice = match &self.action {
+            Action::RequestExtension { .. } => Some(crate::jobs::Notice::ExtensionRequested),
+            Action::DecideExtension { approve: true, .. } => {
+                Some(crate::jobs::Notice::ExtensionApproved)
+            }
+            Action::DecideExtension { approve: false, .. } => {
+                Some(crate::jobs::Notice::ExtensionRefused)
+            }
+            _ => None,
+        };
+        if let Some(notice) = notice {
+            crate::jobs::schedule_notice(tx, &self.store, notice, self.id, self.version).await?;
+        }
         Ok(())
     }
 }

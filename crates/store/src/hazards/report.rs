@@ -191,7 +191,8 @@ impl Store {
         )
         .await?;
         if fields.level == hazardnet_domain::hazard::HazardLevel::Major {
-            crate::jobs::schedule_major_report_job(tx, self, id).await?;
+            crate::jobs::schedule_notice(tx, self, crate::jobs::Notice::MajorReported, id, 0)
+                .await?;
         }
         Ok(HazardCreated { id, number })
     }

@@ -7,6 +7,15 @@ use hazardnet_store::Store;
 use reqwest::StatusCode;
 use serde_json::json;
 
+/// The deadline reminders and escalations in a user's inbox (not the notices of requests).
+async fn deadline_inbox(session: &Session) -> Vec<(String, String)> {
+    inbox(session)
+        .await
+        .into_iter()
+        .filter(|(kind, _)| matches!(kind.as_str(), "deadline_reminder" | "overdue_escalation"))
+        .collect()
+}
+
 async fn inbox(session: &Session) -> Vec<(String, String)> {
     let (status, body) = session.get_json("/api/v1/inbox").await;
     assert_eq!(status, StatusCode::OK);
@@ -128,12 +137,12 @@ async fn a_closed_hazard_or_a_moved_deadline_stops_its_jobs() {
     app.clock.advance(Duration::days(12)); // past the old deadline, before the new one's reminder
     app.store.run_due_jobs().await.unwrap();
     assert!(
-        inbox(&street).await.is_empty(),
+        deadline_inbox(&street).await.is_empty(),
         "the old deadline's jobs are skipped"
     );
     app.clock.advance(Duration::days(12)); // 2026-12-17, three days before the new deadline
     app.store.run_due_jobs().await.unwrap();
-    assert_eq!(inbox(&street).await.len(), 1);
+    assert_eq!(deadline_inbox(&street).await.len(), 1);
     // The new deadline's three escalation steps wait, and the old one's last step (it will be
     // skipped when due).
     assert_eq!(app.store.pending_jobs().await.unwrap(), 4);
@@ -162,7 +171,11 @@ async fn a_closed_hazard_or_a_moved_deadline_stops_its_jobs() {
     assert_eq!(status, StatusCode::OK);
     app.clock.advance(Duration::days(60));
     assert_eq!(app.store.run_due_jobs().await.unwrap(), 4);
-    assert_eq!(inbox(&street).await.len(), 1, "nothing after closing");
+    assert_eq!(
+        deadline_inbox(&street).await.len(),
+        1,
+        "nothing after closing"
+    );
 }
 
 #[tokio::test]
@@ -508,4 +521,76 @@ async fn a_major_hazard_reported_notifies_the_offices_over_it_at_once() {
             .collect();
         assert_eq!(notices.len(), usize::from(told), "{user}: {inbox}");
     }
+}
+
+/// The messages of `kind` about hazard `number` in `user`'s inbox.
+async fn notices(app: &TestApp, user: &str, kind: &str, number: &str) -> Vec<serde_json::Value> {
+    let (_, inbox) = app.bearer(user).await.get_json("/api/v1/inbox").await;
+    inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == kind && m["title"].as_str().is_some_and(|t| t.contains(number)))
+        .cloned()
+        .collect()
+}
+
+/// An extension request reaches those who may decide it; the decision reaches the enterprise.
+#[tokio::test]
+async fn an_extension_request_and_its_decision_are_told_to_who_must_hear() {
+    let app = TestApp::spawn_demo().await;
+    let manager = app.bearer("enterprise").await;
+    let (_, me) = manager.get_json("/api/v1/me").await;
+    let (_, body) = manager
+        .post_json(
+            "/api/v1/hazards",
+            &json!({"enterprise_id": me["enterprise_id"], "title": "疏散指示标志损坏", "place": "一楼",
+                    "level": "general", "category": "21", "source": "self_inspection", "found_at": "2026-11-22"}),
+        )
+        .await;
+    let (id, number) = (
+        body["id"].as_i64().unwrap(),
+        body["number"].as_str().unwrap().to_string(),
+    );
+    let path = format!("/api/v1/hazards/{id}/transitions");
+    let (status, _) = manager
+        .post_json(
+            &path,
+            &json!({"action": "confirm", "deadline": "2026-11-30"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = manager
+        .post_json(
+            &path,
+            &json!({"action": "request_extension", "new_deadline": "2026-12-15", "reason": "配件需订货"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.store.run_due_jobs().await.unwrap();
+    for (user, told) in [
+        ("street-office", true),
+        ("district-office", true),
+        ("enterprise", false),
+    ] {
+        let got = notices(&app, user, "extension_requested", &number).await;
+        assert_eq!(got.len(), usize::from(told), "{user}: {got:?}");
+    }
+    let street = app.bearer("street-office").await;
+    let (status, _) = street
+        .post_json(
+            &path,
+            &json!({"action": "decide_extension", "approve": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.store.run_due_jobs().await.unwrap();
+    let approved = notices(&app, "enterprise", "extension_approved", &number).await;
+    assert_eq!(approved.len(), 1);
+    assert!(approved[0]["body"].as_str().unwrap().contains("2026-12-15"));
+    assert!(
+        notices(&app, "street-office", "extension_approved", &number)
+            .await
+            .is_empty()
+    );
 }
