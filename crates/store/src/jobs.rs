@@ -406,10 +406,9 @@ impl Store {
         .await?;
         let now = format_time(self.clock().now());
         let mut tx = self.begin_write().await?;
-        let outcome = match hazard {
-            None => "skipped".to_string(),
-            Some(h) if Notice::of_kind(&job.kind).is_some() => {
-                let notice = Notice::of_kind(&job.kind).unwrap_or(Notice::MajorReported);
+        let outcome = match (hazard, Notice::of_kind(&job.kind)) {
+            (None, _) => "skipped".to_string(),
+            (Some(h), Some(notice)) => {
                 let recipients = self.notice_recipients(notice, &h).await?;
                 let enterprise: Option<String> =
                     sqlx::query_scalar("SELECT name FROM enterprises WHERE id = $1")
@@ -453,13 +452,13 @@ impl Store {
                 format!("notified {}", recipients.len())
             }
             // A finished hazard, or one whose deadline has moved since, needs nothing.
-            Some(h)
+            (Some(h), None)
                 if matches!(h.state.as_str(), "closed" | "rejected")
                     || h.deadline.as_deref() != Some(job.deadline.as_str()) =>
             {
                 "skipped".to_string()
             }
-            Some(h) => {
+            (Some(h), None) => {
                 let office = job_office(job, &h);
                 let recipients = self.job_recipients(job, &h, office.as_ref()).await?;
                 let (office, kind) = match (job.kind.as_str(), office) {
