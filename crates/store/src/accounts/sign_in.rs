@@ -10,6 +10,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use hazardnet_domain::enterprise::text;
+use hazardnet_domain::org::check_password_strength;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::FromRow;
@@ -172,7 +173,8 @@ impl Store {
     /// Each guess is counted *before* its password is verified, in one atomic `UPDATE`, and the
     /// guess that reaches the limit sets the lock in that same statement: however many guesses
     /// arrive at once, at most [`MAX_FAILED_LOGINS`] are ever verified before the lock holds.
-    /// A right password among them clears the count and the lock. An unknown username is
+    /// A right password among them lets the caller's write clear the count and the lock (the
+    /// login's session, the password change). An unknown username is
     /// counted the same way in memory, so that both lock after the same number of failures and
     /// the answers do not tell which accounts exist.
     async fn check_credentials(&self, username: &str, password: &str) -> Result<Checked> {
@@ -243,13 +245,7 @@ impl Store {
         if !ok || row.disabled != 0 {
             return Ok(Checked::Invalid);
         }
-        // The right password clears the guesses counted so far.
-        let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(row.id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        // The caller's own write clears the count (a login's session, a password change).
         Ok(Checked::Valid(row.id))
     }
 
@@ -273,6 +269,11 @@ impl Store {
         };
         let now_text = format_time(now);
         let mut tx = self.begin_write().await?;
+        // The right password clears the guesses counted so far.
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -311,6 +312,9 @@ impl Store {
         current: &str,
         new: String,
     ) -> Result<()> {
+        // A new password that would be refused is refused first, so that trying one does not
+        // count as a guess; the change itself clears the count (`set_password`).
+        check_password_strength(&new, &[&who.username, &who.display_name])?;
         match self.check_credentials(&who.username, current).await? {
             Checked::Valid(id) if id == who.user_id => {}
             Checked::Locked(_) => {
