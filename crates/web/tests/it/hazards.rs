@@ -17,28 +17,14 @@ async fn enterprise_id(session: &Session) -> i64 {
 }
 
 async fn report(session: &Session, enterprise: i64, title: &str, level: &str) -> i64 {
-    let (status, body) = session
-        .post_json(
-            "/api/v1/hazards",
-            &json!({
-                "enterprise_id": enterprise, "title": title, "description": "检查中发现", "place": "二楼走廊",
-                "level": level, "category": "21", "source": "self_inspection", "found_at": "2026-11-20",
-                "basis": "GB 35181-2025 第5.1条",
-            }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (id, number) = crate::helpers::record_hazard(session, enterprise, title, level).await;
     // Township, year, then a serial of at least five digits, as both engines write it.
-    let serial = body["number"]
-        .as_str()
-        .unwrap()
-        .strip_prefix("YH450202002-2026-")
-        .unwrap();
+    let serial = number.strip_prefix("YH450202002-2026-").unwrap();
     assert!(
         serial.len() >= 5 && serial.bytes().all(|b| b.is_ascii_digit()),
-        "{body}"
+        "{number}"
     );
-    body["id"].as_i64().unwrap()
+    id
 }
 
 async fn evidence(session: &Session, hazard: i64) -> i64 {

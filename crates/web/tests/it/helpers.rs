@@ -325,6 +325,38 @@ impl Session {
     }
 }
 
+/// Records a hazard through the API, as `session`, at `enterprise`; its id and number.
+pub async fn record_hazard(
+    session: &Session,
+    enterprise: i64,
+    title: &str,
+    level: &str,
+) -> (i64, String) {
+    let (status, body) = session
+        .post_json(
+            "/api/v1/hazards",
+            &serde_json::json!({
+                "enterprise_id": enterprise, "title": title, "description": "检查中发现", "place": "二楼走廊",
+                "level": level, "category": "21", "source": "self_inspection", "found_at": "2026-11-20",
+                "basis": "GB 35181-2025 第5.1条",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    (
+        body["id"].as_i64().expect("id"),
+        body["number"].as_str().expect("number").to_string(),
+    )
+}
+
+/// The first enterprise `session` sees.
+pub async fn first_enterprise(session: &Session) -> i64 {
+    let (_, list) = session.get_json("/api/v1/enterprises?per_page=1").await;
+    list["items"][0]["id"]
+        .as_i64()
+        .expect("an enterprise in scope")
+}
+
 /// A valid enterprise body for the API.
 pub fn enterprise_body(name: &str, credit_code: &str, jurisdiction: &str, industry: &str) -> Value {
     serde_json::json!({

@@ -489,17 +489,9 @@ async fn a_major_hazard_reported_notifies_the_offices_over_it_at_once() {
     let app = TestApp::spawn_full_demo().await;
     let enterprise = app.bearer("enterprise").await;
     let (_, me) = enterprise.get_json("/api/v1/me").await;
-    let (status, body) = enterprise
-        .post_json(
-            "/api/v1/hazards",
-            &json!({
-                "enterprise_id": me["enterprise_id"], "title": "安全出口被锁闭", "place": "二楼后门",
-                "level": "major", "category": "43", "source": "self_inspection", "found_at": "2026-11-22",
-            }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let number = body["number"].as_str().unwrap().to_string();
+    let own = me["enterprise_id"].as_i64().unwrap();
+    let (_, number) =
+        crate::helpers::record_hazard(&enterprise, own, "安全出口被锁闭", "major").await;
     app.store.run_due_jobs().await.unwrap();
     app.store.run_due_jobs().await.unwrap();
     for (user, told) in [
@@ -541,17 +533,9 @@ async fn an_extension_request_and_its_decision_are_told_to_who_must_hear() {
     let app = TestApp::spawn_demo().await;
     let manager = app.bearer("enterprise").await;
     let (_, me) = manager.get_json("/api/v1/me").await;
-    let (_, body) = manager
-        .post_json(
-            "/api/v1/hazards",
-            &json!({"enterprise_id": me["enterprise_id"], "title": "疏散指示标志损坏", "place": "一楼",
-                    "level": "general", "category": "21", "source": "self_inspection", "found_at": "2026-11-22"}),
-        )
-        .await;
-    let (id, number) = (
-        body["id"].as_i64().unwrap(),
-        body["number"].as_str().unwrap().to_string(),
-    );
+    let own = me["enterprise_id"].as_i64().unwrap();
+    let (id, number) =
+        crate::helpers::record_hazard(&manager, own, "疏散指示标志损坏", "general").await;
     let path = format!("/api/v1/hazards/{id}/transitions");
     let (status, _) = manager
         .post_json(

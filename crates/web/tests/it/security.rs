@@ -438,18 +438,9 @@ async fn the_largest_page_number_is_an_empty_page() {
 async fn a_tampered_evidence_file_is_refused_clearly_and_the_administrators_are_told() {
     let app = TestApp::spawn_demo().await;
     let clerk = app.bearer("street-office").await;
-    let (_, list) = clerk.get_json("/api/v1/enterprises?per_page=1").await;
-    let enterprise = list["items"][0]["id"].as_i64().unwrap();
-    let (status, body) = clerk
-        .post_json(
-            "/api/v1/hazards",
-            &json!({"enterprise_id": enterprise, "title": "配电箱未接地", "place": "机房",
-                    "level": "general", "category": "21", "source": "department_inspection",
-                    "found_at": "2026-11-20"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let hazard = body["id"].as_i64().unwrap();
+    let enterprise = crate::helpers::first_enterprise(&clerk).await;
+    let (hazard, _) =
+        crate::helpers::record_hazard(&clerk, enterprise, "配电箱未接地", "general").await;
     let photo = b"%PDF-1.4 the signed rectification report".to_vec();
     let (status, body) = clerk
         .upload(

@@ -367,20 +367,9 @@ async fn a_refused_accident_keeps_what_was_typed_and_a_good_one_lands_on_the_ent
 async fn history_names_the_person_and_the_office() {
     let app = TestApp::spawn_demo().await;
     let clerk = app.bearer("street-office").await;
-    let (_, list) = clerk.get_json("/api/v1/enterprises?per_page=1").await;
-    let enterprise = list["items"][0]["id"].as_i64().unwrap();
-    let (status, body) = clerk
-        .post_json(
-            "/api/v1/hazards",
-            &serde_json::json!({
-                "enterprise_id": enterprise, "title": "消防通道堆放杂物", "place": "后门",
-                "level": "general", "category": "21", "source": "department_inspection",
-                "found_at": "2026-11-20",
-            }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let id = body["id"].as_i64().unwrap();
+    let enterprise = crate::helpers::first_enterprise(&clerk).await;
+    let (id, _) =
+        crate::helpers::record_hazard(&clerk, enterprise, "消防通道堆放杂物", "general").await;
     let (_, history) = clerk
         .get_json(&format!("/api/v1/hazards/{id}/history"))
         .await;
