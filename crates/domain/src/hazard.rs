@@ -14,7 +14,7 @@ mod input;
 mod search;
 
 pub use input::{HazardFields, HazardInput};
-pub use search::{query_tokens, search_tokens};
+pub use search::{MAX_NAME_QUERY_CHARS, name_query, number_query, query_tokens, search_tokens};
 
 use crate::enterprise::text;
 use crate::{DomainError, Role};

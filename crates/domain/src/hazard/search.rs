@@ -80,3 +80,51 @@ fn split_runs(text: &str) -> Vec<Run> {
     flush(&mut cjk, &mut word, &mut runs);
     runs
 }
+
+/// Characters a clerk's input method may type for ASCII ones: full-width forms (Ｙ Ｈ ４ －),
+/// and the dashes and spaces pasted from documents.
+fn halfwidth(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{30FC}' => '-',
+        '\u{3000}' => ' ',
+        other => other,
+    }
+}
+
+/// The hazard number a query names, if it is one: `YH`, the township's nine digits, the year
+/// and a serial (`YH450202002-2026-00001`), as pasted — full-width characters, other dashes,
+/// spaces and lower case are read as the number's own. Only a whole number is a number query.
+pub fn number_query(query: &str) -> Option<String> {
+    let number: String = query
+        .chars()
+        .map(halfwidth)
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let rest = number.strip_prefix("YH")?;
+    let mut parts = rest.splitn(3, '-');
+    let (township, year, serial) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let serial_ok = !serial.is_empty()
+        && serial.len() <= 20
+        && serial.bytes().all(|b| b.is_ascii_alphanumeric());
+    (digits(township, 9) && digits(year, 4) && serial_ok).then_some(number)
+}
+
+/// The longest query text looked for in enterprise names.
+pub const MAX_NAME_QUERY_CHARS: usize = 60;
+
+/// The text a query looks for inside enterprise names (佰迪乐 in 佰迪乐KTV): trimmed, with
+/// ASCII letters lower-cased (names are compared lower-cased the same way, as both engines'
+/// `LOWER` do for ASCII); other characters stay as typed, since names hold full-width
+/// brackets of their own. None when the query is blank, a single character (it names no
+/// enterprise in particular) or longer than any name looked for.
+pub fn name_query(query: &str) -> Option<String> {
+    let text = query
+        .trim_matches(|c: char| c.is_whitespace())
+        .to_ascii_lowercase();
+    (2..=MAX_NAME_QUERY_CHARS)
+        .contains(&text.chars().count())
+        .then_some(text)
+}

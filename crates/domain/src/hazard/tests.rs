@@ -661,6 +661,65 @@ fn search_tokens_make_two_character_words_findable() {
     assert!(query_tokens("  ，。").is_empty());
 }
 
+/// What a pasted hazard number looks like, and what is not one.
+#[test]
+fn a_query_names_a_hazard_number_only_when_it_is_a_whole_number() {
+    use super::number_query;
+    let cases: &[(&str, Option<&str>)] = &[
+        ("YH450202002-2026-00001", Some("YH450202002-2026-00001")),
+        ("  YH450202002-2026-00001\n", Some("YH450202002-2026-00001")),
+        ("yh450202002-2026-00001", Some("YH450202002-2026-00001")),
+        // Typed with a Chinese input method, or pasted from a document.
+        (
+            "ＹＨ４５０２０２００２－２０２６－００００１",
+            Some("YH450202002-2026-00001"),
+        ),
+        ("YH450202002—2026—00001", Some("YH450202002-2026-00001")),
+        ("YH 450202002-2026-00001", Some("YH450202002-2026-00001")),
+        // Serials past five digits, and the benchmark's lettered ones.
+        ("YH450202002-2026-123456", Some("YH450202002-2026-123456")),
+        (
+            "YH460101001-2025-B0000042",
+            Some("YH460101001-2025-B0000042"),
+        ),
+        // Not whole numbers: no prefix, a short township, no serial, extra parts, words.
+        ("450202002-2026-00001", None),
+        ("YH45020200-2026-00001", None),
+        ("YH450202002-2026-", None),
+        ("YH450202002-2026", None),
+        ("YH450202002-26-00001", None),
+        ("YH450202002-2026-00001-2", None),
+        ("YH", None),
+        ("消防通道", None),
+        ("", None),
+    ];
+    for (query, want) in cases {
+        assert_eq!(number_query(query).as_deref(), *want, "{query:?}");
+    }
+}
+
+/// What a query looks for inside enterprise names.
+#[test]
+fn a_query_looks_for_enterprise_names_of_two_characters_or_more() {
+    use super::{MAX_NAME_QUERY_CHARS, name_query};
+    let cases: &[(&str, Option<&str>)] = &[
+        ("佰迪乐", Some("佰迪乐")),
+        (" 佰迪乐KTV ", Some("佰迪乐ktv")),
+        ("\u{3000}东都\u{3000}", Some("东都")),
+        ("雅钥酒店（香桥分店）", Some("雅钥酒店（香桥分店）")),
+        ("如家 neo", Some("如家 neo")),
+        ("消防", Some("消防")),
+        ("厂", None),
+        ("  ", None),
+        ("", None),
+    ];
+    for (query, want) in cases {
+        assert_eq!(name_query(query).as_deref(), *want, "{query:?}");
+    }
+    assert!(name_query(&"企".repeat(MAX_NAME_QUERY_CHARS)).is_some());
+    assert!(name_query(&"企".repeat(MAX_NAME_QUERY_CHARS + 1)).is_none());
+}
+
 #[test]
 fn a_report_is_validated() {
     let input = HazardInput {

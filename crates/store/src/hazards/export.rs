@@ -102,7 +102,8 @@ impl Store {
         F: FnMut(Vec<LedgerRow>) -> Result<()>,
     {
         use futures_util::TryStreamExt;
-        let sql = self.hazard_page_sql(SELECT_LEDGER, who, filter, None);
+        let matches = self.query_matches(who, filter).await?;
+        let sql = self.hazard_page_sql(SELECT_LEDGER, who, filter, &matches, None);
         let today = self.today();
         if let Some(reads) = self.direct_reads.clone() {
             // On SQLite, a direct reader on a blocking thread steps the query and sends whole

@@ -2,9 +2,9 @@
 
 use super::{HAZARD_SCOPE, Hazard, HazardRow, SELECT};
 use crate::accounts::Principal;
-use crate::sql::{Sql, push_scope};
+use crate::sql::{ENTERPRISE_SCOPE, Sql, push_scope, push_scope_of_row};
 use crate::{DbKind, Result, Store};
-use hazardnet_domain::hazard::query_tokens;
+use hazardnet_domain::hazard::{name_query, number_query, query_tokens};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
@@ -22,8 +22,10 @@ pub enum HazardSort {
 #[serde(default)]
 #[into_params(parameter_in = Query)]
 pub struct HazardFilter {
-    /// Full-text search over title, description and place (Chinese words of any length).
-    /// A search's total counts at most 1,000 matches.
+    /// Search: hazards whose title, description or place hold every word (Chinese words of
+    /// any length), of the enterprises whose name contains the text (at most 200 enterprises
+    /// in scope; a text in more names than that searches the words only), and the hazard a
+    /// whole pasted number names. A search's total counts at most 1,000 matches.
     pub q: Option<String>,
     pub jurisdiction: Option<String>,
     pub industry: Option<String>,
@@ -72,6 +74,25 @@ fn push_list(sql: &mut Sql, column: &str, values: &str) {
     sql.push(")");
 }
 
+/// The column the ledger is sorted by and the direction (" ASC" or " DESC"): dates of finding
+/// and of change newest first unless asked otherwise, deadlines and numbers ascending.
+fn sort_order(filter: &HazardFilter) -> (&'static str, &'static str) {
+    let sort = filter.sort.unwrap_or_default();
+    let column = match sort {
+        HazardSort::FoundAt => "h.found_at",
+        HazardSort::Deadline => "h.deadline",
+        HazardSort::Number => "h.number",
+        HazardSort::UpdatedAt => "h.updated_at",
+    };
+    let default_desc = matches!(sort, HazardSort::FoundAt | HazardSort::UpdatedAt);
+    let direction = if filter.desc.unwrap_or(default_desc) {
+        " DESC"
+    } else {
+        " ASC"
+    };
+    (column, direction)
+}
+
 /// The FTS5 expression for a query (every token quoted, all required), or None when the
 /// query has no searchable token.
 fn fts_expression(q: Option<&str>) -> Option<String> {
@@ -91,6 +112,45 @@ fn fts_expression(q: Option<&str>) -> Option<String> {
 pub const SEARCH_COUNT_CAP: i64 = 1_000;
 
 const FROM_SEARCH: &str = "FROM hazard_search JOIN hazards h ON h.id = hazard_search.rowid";
+
+/// At most this many enterprises' names match a search; a text found in more names (公司,
+/// 酒店) names no enterprise in particular, and the search looks for its words only. Kept
+/// small so that the hazards of the named enterprises are a few index ranges, never a scan.
+pub const NAME_MATCH_CAP: i64 = 200;
+
+/// What a search finds besides its words, resolved before the ledger query: the enterprises in
+/// the caller's scope whose names contain the text, and the hazard number it is.
+///
+/// Why not the enterprise's name among each hazard's indexed tokens: a renamed enterprise
+/// would have to re-index every hazard it has, and a word would then match across name and
+/// text (佰迪 in the name, 消防 in the text). Resolving the name to a few ids in the
+/// enterprises table (a scan of their names, not of the hazards) and the number to one lookup
+/// on its unique index keeps each part on an index of its own; the ledger ORs them with the
+/// full-text match as a union of three indexed queries (see `push_candidates`).
+#[derive(Debug, Default, Clone)]
+pub(super) struct QueryMatches {
+    enterprises: Vec<i64>,
+    number: Option<String>,
+}
+
+impl QueryMatches {
+    fn is_empty(&self) -> bool {
+        self.enterprises.is_empty() && self.number.is_none()
+    }
+}
+
+/// A LIKE pattern finding `text` anywhere, its wildcards escaped (with `ESCAPE '\'`).
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
 
 impl Store {
     /// The ledger's total from the maintained tallies, when the caller is an office and the
@@ -151,8 +211,8 @@ impl Store {
         Some(sql)
     }
 
-    fn search_driven(&self, filter: &HazardFilter) -> Option<String> {
-        if self.kind() == DbKind::Sqlite {
+    fn search_driven(&self, filter: &HazardFilter, matches: &QueryMatches) -> Option<String> {
+        if self.kind() == DbKind::Sqlite && matches.is_empty() {
             fts_expression(filter.q.as_deref())
         } else {
             None
@@ -229,10 +289,19 @@ impl Store {
                 .await?;
             return Ok((items, total));
         }
-        let search = self.search_driven(filter);
+        let matches = self.query_matches(who, filter).await?;
+        let search = self.search_driven(filter, &matches);
         // A search counts its matches up to SEARCH_COUNT_CAP (shown as "1000+"); counting
         // every match of a common word in a province would cost more than the page itself.
         let mut count = match &search {
+            None if !matches.is_empty() => {
+                let mut sql = Sql::new("SELECT COUNT(*) FROM (");
+                self.push_candidates(&mut sql, who, filter, &matches, Some(SEARCH_COUNT_CAP));
+                sql.push(" LIMIT ")
+                    .bind(SEARCH_COUNT_CAP)
+                    .push(") AS matches");
+                sql
+            }
             Some(expr) => {
                 let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 ");
                 sql.push(FROM_SEARCH)
@@ -246,9 +315,11 @@ impl Store {
             }
             None => Sql::new("SELECT COUNT(*) FROM hazards h WHERE "),
         };
-        push_scope(&mut count, &who.scope, &HAZARD_SCOPE);
-        self.push_hazard_filters(&mut count, filter, search.is_none());
-        if fts_expression(filter.q.as_deref()).is_some() {
+        if matches.is_empty() {
+            push_scope(&mut count, &who.scope, &HAZARD_SCOPE);
+            self.push_hazard_filters(&mut count, filter, search.is_none());
+        }
+        if matches.is_empty() && fts_expression(filter.q.as_deref()).is_some() {
             count
                 .push(" LIMIT ")
                 .bind(SEARCH_COUNT_CAP)
@@ -270,7 +341,7 @@ impl Store {
             && fts_expression(filter.q.as_deref()).is_some()
             && Self::broad_scope(who);
         let items = if dense {
-            let sql = self.hazard_page_sql(SELECT, who, filter, Some(page));
+            let sql = self.hazard_page_sql(SELECT, who, filter, &matches, Some(page));
             let mut tx = self.read.begin().await?;
             sqlx::query("SET LOCAL enable_bitmapscan = off")
                 .execute(&mut *tx)
@@ -280,7 +351,8 @@ impl Store {
             let today = self.today();
             rows.into_iter().map(|r| r.into_hazard(today)).collect()
         } else {
-            self.hazard_page(who, filter, page).await?
+            self.hazard_page_matching(who, filter, &matches, page)
+                .await?
         };
         Ok((items, total))
     }
@@ -311,7 +383,18 @@ impl Store {
         filter: &HazardFilter,
         page: (i64, i64),
     ) -> Result<Vec<Hazard>> {
-        let sql = self.hazard_page_sql(SELECT, who, filter, Some(page));
+        let matches = self.query_matches(who, filter).await?;
+        self.hazard_page_matching(who, filter, &matches, page).await
+    }
+
+    async fn hazard_page_matching(
+        &self,
+        who: &Principal,
+        filter: &HazardFilter,
+        matches: &QueryMatches,
+        page: (i64, i64),
+    ) -> Result<Vec<Hazard>> {
+        let sql = self.hazard_page_sql(SELECT, who, filter, matches, Some(page));
         let rows: Vec<HazardRow> = sql
             .query_as()
             .persistent(!self.plans_by_value(filter))
@@ -328,9 +411,13 @@ impl Store {
         select: &str,
         who: &Principal,
         filter: &HazardFilter,
+        matches: &QueryMatches,
         page: Option<(i64, i64)>,
     ) -> Sql {
-        let search = self.search_driven(filter);
+        if !matches.is_empty() {
+            return self.matched_page_sql(select, who, filter, matches, page);
+        }
+        let search = self.search_driven(filter, matches);
         let mut sql = match &search {
             Some(expr) => {
                 let mut sql = Sql::new(&select.replacen("FROM hazards h", FROM_SEARCH, 1));
@@ -369,12 +456,7 @@ impl Store {
             push_scope(&mut sql, &who.scope, &HAZARD_SCOPE);
         }
         self.push_hazard_filters(&mut sql, filter, search.is_none());
-        let column = match filter.sort.unwrap_or_default() {
-            HazardSort::FoundAt => "h.found_at",
-            HazardSort::Deadline => "h.deadline",
-            HazardSort::Number => "h.number",
-            HazardSort::UpdatedAt => "h.updated_at",
-        };
+        let (column, direction) = sort_order(filter);
         // The other half of the same hint: a narrow scope (a county, a street, an enterprise)
         // is collected by its index and sorted, rather than found by walking the whole
         // province's date index.
@@ -385,15 +467,6 @@ impl Store {
             }
         } else {
             column
-        };
-        let default_desc = matches!(
-            filter.sort.unwrap_or_default(),
-            HazardSort::FoundAt | HazardSort::UpdatedAt
-        );
-        let direction = if filter.desc.unwrap_or(default_desc) {
-            " DESC"
-        } else {
-            " ASC"
         };
         // The order, as the query that picks the rows writes it (with the hints) and as the
         // outer query of a late row read writes it.
@@ -419,6 +492,174 @@ impl Store {
         if late_rows {
             // The page's rows in the page's order.
             sql.push(") ORDER BY ").push(&outer_order);
+        }
+        sql
+    }
+
+    /// What the search text finds besides its words (see [`QueryMatches`]): the enterprises in
+    /// the caller's scope whose names contain it — none when more than [`NAME_MATCH_CAP`] do —
+    /// and the hazard number it is, if it is a whole one.
+    pub(super) async fn query_matches(
+        &self,
+        who: &Principal,
+        filter: &HazardFilter,
+    ) -> Result<QueryMatches> {
+        let Some(q) = filter.q.as_deref() else {
+            return Ok(QueryMatches::default());
+        };
+        let number = number_query(q);
+        let mut enterprises = Vec::new();
+        // A number is never part of a name: its lookup is the whole search.
+        if let Some(name) = name_query(q).filter(|_| number.is_none()) {
+            // The names are read from their own index (name and id only: a scan of a sixth
+            // of the table's pages, about 4 ms for 50,000 enterprises on SQLite), then the
+            // few that match are checked against the scope. LIKE is case-blind for ASCII on
+            // SQLite, ILIKE is on PostgreSQL.
+            let like = match self.kind() {
+                DbKind::Sqlite => " LIKE ",
+                DbKind::Postgres => " ILIKE ",
+            };
+            let mut sql = Sql::new(
+                "SELECT e.id FROM enterprises e WHERE e.id IN (SELECT n.id FROM enterprises n WHERE n.name",
+            );
+            sql.push(like)
+                .bind(contains_pattern(&name))
+                .push(" ESCAPE '\\') AND ");
+            push_scope(&mut sql, &who.scope, &ENTERPRISE_SCOPE);
+            sql.push(" ORDER BY e.id LIMIT ").bind(NAME_MATCH_CAP + 1);
+            let ids: Vec<(i64,)> = sql.query_as().fetch_all(&self.read).await?;
+            if ids.len() as i64 <= NAME_MATCH_CAP {
+                enterprises = ids.into_iter().map(|(id,)| id).collect();
+            }
+        }
+        Ok(QueryMatches {
+            enterprises,
+            number,
+        })
+    }
+
+    /// The ids a search selects in the caller's scope with the other filters, as one union of
+    /// up to three queries each on its own index: the full-text match, the hazards of the
+    /// named enterprises (by `hazards_enterprise_found`), the numbered hazard (by the unique
+    /// number). With `limit`, each part keeps only its newest `limit` ids, so the newest
+    /// `limit` of the union are among them and no part reads further than its page.
+    fn push_candidates(
+        &self,
+        sql: &mut Sql,
+        who: &Principal,
+        filter: &HazardFilter,
+        matches: &QueryMatches,
+        limit: Option<i64>,
+    ) {
+        let sqlite = self.kind() == DbKind::Sqlite;
+        let mut parts = 0;
+        let mut next_part = |sql: &mut Sql| {
+            if parts > 0 {
+                sql.push(" UNION ");
+            }
+            parts += 1;
+        };
+        let tokens = filter.q.as_deref().map(query_tokens).unwrap_or_default();
+        if !tokens.is_empty() {
+            next_part(sql);
+            sql.push("SELECT id FROM (");
+            if let (true, Some(expr)) = (sqlite, fts_expression(filter.q.as_deref())) {
+                sql.push("SELECT hazard_search.rowid AS id ")
+                    .push(FROM_SEARCH)
+                    .push(" WHERE hazard_search MATCH ")
+                    .bind(expr)
+                    .push(" AND ");
+                push_scope(sql, &who.scope, &HAZARD_SCOPE);
+                self.push_hazard_filters(sql, filter, false);
+                if let Some(n) = limit {
+                    sql.push(" ORDER BY hazard_search.rowid DESC LIMIT ")
+                        .bind(n);
+                }
+            } else {
+                sql.push("SELECT h.id FROM hazards h WHERE h.search_vector @@ plainto_tsquery('simple', ")
+                    .bind(tokens.join(" "))
+                    .push(") AND ");
+                push_scope(sql, &who.scope, &HAZARD_SCOPE);
+                self.push_hazard_filters(sql, filter, false);
+                if let Some(n) = limit {
+                    sql.push(" ORDER BY h.id DESC LIMIT ").bind(n);
+                }
+            }
+            sql.push(") AS words");
+        }
+        if !matches.enterprises.is_empty() {
+            next_part(sql);
+            sql.push("SELECT id FROM (SELECT h.id FROM hazards h WHERE h.enterprise_id IN (");
+            for (i, id) in matches.enterprises.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(*id);
+            }
+            sql.push(") AND ");
+            // Found by the enterprise index: the scope is checked on those rows only, and on
+            // SQLite the sort (a unary plus) never tempts the planner to walk every id instead.
+            push_scope_of_row(sql, self.kind(), &who.scope, &HAZARD_SCOPE);
+            self.push_hazard_filters(sql, filter, false);
+            if let Some(n) = limit {
+                sql.push(if sqlite {
+                    " ORDER BY +h.id DESC LIMIT "
+                } else {
+                    " ORDER BY h.id DESC LIMIT "
+                })
+                .bind(n);
+            }
+            sql.push(") AS named");
+        }
+        if let Some(number) = &matches.number {
+            next_part(sql);
+            sql.push("SELECT h.id FROM hazards h WHERE h.number = ")
+                .bind(number.clone())
+                .push(" AND ");
+            push_scope_of_row(sql, self.kind(), &who.scope, &HAZARD_SCOPE);
+            self.push_hazard_filters(sql, filter, false);
+        }
+    }
+
+    /// The ledger query of a search that also matches enterprise names or a number: the rows of
+    /// its candidate ids, newest first, or sorted as asked (the candidates are collected first,
+    /// then sorted: on SQLite the sort column carries a unary plus, so the planner never walks
+    /// a whole date index checking each row against them).
+    fn matched_page_sql(
+        &self,
+        select: &str,
+        who: &Principal,
+        filter: &HazardFilter,
+        matches: &QueryMatches,
+        page: Option<(i64, i64)>,
+    ) -> Sql {
+        let newest_first = filter.sort.is_none();
+        let limit = match page {
+            Some((number, per_page)) if newest_first => {
+                Some(crate::sql::page_offset(number, per_page).saturating_add(per_page))
+            }
+            _ => None,
+        };
+        let mut sql = Sql::new(select);
+        sql.push(" WHERE h.id IN (");
+        self.push_candidates(&mut sql, who, filter, matches, limit);
+        sql.push(") ORDER BY ");
+        if newest_first {
+            sql.push("h.id DESC");
+        } else {
+            let (column, direction) = sort_order(filter);
+            let plus = if self.kind() == DbKind::Sqlite {
+                "+"
+            } else {
+                ""
+            };
+            sql.push(&format!("{plus}{column}{direction}, h.id{direction}"));
+        }
+        if let Some((number, per_page)) = page {
+            sql.push(" LIMIT ")
+                .bind(per_page)
+                .push(" OFFSET ")
+                .bind(crate::sql::page_offset(number, per_page));
         }
         sql
     }

@@ -12,5 +12,6 @@ mod import;
 mod inspections;
 mod jobs;
 mod scope_matrix;
+mod search;
 mod security;
 mod ui;
