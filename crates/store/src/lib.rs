@@ -46,7 +46,7 @@ pub use error::{RowError, StoreError};
 pub use hazards::list::SEARCH_COUNT_CAP;
 pub use hazards::{
     Dashboard, DashboardCount, Evidence, EvidenceUpload, Hazard, HazardCreated, HazardFilter,
-    HazardSort, LedgerRow, MAX_PIXELS, MonthPoint, TransitionFailure, check_upload,
+    HazardSort, LedgerRow, ListingRecord, MAX_PIXELS, MonthPoint, TransitionFailure, check_upload,
 };
 pub use inspections::{
     ChecklistTemplate, Inspection, InspectionFilter, InspectionItem, InspectionPhoto,

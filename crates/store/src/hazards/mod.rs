@@ -16,6 +16,7 @@ pub(crate) use evidence::StoredFile;
 pub use evidence::{Evidence, EvidenceUpload, MAX_PIXELS, check_upload};
 pub use export::LedgerRow;
 pub use list::{HazardFilter, HazardSort};
+pub use oversight::ListingRecord;
 
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};

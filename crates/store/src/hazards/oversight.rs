@@ -1,6 +1,7 @@
 //! The two audited attributes a hazard carries beside its lifecycle: the leader who follows
 //! it personally (包挂) and its listing for supervision (挂牌督办), after which only the
-//! listing office may accept its closure.
+//! listing office may accept its closure. Listings are a history (migration 0024): listing
+//! again — a district's listing raised to the city's — adds one, and the latest is current.
 
 use super::Hazard;
 use crate::accounts::Principal;
@@ -9,6 +10,27 @@ use crate::clock::{format_time, parse_day};
 use crate::{Result, Store, StoreError};
 use hazardnet_domain::hazard::Listing;
 use hazardnet_domain::{DomainError, Role};
+use serde::{Deserialize, Serialize};
+
+/// One listing of a hazard for supervision, as made: by whom, for which office, at which
+/// level, with the letter's date and number, and when it was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ListingRecord {
+    pub id: i64,
+    pub office_org_id: i64,
+    pub office_name: String,
+    /// e.g. 区级 / 市级 / 省级
+    pub level: String,
+    /// The supervision letter's date (YYYY-MM-DD).
+    pub date: String,
+    pub letter_number: String,
+    /// The user who listed it; absent for listings older than the history that no audit
+    /// entry names.
+    pub listed_by: Option<i64>,
+    pub listed_by_name: String,
+    /// When it was recorded (UTC).
+    pub listed_at: String,
+}
 
 impl Store {
     /// The leaders who could follow this hazard (包挂): users with the leader role in an office
@@ -104,8 +126,24 @@ impl Store {
         self.hazard(who, id).await
     }
 
+    /// Every listing of a hazard in the caller's scope, oldest first; the last is the
+    /// hazard's current listing.
+    pub async fn hazard_listings(&self, who: &Principal, id: i64) -> Result<Vec<ListingRecord>> {
+        self.hazard_row(who, id).await?;
+        Ok(sqlx::query_as(
+            "SELECT id, office_org_id, office_name, level, listed_on AS date, letter_number, \
+             listed_by, listed_by_name, listed_at FROM hazard_listings WHERE hazard_id = $1 \
+             ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     /// Lists a hazard for supervision (挂牌督办) by the caller's office. An audited attribute:
-    /// from now on only that office may accept its closure.
+    /// from now on only that office may accept its closure. A hazard listed already may be
+    /// listed again (by a higher office, at a higher level): the new listing becomes current
+    /// and the earlier ones stay in its history.
     pub async fn list_hazard_for_supervision(
         &self,
         who: &Principal,
@@ -141,14 +179,44 @@ impl Store {
                 true,
             )?,
         };
+        // The same letter sent twice (a form submitted again) is not a new listing.
+        let current: Option<Listing> = super::stored_json(row.listing_json.as_deref());
+        if current.as_ref().is_some_and(|c| {
+            c.office_org_id == listing.office_org_id
+                && c.level == listing.level
+                && c.letter_number == listing.letter_number
+        }) {
+            return Err(StoreError::Conflict {
+                code: "listing_repeated",
+                value: listing.letter_number,
+            });
+        }
+        let now = format_time(self.clock().now());
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE hazards SET listing_org_id = $1, listing_json = $2, updated_at = $3, version = version + 1 WHERE id = $4")
             .bind(who.org_id)
             .bind(to_json(&listing))
-            .bind(format_time(self.clock().now()))
+            .bind(now.clone())
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "INSERT INTO hazard_listings (hazard_id, jurisdiction_code, office_org_id, \
+             office_name, level, listed_on, letter_number, listed_by, listed_by_name, listed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(id)
+        .bind(row.jurisdiction_code.clone())
+        .bind(listing.office_org_id)
+        .bind(listing.office_name.clone())
+        .bind(listing.level.clone())
+        .bind(listing.date.clone())
+        .bind(listing.letter_number.clone())
+        .bind(who.user_id)
+        .bind(who.display_name.clone())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         append(
             &mut tx,
             self,

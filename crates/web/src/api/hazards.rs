@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use hazardnet_domain::hazard::{Action, HazardInput};
 use hazardnet_store::{
     AuditEntry, Dashboard, Evidence, EvidenceUpload, Hazard, HazardCreated, HazardFilter,
+    ListingRecord,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
             get(list_evidence).post(upload_evidence),
         )
         .route("/hazards/{id}/listing", post(list_for_supervision))
+        .route("/hazards/{id}/listings", get(listings))
         .route("/hazards/{id}/leader", post(assign_leader))
         .route("/hazards/{id}/history", get(history))
         .route("/evidence/{id}", get(download_evidence))
@@ -210,7 +212,8 @@ pub struct ListingInput {
 }
 
 #[utoipa::path(post, path = "/api/v1/hazards/{id}/listing", tag = "hazards", params(("id" = i64, Path)),
-    request_body = ListingInput, responses((status = 200, body = Hazard), (status = 403, description = "committee or regulator clerks only")),
+    request_body = ListingInput, responses((status = 200, body = Hazard), (status = 403, description = "committee or regulator clerks only"),
+        (status = 409, description = "the hazard is finished, or already listed with this letter at this level")),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list_for_supervision(
     State(state): State<AppState>,
@@ -229,6 +232,21 @@ pub async fn list_for_supervision(
                 &input.letter_number,
             )
             .await?,
+    ))
+}
+
+/// Every listing of the hazard for supervision, oldest first; the last is its current
+/// `listing`. Listing again at a higher level keeps the earlier ones here.
+#[utoipa::path(get, path = "/api/v1/hazards/{id}/listings", tag = "hazards", params(("id" = i64, Path)),
+    responses((status = 200, body = [ListingRecord]), (status = 404, description = "no such hazard in the caller's scope")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn listings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ListingRecord>>, ApiError> {
+    Ok(Json(
+        state.store.hazard_listings(&caller.principal, id).await?,
     ))
 }
 

@@ -21,7 +21,7 @@ use utoipa::{Modify, OpenApi};
         super::reference::list_industries,
         super::hazards::list, super::hazards::create, super::hazards::read, super::hazards::transition,
         super::hazards::list_evidence, super::hazards::upload_evidence, super::hazards::download_evidence,
-        super::hazards::list_for_supervision, super::hazards::history, super::hazards::dashboard,
+        super::hazards::list_for_supervision, super::hazards::listings, super::hazards::history, super::hazards::dashboard,
         super::hazards::export, super::inbox::list, super::inbox::mark_read, super::hazards::import, super::hazards::assign_leader,
         super::campaigns::list, super::campaigns::create, super::campaigns::read, super::campaigns::tasks,
         super::campaigns::add_tasks, super::campaigns::preview_notice, super::campaigns::preview_sheet,

@@ -11,6 +11,7 @@ mod helpers;
 mod import;
 mod inspections;
 mod jobs;
+mod listings;
 mod scope_matrix;
 mod search;
 mod security;

@@ -13,7 +13,7 @@ pub fn login_csrf_of(html: &str) -> String {
     html[start..start + html[start..].find('"').unwrap()].to_string()
 }
 
-async fn page_login(app: &TestApp, username: &str) -> crate::helpers::Session {
+pub(crate) async fn page_login(app: &TestApp, username: &str) -> crate::helpers::Session {
     let session = app.anonymous();
     let form = session.get("/login").await.text().await.unwrap();
     let token = login_csrf_of(&form);
@@ -34,7 +34,7 @@ async fn page_login(app: &TestApp, username: &str) -> crate::helpers::Session {
     session
 }
 
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let start = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
     html[start..start + html[start..].find('"').unwrap()].to_string()
 }

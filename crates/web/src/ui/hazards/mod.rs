@@ -69,10 +69,23 @@ struct DetailPage {
     /// must say why.
     on_behalf: bool,
     may_list: bool,
+    /// Every listing for supervision, oldest first (the last is current), times in China time.
+    listings: Vec<ListingLine>,
     leaders: Vec<Choice>,
     today: String,
     error: Option<String>,
     history: Vec<crate::ui::HistoryLine>,
+}
+
+/// A listing for supervision as the hazard page shows it.
+struct ListingLine {
+    office_name: String,
+    level: String,
+    date: String,
+    letter_number: String,
+    listed_by_name: String,
+    listed_at: String,
+    current: bool,
 }
 
 async fn detail_page(
@@ -91,10 +104,11 @@ async fn detail_page(
             state.store.hazard_evidence(p, id).await?,
             state.store.available_actions(p, id).await?,
             state.store.audit_history("hazard", &id.to_string()).await?,
+            state.store.hazard_listings(p, id).await?,
         ))
     }
     .await;
-    let (h, evidence, actions, history) = match loaded {
+    let (h, evidence, actions, history, listings) = match loaded {
         Ok(l) => l,
         Err(e) => return page_error(headers, Some(caller), e.into()),
     };
@@ -119,7 +133,25 @@ async fn detail_page(
     let current_leader = h.leader_name.clone();
     let mut response = render(&DetailPage {
         on_behalf: p.enterprise_id != Some(h.enterprise_id),
-        may_list: !finished && h.listing.is_none() && p.role.may_list_for_supervision(),
+        // A listed hazard may be listed again (raised to a higher office); the page keeps
+        // every listing in its history.
+        may_list: !finished && p.role.may_list_for_supervision(),
+        listings: {
+            let last = listings.len();
+            listings
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| ListingLine {
+                    office_name: l.office_name,
+                    level: l.level,
+                    date: l.date,
+                    letter_number: l.letter_number,
+                    listed_by_name: l.listed_by_name,
+                    listed_at: crate::ui::enterprises::china_time(&l.listed_at),
+                    current: i + 1 == last,
+                })
+                .collect()
+        },
         leaders: leaders
             .into_iter()
             .map(|(username, name)| {
