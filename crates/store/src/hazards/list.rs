@@ -689,6 +689,48 @@ mod tests {
             .unwrap();
     }
 
+    /// A text found in more enterprise names than the cap names no enterprise in particular:
+    /// it searches the words only. A text in fewer names finds those enterprises' hazards.
+    #[tokio::test]
+    async fn a_name_in_too_many_enterprises_searches_the_words_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("names.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        crate::demo::load_demo_registry(&store).await.unwrap();
+        let clerk = store.principal_for_username("street-office").await.unwrap();
+        let mut ids = Vec::new();
+        for i in 0..=super::NAME_MATCH_CAP as usize {
+            let input = hazardnet_domain::enterprise::EnterpriseInput {
+                name: format!("连锁便利店{i:03}号"),
+                credit_code: crate::demo::demo_credit_code(100 + i).unwrap().to_string(),
+                jurisdiction_code: crate::demo::STREET.into(),
+                industry_code: "52".into(),
+                ..Default::default()
+            };
+            ids.push(store.create_enterprise(&clerk, &input).await.unwrap());
+        }
+        let input = HazardInput {
+            enterprise_id: ids[7],
+            title: "货架倾斜".into(),
+            description: String::new(),
+            place: "卖场".into(),
+            level: "general".into(),
+            category: "21".into(),
+            basis: String::new(),
+            source: "self_inspection".into(),
+            found_at: store.today().to_string(),
+            found_by: "测试".into(),
+        };
+        store.create_hazard(&clerk, &input).await.unwrap();
+        // 201 names hold 连锁便利店: over the cap, so only hazard text is searched.
+        assert_eq!(found(&store, &clerk, "连锁便利店").await, 0);
+        // 连锁便利店00 is in ten names: the hazard of 连锁便利店007号 is found.
+        assert_eq!(found(&store, &clerk, "连锁便利店00").await, 1);
+        assert_eq!(found(&store, &clerk, "货架").await, 1);
+        store.close().await;
+    }
+
     /// On SQLite the full-text index takes each group's hazards just before the group commits
     /// (migration 0015): new text, text changed by a later commit, and text changed in the
     /// same commit that recorded it are all found, and replaced text is not.
