@@ -52,6 +52,7 @@ pub struct UserRow {
     pub display_name: String,
     pub org_id: i64,
     pub org_name: String,
+    pub org_kind: String,
     pub role: String,
     pub phone: String,
     pub disabled: i64,
@@ -362,7 +363,7 @@ impl Store {
 
     pub async fn users(&self) -> Result<Vec<UserRow>> {
         Ok(sqlx::query_as(
-            "SELECT u.id, u.username, u.display_name, u.org_id, o.name AS org_name, u.role, \
+            "SELECT u.id, u.username, u.display_name, u.org_id, o.name AS org_name, o.kind AS org_kind, u.role, \
              u.phone, u.disabled, u.created_at FROM users u \
              JOIN organizations o ON o.id = u.org_id ORDER BY u.id",
         )
@@ -372,7 +373,7 @@ impl Store {
 
     pub async fn user_by_username(&self, username: &str) -> Result<UserRow> {
         sqlx::query_as(
-            "SELECT u.id, u.username, u.display_name, u.org_id, o.name AS org_name, u.role, \
+            "SELECT u.id, u.username, u.display_name, u.org_id, o.name AS org_name, o.kind AS org_kind, u.role, \
              u.phone, u.disabled, u.created_at FROM users u \
              JOIN organizations o ON o.id = u.org_id WHERE u.username = $1",
         )

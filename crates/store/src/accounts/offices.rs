@@ -78,7 +78,7 @@ pub struct ExpertChoice {
 }
 
 const USER_COLUMNS: &str = "SELECT u.id, u.username, u.display_name, u.org_id, \
-    o.name AS org_name, u.role, u.phone, u.disabled, u.created_at \
+    o.name AS org_name, o.kind AS org_kind, u.role, u.phone, u.disabled, u.created_at \
     FROM users u JOIN organizations o ON o.id = u.org_id WHERE ";
 
 /// `(condition)` on the organization aliased `o`: it lies inside `scope` — its jurisdiction in
