@@ -205,6 +205,9 @@ impl Role {
         if relation == OrgRelation::Outside {
             return Err(GrantRefusal::Outside);
         }
+        if role == Role::Admin && self != Role::Admin {
+            return Err(GrantRefusal::NotGrantable);
+        }
         let reachable = match self.account_reach(own) {
             AccountReach::Everything => true,
             AccountReach::Nothing => false,
@@ -222,8 +225,7 @@ impl Role {
         }
         // Ranks compare within one office; an office below the actor's stands below it as a
         // whole, so its leader's account is the actor's to give.
-        let above_own = relation == OrgRelation::Own && role.outranks(self);
-        if self != Role::Admin && (role == Role::Admin || above_own) {
+        if relation == OrgRelation::Own && role.outranks(self) {
             return Err(GrantRefusal::NotGrantable);
         }
         Ok(())
@@ -437,7 +439,11 @@ mod tests {
             Err(GrantRefusal::Outside)
         );
         assert_eq!(street(System, Inside, Admin), Err(NotGrantable));
-        assert_eq!(street(Enterprise, Inside, Admin), Err(RoleNotInOrg));
+        assert_eq!(street(Enterprise, Inside, Admin), Err(NotGrantable));
+        assert_eq!(
+            street(Enterprise, Inside, TerritorialClerk),
+            Err(RoleNotInOrg)
+        );
         assert_eq!(street(StreetOffice, Own, Leader), Err(NotGrantable));
         assert_eq!(
             street(StreetOffice, Inside, TerritorialClerk),

@@ -788,7 +788,9 @@ async fn set_assignment(
             .await
             .with_context(|| format!("enterprise {enterprise}"))?,
     };
-    store.set_expert_assignment(&who, expert, id, assign).await?;
+    store
+        .set_expert_assignment(&who, expert, id, assign)
+        .await?;
     if assign {
         println!("assigned {expert} to enterprise {id}");
     } else {

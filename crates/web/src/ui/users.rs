@@ -50,7 +50,11 @@ impl ListQuery {
 
     fn to_query(&self, page: Option<i64>) -> String {
         let mut pairs = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [("q", &self.q), ("role", &self.role), ("status", &self.status)] {
+        for (k, v) in [
+            ("q", &self.q),
+            ("role", &self.role),
+            ("status", &self.status),
+        ] {
             if !v.is_empty() {
                 pairs.append_pair(k, v);
             }
@@ -150,7 +154,11 @@ async fn page(
     };
     let refused = !errors.is_empty();
     let role_choice = |r: &Role, current: &str| {
-        Choice::new(r.as_str(), t(lang, &format!("role.{}", r.as_str())), current)
+        Choice::new(
+            r.as_str(),
+            t(lang, &format!("role.{}", r.as_str())),
+            current,
+        )
     };
     let mut response = render(&UsersPage {
         users: users
