@@ -26,6 +26,13 @@ pub enum DomainError {
         role: &'static str,
         kind: &'static str,
     },
+    /// The acting user may not give (or take away) an account with this role in this kind
+    /// of organization.
+    #[error("role {role} in an organization of kind {kind} is not the caller's to grant")]
+    RoleNotGrantable {
+        role: &'static str,
+        kind: &'static str,
+    },
     #[error("field {field} is a date in the past")]
     DateInPast { field: &'static str },
     #[error("password must be at least {min} characters")]
@@ -45,6 +52,7 @@ impl DomainError {
             DomainError::UnknownRole(_) => "unknown_role",
             DomainError::UnknownOrgKind(_) => "unknown_org_kind",
             DomainError::RoleNotAllowedInOrg { .. } => "role_not_allowed_in_org",
+            DomainError::RoleNotGrantable { .. } => "role_not_grantable",
             DomainError::WeakPassword { .. } => "weak_password",
             DomainError::DateInPast { .. } => "date_in_past",
         }
@@ -67,7 +75,8 @@ impl DomainError {
             DomainError::InvalidValue { field, value } => {
                 vec![("field", (*field).to_string()), ("value", value.clone())]
             }
-            DomainError::RoleNotAllowedInOrg { role, kind } => {
+            DomainError::RoleNotAllowedInOrg { role, kind }
+            | DomainError::RoleNotGrantable { role, kind } => {
                 vec![("role", (*role).to_string()), ("kind", (*kind).to_string())]
             }
             DomainError::WeakPassword { min } => vec![("min", min.to_string())],

@@ -135,12 +135,151 @@ impl Role {
         self == Role::Admin
     }
 
+    /// Rank within one organization: the administrator above everyone, a leader above the
+    /// clerks of the office, a clerk above its grid supervisors; an enterprise's principal above
+    /// its safety manager above its staff. Only compared within one organization.
+    fn rank(self) -> u8 {
+        match self {
+            Role::Admin => 4,
+            Role::Leader | Role::EnterprisePrincipal => 3,
+            Role::CommitteeClerk
+            | Role::RegulatorClerk
+            | Role::TerritorialClerk
+            | Role::EnterpriseSafetyManager => 2,
+            Role::GridSupervisor | Role::Expert | Role::EnterpriseStaff => 1,
+        }
+    }
+
+    /// Whether this role stands above `other` within one organization.
+    pub fn outranks(self, other: Role) -> bool {
+        self.rank() > other.rank()
+    }
+
+    /// The organizations whose accounts a user of this role, in an organization of kind `own`,
+    /// keeps: its own organization's, and those of the kinds listed that lie inside its scope.
+    /// The safety committee office (安委办) keeps every office, regulator, enterprise and
+    /// expert panel of its area; a regulator, its own office and the enterprises of its
+    /// industries; a street office, its own office, its communities and its enterprises; a
+    /// community, itself and its enterprises. Enterprises, experts, leaders and grid
+    /// supervisors keep no accounts: their office does.
+    pub fn account_reach(self, own: OrgKind) -> AccountReach {
+        use OrgKind::*;
+        let (own_org, below): (bool, &'static [OrgKind]) = match (self, own) {
+            (Role::Admin, System) => return AccountReach::Everything,
+            (Role::CommitteeClerk, SafetyCommitteeOffice) => (
+                true,
+                &[
+                    SafetyCommitteeOffice,
+                    IndustryRegulator,
+                    StreetOffice,
+                    Community,
+                    Enterprise,
+                    ExpertPanel,
+                ],
+            ),
+            (Role::RegulatorClerk, IndustryRegulator) => (true, &[Enterprise]),
+            (Role::TerritorialClerk, StreetOffice) => (true, &[Community, Enterprise]),
+            (Role::TerritorialClerk, Community) => (true, &[Enterprise]),
+            _ => return AccountReach::Nothing,
+        };
+        AccountReach::Offices { own_org, below }
+    }
+
+    /// May see the accounts page and keep some accounts.
+    pub fn may_manage_accounts(self, own: OrgKind) -> bool {
+        self.account_reach(own) != AccountReach::Nothing
+    }
+
+    /// Whether a user of this role in an organization of kind `own` may give (or take away,
+    /// by disabling) an account with `role` in an organization of kind `target` lying at
+    /// `relation` to its own. No one but the administrator grants the administrator's role,
+    /// and within its own office nobody grants a role above their own (a clerk does not make
+    /// the office's leader).
+    pub fn may_grant(
+        self,
+        own: OrgKind,
+        target: OrgKind,
+        relation: OrgRelation,
+        role: Role,
+    ) -> Result<(), GrantRefusal> {
+        if relation == OrgRelation::Outside {
+            return Err(GrantRefusal::Outside);
+        }
+        if role == Role::Admin && self != Role::Admin {
+            return Err(GrantRefusal::NotGrantable);
+        }
+        let reachable = match self.account_reach(own) {
+            AccountReach::Everything => true,
+            AccountReach::Nothing => false,
+            AccountReach::Offices { own_org, below } => match relation {
+                // The actor's own organization is of its own kind.
+                OrgRelation::Own => own_org && target == own,
+                _ => below.contains(&target),
+            },
+        };
+        if !reachable {
+            return Err(GrantRefusal::NotGrantable);
+        }
+        if target.check_role(role).is_err() {
+            return Err(GrantRefusal::RoleNotInOrg);
+        }
+        // Ranks compare within one office; an office below the actor's stands below it as a
+        // whole, so its leader's account is the actor's to give.
+        if relation == OrgRelation::Own && role.outranks(self) {
+            return Err(GrantRefusal::NotGrantable);
+        }
+        Ok(())
+    }
+
+    /// May assign an expert to an enterprise in its scope, and end the assignment: the
+    /// government clerks and the administrator.
+    pub fn may_assign_experts(self) -> bool {
+        self.is_clerk()
+    }
+
     pub fn is_enterprise_role(self) -> bool {
         matches!(
             self,
             Role::EnterprisePrincipal | Role::EnterpriseSafetyManager | Role::EnterpriseStaff
         )
     }
+}
+
+/// Which organizations' accounts a role keeps (see [`Role::account_reach`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountReach {
+    /// The administrator: every organization.
+    Everything,
+    /// Its own organization (when `own_org`) and, inside its scope, organizations of the kinds
+    /// in `below`.
+    Offices {
+        own_org: bool,
+        below: &'static [OrgKind],
+    },
+    Nothing,
+}
+
+/// Where an organization lies from the acting user's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgRelation {
+    /// The actor's own organization.
+    Own,
+    /// Another organization inside the actor's data scope: its jurisdiction inside the actor's
+    /// subtree or, for an enterprise's organization, the enterprise inside the actor's scope.
+    Inside,
+    /// Anywhere else.
+    Outside,
+}
+
+/// Why an account may not be given or taken away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantRefusal {
+    /// The organization lies outside the actor's scope (answered as absent).
+    Outside,
+    /// The role does not belong in that kind of organization.
+    RoleNotInOrg,
+    /// The actor may not give this role in this organization.
+    NotGrantable,
 }
 
 /// Minimum password length (OWASP ASVS 5.0, 6.2.1 asks for at least 8; we keep 10).
@@ -206,6 +345,140 @@ mod tests {
             OrgKind::StreetOffice
                 .check_role(Role::GridSupervisor)
                 .is_ok()
+        );
+    }
+
+    /// Who may give which account where: actor (role, own kind) × target kind × relation ×
+    /// role, by hand. Every combination not listed is refused.
+    #[test]
+    fn which_accounts_each_office_may_give() {
+        use GrantRefusal::{NotGrantable, RoleNotInOrg};
+        use OrgKind::*;
+        use OrgRelation::*;
+        use Role::*;
+        let enterprise_roles = [
+            EnterprisePrincipal,
+            EnterpriseSafetyManager,
+            EnterpriseStaff,
+        ];
+        // (actor role, actor kind, target kind, relation, role) → allowed
+        let mut allowed: Vec<(Role, OrgKind, OrgKind, OrgRelation, Role)> = vec![];
+        for kind in OrgKind::ALL {
+            for role in kind.allowed_roles() {
+                for relation in [Own, Inside] {
+                    allowed.push((Admin, System, *kind, relation, *role));
+                }
+            }
+        }
+        // The district safety committee office: its own office's clerks, and every office,
+        // regulator, enterprise and expert panel of its area with any role but the admin's.
+        allowed.push((
+            CommitteeClerk,
+            SafetyCommitteeOffice,
+            SafetyCommitteeOffice,
+            Own,
+            CommitteeClerk,
+        ));
+        for kind in [
+            SafetyCommitteeOffice,
+            IndustryRegulator,
+            StreetOffice,
+            Community,
+            Enterprise,
+            ExpertPanel,
+        ] {
+            for role in kind.allowed_roles() {
+                allowed.push((CommitteeClerk, SafetyCommitteeOffice, kind, Inside, *role));
+            }
+        }
+        allowed.push((
+            RegulatorClerk,
+            IndustryRegulator,
+            IndustryRegulator,
+            Own,
+            RegulatorClerk,
+        ));
+        for role in enterprise_roles {
+            allowed.push((RegulatorClerk, IndustryRegulator, Enterprise, Inside, role));
+            allowed.push((TerritorialClerk, StreetOffice, Enterprise, Inside, role));
+            allowed.push((TerritorialClerk, Community, Enterprise, Inside, role));
+        }
+        for role in [TerritorialClerk, GridSupervisor] {
+            allowed.push((TerritorialClerk, StreetOffice, StreetOffice, Own, role));
+            allowed.push((TerritorialClerk, StreetOffice, Community, Inside, role));
+            allowed.push((TerritorialClerk, Community, Community, Own, role));
+        }
+
+        let mut checked = 0;
+        for actor in Role::ALL {
+            for own in OrgKind::ALL {
+                for target in OrgKind::ALL {
+                    for relation in [Own, Inside, Outside] {
+                        for role in Role::ALL {
+                            let key = (*actor, *own, *target, relation, *role);
+                            let got = actor.may_grant(*own, *target, relation, *role);
+                            if allowed.contains(&key) {
+                                assert_eq!(got, Ok(()), "{key:?}");
+                            } else {
+                                assert!(got.is_err(), "{key:?} should be refused");
+                            }
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 10 * 7 * 7 * 3 * 10);
+
+        // The reasons, for the cases a clerk meets.
+        let street = |target, relation, role| {
+            TerritorialClerk.may_grant(StreetOffice, target, relation, role)
+        };
+        assert_eq!(
+            street(Enterprise, Outside, EnterpriseStaff),
+            Err(GrantRefusal::Outside)
+        );
+        assert_eq!(street(System, Inside, Admin), Err(NotGrantable));
+        assert_eq!(street(Enterprise, Inside, Admin), Err(NotGrantable));
+        assert_eq!(
+            street(Enterprise, Inside, TerritorialClerk),
+            Err(RoleNotInOrg)
+        );
+        assert_eq!(street(StreetOffice, Own, Leader), Err(NotGrantable));
+        assert_eq!(
+            street(StreetOffice, Inside, TerritorialClerk),
+            Err(NotGrantable)
+        );
+        assert_eq!(
+            street(IndustryRegulator, Inside, RegulatorClerk),
+            Err(NotGrantable)
+        );
+        assert_eq!(
+            EnterprisePrincipal.may_grant(Enterprise, Enterprise, Own, EnterpriseStaff),
+            Err(NotGrantable)
+        );
+        assert_eq!(
+            CommitteeClerk.may_grant(SafetyCommitteeOffice, SafetyCommitteeOffice, Own, Leader),
+            Err(NotGrantable)
+        );
+    }
+
+    #[test]
+    fn the_accounts_page_is_for_those_who_keep_accounts() {
+        let keepers: Vec<(Role, OrgKind)> = Role::ALL
+            .iter()
+            .flat_map(|r| OrgKind::ALL.iter().map(move |k| (*r, *k)))
+            .filter(|(r, k)| k.allowed_roles().contains(r) && r.may_manage_accounts(*k))
+            .collect();
+        assert_eq!(
+            keepers,
+            vec![
+                (Role::Admin, OrgKind::System),
+                (Role::CommitteeClerk, OrgKind::SafetyCommitteeOffice),
+                (Role::RegulatorClerk, OrgKind::IndustryRegulator),
+                (Role::TerritorialClerk, OrgKind::StreetOffice),
+                (Role::TerritorialClerk, OrgKind::Community),
+            ]
         );
     }
 

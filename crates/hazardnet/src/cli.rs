@@ -165,6 +165,25 @@ enum UserCommand {
     Enable { username: String },
     /// List users.
     List,
+    /// Assign an expert to an enterprise, acting as the given office user (whose scope must
+    /// cover the enterprise).
+    Assign {
+        /// The expert's username.
+        expert: String,
+        /// The enterprise's credit code or id.
+        #[arg(long)]
+        enterprise: String,
+        #[arg(long = "as")]
+        as_user: String,
+    },
+    /// End an expert's assignment to an enterprise, acting as the given office user.
+    Unassign {
+        expert: String,
+        #[arg(long)]
+        enterprise: String,
+        #[arg(long = "as")]
+        as_user: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -633,6 +652,16 @@ pub async fn run() -> Result<ExitCode> {
                     store.set_disabled(&actor, &username, false).await?;
                     println!("enabled {username}");
                 }
+                UserCommand::Assign {
+                    expert,
+                    enterprise,
+                    as_user,
+                } => set_assignment(&store, &expert, &enterprise, &as_user, true).await?,
+                UserCommand::Unassign {
+                    expert,
+                    enterprise,
+                    as_user,
+                } => set_assignment(&store, &expert, &enterprise, &as_user, false).await?,
                 UserCommand::List => {
                     for u in store.users().await? {
                         println!(
@@ -737,4 +766,35 @@ pub async fn run() -> Result<ExitCode> {
         Command::Audit(cmd) => return audit_command(cmd, &cli.db, &cli.data_dir).await,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Assigns an expert to an enterprise (or ends the assignment) as an office user would, through
+/// the same rule and audit as the web.
+async fn set_assignment(
+    store: &Store,
+    expert: &str,
+    enterprise: &str,
+    as_user: &str,
+    assign: bool,
+) -> anyhow::Result<()> {
+    let who = store
+        .principal_for_username(as_user)
+        .await
+        .with_context(|| format!("user {as_user}"))?;
+    let id = match enterprise.parse::<i64>() {
+        Ok(id) => id,
+        Err(_) => store
+            .enterprise_id_by_credit_code(&who, enterprise)
+            .await
+            .with_context(|| format!("enterprise {enterprise}"))?,
+    };
+    store
+        .set_expert_assignment(&who, expert, id, assign)
+        .await?;
+    if assign {
+        println!("assigned {expert} to enterprise {id}");
+    } else {
+        println!("ended the assignment of {expert} to enterprise {id}");
+    }
+    Ok(())
 }

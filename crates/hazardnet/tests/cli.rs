@@ -250,6 +250,28 @@ fn users_are_managed_from_the_command_line() {
 }
 
 #[test]
+fn an_office_assigns_an_expert_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    assert!(hazardnet(&db, &["demo"]).status.success());
+    // Enterprise 7 is 铂涛精品酒店, the demo's seventh, in the district office's area.
+    let assign = |cmd: &str, as_user: &str| {
+        hazardnet(
+            &db,
+            &["user", cmd, "expert", "--enterprise", "7", "--as", as_user],
+        )
+    };
+    let out = assign("assign", "district-office");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("assigned expert to enterprise 7"));
+    let out = assign("unassign", "district-office");
+    assert!(out.status.success(), "{}", text(&out));
+    // An enterprise user assigns nobody; the chain holds both entries.
+    assert!(!assign("assign", "enterprise").status.success());
+    assert!(hazardnet(&db, &["audit", "verify"]).status.success());
+}
+
+#[test]
 fn jurisdictions_import_all_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("cli.db").display());

@@ -174,7 +174,8 @@ pub fn push_scope(sql: &mut Sql, scope: &Scope, cols: &ScopeColumns<'_>) {
         Scope::Assigned { user_id } => {
             sql.push("(")
                 .push(cols.enterprise_id)
-                .push(" IN (SELECT enterprise_id FROM expert_assignments WHERE user_id = ");
+                .push(" IN (SELECT enterprise_id FROM expert_assignments WHERE ended_at IS NULL AND user_id = ",
+                );
             sql.bind(*user_id).push("))");
         }
         Scope::Government {

@@ -132,6 +132,17 @@ impl ApiError {
                 }
             }
             ApiError::Store(err) => match err {
+                // A role the caller may not give is a refusal of the caller's rights.
+                StoreError::Domain(d @ hazardnet_domain::DomainError::RoleNotGrantable { .. }) => {
+                    with(
+                        StatusCode::FORBIDDEN,
+                        d.code(),
+                        d.args()
+                            .into_iter()
+                            .map(|(k, v)| (k.to_string(), v))
+                            .collect(),
+                    )
+                }
                 StoreError::Domain(d) => with(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     d.code(),

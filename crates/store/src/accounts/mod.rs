@@ -2,7 +2,10 @@
 //! from their organization. How a caller signs in (passwords, sessions, API tokens) is in
 //! `sign_in`.
 
+mod offices;
 mod sign_in;
+
+pub use offices::{AccountFilter, AssignedExpert, ExpertChoice, NewAccount};
 
 pub(crate) use sign_in::UnknownLogins;
 use sign_in::hash_password;
@@ -49,6 +52,7 @@ pub struct UserRow {
     pub display_name: String,
     pub org_id: i64,
     pub org_name: String,
+    pub org_kind: String,
     pub role: String,
     pub phone: String,
     pub disabled: i64,
@@ -124,6 +128,54 @@ fn check_username(username: &str) -> Result<String, DomainError> {
             value: u.to_string(),
         })
     }
+}
+
+/// Marks an account disabled (ending its sessions and API tokens) or enabled again, with its
+/// audit entry, inside the caller's write.
+async fn write_disabled(
+    tx: &mut crate::writer::WriteTx,
+    store: &Store,
+    actor: &Actor,
+    user_id: i64,
+    was: i64,
+    disabled: bool,
+    jurisdiction: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
+        .bind(i64::from(disabled))
+        .bind(format_time(store.clock().now()))
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    if disabled {
+        sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    append(
+        tx,
+        store,
+        actor,
+        Change {
+            action: if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            entity: "user",
+            entity_id: user_id.to_string(),
+            jurisdiction,
+            before: to_json(&serde_json::json!({ "disabled": was })),
+            after: to_json(&serde_json::json!({ "disabled": i64::from(disabled) })),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 impl Store {
@@ -311,7 +363,7 @@ impl Store {
 
     pub async fn users(&self) -> Result<Vec<UserRow>> {
         Ok(sqlx::query_as(
-            "SELECT u.id, u.username, u.display_name, u.org_id, o.name AS org_name, u.role, \
+            "SELECT u.id, u.username, u.display_name, u.org_id, o.name AS org_name, o.kind AS org_kind, u.role, \
              u.phone, u.disabled, u.created_at FROM users u \
              JOIN organizations o ON o.id = u.org_id ORDER BY u.id",
         )
@@ -321,7 +373,7 @@ impl Store {
 
     pub async fn user_by_username(&self, username: &str) -> Result<UserRow> {
         sqlx::query_as(
-            "SELECT u.id, u.username, u.display_name, u.org_id, o.name AS org_name, u.role, \
+            "SELECT u.id, u.username, u.display_name, u.org_id, o.name AS org_name, o.kind AS org_kind, u.role, \
              u.phone, u.disabled, u.created_at FROM users u \
              JOIN organizations o ON o.id = u.org_id WHERE u.username = $1",
         )
@@ -384,40 +436,7 @@ impl Store {
             });
         }
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
-            .bind(i64::from(disabled))
-            .bind(format_time(self.clock().now()))
-            .bind(user.id)
-            .execute(&mut *tx)
-            .await?;
-        if disabled {
-            sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1")
-                .bind(user.id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1")
-                .bind(user.id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        append(
-            &mut tx,
-            self,
-            actor,
-            Change {
-                action: if disabled {
-                    "user.disable"
-                } else {
-                    "user.enable"
-                },
-                entity: "user",
-                entity_id: user.id.to_string(),
-                jurisdiction: "",
-                before: to_json(&serde_json::json!({ "disabled": user.disabled })),
-                after: to_json(&serde_json::json!({ "disabled": i64::from(disabled) })),
-            },
-        )
-        .await?;
+        write_disabled(&mut tx, self, actor, user.id, user.disabled, disabled, "").await?;
         tx.commit().await?;
         Ok(())
     }
@@ -479,7 +498,8 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// Lets an expert see an enterprise (until issue-level assignment arrives with inspections).
+    /// Lets an expert see an enterprise, as the operator (demo data, tests); offices assign
+    /// through [`Store::set_expert_assignment`], which checks their scope.
     pub async fn assign_expert(
         &self,
         actor: &Actor,
@@ -495,7 +515,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO expert_assignments (user_id, enterprise_id, jurisdiction_code, created_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, enterprise_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, enterprise_id) \
+             DO UPDATE SET created_at = excluded.created_at, ended_at = NULL",
         )
         .bind(user_id)
         .bind(enterprise_id)

@@ -161,7 +161,8 @@ pub(crate) fn push_campaign_scope(sql: &mut Sql, who: &Principal) {
         Scope::Assigned { user_id } => {
             sql.push(
                 "(EXISTS (SELECT 1 FROM campaign_targets ct JOIN expert_assignments ea \
-                 ON ea.enterprise_id = ct.enterprise_id WHERE ct.campaign_id = c.id AND ea.user_id = ",
+                 ON ea.enterprise_id = ct.enterprise_id WHERE ct.campaign_id = c.id \
+                 AND ea.ended_at IS NULL AND ea.user_id = ",
             );
             sql.bind(*user_id).push(")");
             named_unit(sql);

@@ -258,7 +258,8 @@ impl Store {
         // Only an expert can be assigned; nobody else pays for the lookup.
         let assigned_expert = who.role == Role::Expert
             && sqlx::query_scalar::<_, i64>(
-                "SELECT 1 FROM expert_assignments WHERE user_id = $1 AND enterprise_id = $2",
+                "SELECT 1 FROM expert_assignments WHERE user_id = $1 AND enterprise_id = $2 \
+                 AND ended_at IS NULL",
             )
             .bind(who.user_id)
             .bind(row.enterprise_id)

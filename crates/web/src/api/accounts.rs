@@ -1,6 +1,8 @@
-//! `/api/v1/users` and `/api/v1/organizations`: administration, for the admin role only.
+//! `/api/v1/users`: the accounts an office keeps (the administrator keeps every account);
+//! `/api/v1/enterprises/{id}/experts`: the experts assigned to an enterprise;
+//! `/api/v1/organizations`: for the administrator only.
 
-use super::{ApiJson, Created};
+use super::{ApiJson, ApiQuery, Created};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -8,7 +10,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use hazardnet_store::{NewOrganization, NewUser, Organization, UserRow};
+use hazardnet_store::{
+    AccountFilter, AssignedExpert, NewAccount, NewOrganization, Organization, UserRow,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -19,6 +23,14 @@ pub fn router() -> Router<AppState> {
         .route("/users/{username}/enable", post(enable_user))
         .route("/users/{username}/password", post(set_password))
         .route("/users/{username}/tokens", post(create_token))
+        .route(
+            "/enterprises/{id}/experts",
+            get(list_experts).post(assign_expert),
+        )
+        .route(
+            "/enterprises/{id}/experts/{username}/end",
+            post(end_expert_assignment),
+        )
         .route(
             "/organizations",
             get(list_organizations).post(create_organization),
@@ -33,9 +45,34 @@ fn require_admin(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
+/// The accounts page is for those who keep accounts ([`hazardnet_domain::Role::account_reach`]).
+fn require_account_keeper(caller: &Caller) -> Result<(), ApiError> {
+    let p = &caller.principal;
+    if p.role.may_manage_accounts(p.org_kind) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserPage {
     pub items: Vec<UserRow>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpertAssignment {
+    /// The expert's username.
+    pub expert: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExpertList {
+    pub items: Vec<AssignedExpert>,
     pub total: i64,
 }
 
@@ -67,62 +104,128 @@ pub struct IssuedToken {
     pub token: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = UserPage), (status = 403, description = "admin only")),
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(AccountFilter),
+    responses((status = 200, body = UserPage), (status = 403, description = "the role keeps no accounts")),
     security(("bearer" = []), ("session" = [])))]
 pub async fn list_users(
     State(state): State<AppState>,
     caller: Caller,
+    ApiQuery(filter): ApiQuery<AccountFilter>,
 ) -> Result<Json<UserPage>, ApiError> {
-    require_admin(&caller)?;
-    let items = state.store.users().await?;
+    require_account_keeper(&caller)?;
+    let (items, total) = state.store.accounts(&caller.principal, &filter).await?;
     Ok(Json(UserPage {
-        total: items.len() as i64,
         items,
+        total,
+        page: filter.page(),
+        per_page: filter.per_page(),
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
-    responses((status = 201, body = Created), (status = 409, description = "username taken"), (status = 422, description = "invalid field")),
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewAccount,
+    responses((status = 201, body = Created), (status = 403, description = "the role may not give this account"),
+              (status = 404, description = "organization or enterprise absent or outside the caller's scope"),
+              (status = 409, description = "username taken"), (status = 422, description = "invalid field")),
     security(("bearer" = []), ("session" = [])))]
 pub async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(new): ApiJson<NewUser>,
+    ApiJson(new): ApiJson<NewAccount>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    require_admin(&caller)?;
-    let id = state
-        .store
-        .create_user(&caller.principal.actor(), new)
-        .await?;
+    require_account_keeper(&caller)?;
+    let id = state.store.create_account(&caller.principal, new).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{username}/disable", tag = "users", params(("username" = String, Path)),
-    responses((status = 204, description = "disabled; sessions and tokens revoked")), security(("bearer" = []), ("session" = [])))]
+    responses((status = 204, description = "disabled; sessions and tokens revoked"), (status = 403, description = "not the caller's to disable"),
+              (status = 404, description = "absent or outside the caller's scope"), (status = 422, description = "one's own account")),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn disable_user(
     State(state): State<AppState>,
     caller: Caller,
     Path(username): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    require_admin(&caller)?;
+    require_account_keeper(&caller)?;
     state
         .store
-        .set_disabled(&caller.principal.actor(), &username, true)
+        .set_account_disabled(&caller.principal, &username, true)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{username}/enable", tag = "users", params(("username" = String, Path)),
-    responses((status = 204, description = "enabled")), security(("bearer" = []), ("session" = [])))]
+    responses((status = 204, description = "enabled"), (status = 403, description = "not the caller's to enable"),
+              (status = 404, description = "absent or outside the caller's scope")),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn enable_user(
     State(state): State<AppState>,
     caller: Caller,
     Path(username): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    require_admin(&caller)?;
+    require_account_keeper(&caller)?;
     state
         .store
-        .set_disabled(&caller.principal.actor(), &username, false)
+        .set_account_disabled(&caller.principal, &username, false)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/enterprises/{id}/experts", tag = "enterprises", params(("id" = i64, Path)),
+    responses((status = 200, body = ExpertList), (status = 404, description = "absent or outside the caller's scope")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn list_experts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<ExpertList>, ApiError> {
+    // The enterprise itself answers 404 when out of scope.
+    state.store.enterprise(&caller.principal, id).await?;
+    let items = state
+        .store
+        .enterprise_experts(&caller.principal, id)
+        .await?;
+    Ok(Json(ExpertList {
+        total: items.len() as i64,
+        items,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/enterprises/{id}/experts", tag = "enterprises", params(("id" = i64, Path)),
+    request_body = ExpertAssignment,
+    responses((status = 204, description = "assigned; the expert sees the enterprise from now on"),
+              (status = 403, description = "the role does not assign experts"),
+              (status = 404, description = "enterprise absent or outside the caller's scope"),
+              (status = 422, description = "not an enabled expert account")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn assign_expert(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<ExpertAssignment>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .set_expert_assignment(&caller.principal, &body.expert, id, true)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/enterprises/{id}/experts/{username}/end", tag = "enterprises",
+    params(("id" = i64, Path), ("username" = String, Path)),
+    responses((status = 204, description = "the assignment ended; the expert no longer sees the enterprise"),
+              (status = 403, description = "the role does not assign experts"),
+              (status = 404, description = "enterprise absent or outside the caller's scope"),
+              (status = 422, description = "not an expert account")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn end_expert_assignment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, username)): Path<(i64, String)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .set_expert_assignment(&caller.principal, &username, id, false)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -118,8 +118,10 @@ impl Chrome {
         }
         nav.push(("/campaigns", "ui.campaigns", "campaigns"));
         nav.push(("/inbox", "ui.inbox", "inbox"));
-        if p.role == Role::Admin {
+        if p.role.may_manage_accounts(p.org_kind) {
             nav.push(("/users", "ui.users", "users"));
+        }
+        if p.role == Role::Admin {
             nav.push(("/organizations", "ui.organizations", "organizations"));
         }
         Chrome {

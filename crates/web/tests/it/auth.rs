@@ -165,13 +165,21 @@ async fn disabling_a_user_ends_their_sessions_and_tokens() {
 }
 
 #[tokio::test]
-async fn user_administration_is_for_the_admin_only() {
+async fn the_admin_keeps_every_account_and_offices_only_their_area() {
     let app = TestApp::spawn_demo().await;
+    for username in ["enterprise", "expert", "leader"] {
+        let session = app.bearer(username).await;
+        assert_eq!(
+            session.get("/api/v1/users").await.status(),
+            StatusCode::FORBIDDEN,
+            "{username}"
+        );
+    }
     let clerk = app.bearer("district-office").await;
-    assert_eq!(
-        clerk.get("/api/v1/users").await.status(),
-        StatusCode::FORBIDDEN
-    );
+    let (status, users) = clerk.get_json("/api/v1/users").await;
+    assert_eq!(status, StatusCode::OK);
+    // Every demo account but the administrator's (the system's office lies outside the district).
+    assert_eq!(users["total"], 6);
     let admin = app.bearer("admin").await;
     let (status, users) = admin.get_json("/api/v1/users").await;
     assert_eq!(status, StatusCode::OK);

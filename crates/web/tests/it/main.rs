@@ -2,6 +2,7 @@
 //! fresh database — a SQLite file by default, a fresh PostgreSQL database when
 //! `HAZARDNET_TEST_PG` names a server — and speaks HTTP to it.
 
+mod accounts;
 mod audit;
 mod auth;
 mod campaigns;

@@ -59,8 +59,8 @@ async fn pages_need_a_login_and_show_the_scope() {
     assert!(html.contains("佰迪乐KTV") && html.contains("东都好酒店"));
     assert!(html.contains("共 12 条"));
     assert!(
-        !html.contains("用户管理"),
-        "no user administration for a clerk"
+        html.contains("用户管理") && !html.contains("href=\"/organizations\""),
+        "a clerk keeps its area's accounts, not the organizations"
     );
     let home = session.get("/").await.text().await.unwrap();
     assert!(home.contains("数据范围：公园街道"));
@@ -68,8 +68,18 @@ async fn pages_need_a_login_and_show_the_scope() {
     let admin = page_login(&app, "admin").await;
     let html = admin.get("/users").await.text().await.unwrap();
     assert!(html.contains("用户管理") && html.contains("street-office"));
-    let clerk_users = session.get("/users").await;
-    assert_eq!(clerk_users.status(), StatusCode::FORBIDDEN);
+    let clerk_orgs = session.get("/organizations").await;
+    assert_eq!(clerk_orgs.status(), StatusCode::FORBIDDEN);
+    let enterprise = page_login(&app, "enterprise").await;
+    let html = enterprise.get("/").await.text().await.unwrap();
+    assert!(
+        !html.contains("用户管理"),
+        "an enterprise keeps no accounts"
+    );
+    assert_eq!(
+        enterprise.get("/users").await.status(),
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]

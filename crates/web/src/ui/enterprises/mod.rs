@@ -33,6 +33,14 @@ pub fn router() -> Router<AppState> {
         .route("/enterprises/import-template.xlsx", get(template))
         .route("/enterprises/{id}", get(detail).post(update))
         .route("/enterprises/{id}/edit", get(edit_form))
+        .route(
+            "/enterprises/{id}/experts",
+            axum::routing::post(assign_expert),
+        )
+        .route(
+            "/enterprises/{id}/experts/{username}/end",
+            axum::routing::post(end_expert_assignment),
+        )
 }
 
 const PER_PAGE: i64 = 20;
@@ -293,6 +301,18 @@ struct DetailPage {
     accidents: Vec<hazardnet_store::Accident>,
     /// Office clerks record accidents.
     may_record_accident: bool,
+    /// The experts assigned to the enterprise (seen by the offices and the administrator).
+    experts: Vec<hazardnet_store::AssignedExpert>,
+    /// Offices assign experts to the enterprises in their scope, and take them off.
+    may_assign_experts: bool,
+    expert_choices: Vec<Choice>,
+    errors: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct ExpertForm {
+    expert: String,
 }
 
 async fn detail(
@@ -301,23 +321,48 @@ async fn detail(
     PageCaller(caller): PageCaller,
     Path(id): Path<i64>,
 ) -> Response {
-    let chrome = Chrome::new(&headers, Some(&caller), "enterprises");
+    detail_page(&state, &headers, &caller, id, ExpertForm::default(), vec![]).await
+}
+
+async fn detail_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &crate::auth::Caller,
+    id: i64,
+    expert_form: ExpertForm,
+    errors: Vec<String>,
+) -> Response {
+    let chrome = Chrome::new(headers, Some(caller), "enterprises");
     let lang = chrome.lang;
-    let e = match state.store.enterprise(&caller.principal, id).await {
-        Ok(e) => e,
-        Err(err) => return page_error(&headers, Some(&caller), err.into()),
-    };
-    let history = match state
-        .store
-        .audit_history("enterprise", &id.to_string())
-        .await
-    {
-        Ok(h) => h,
-        Err(err) => return page_error(&headers, Some(&caller), err.into()),
-    };
-    let accidents = match state.store.accidents(&caller.principal, id).await {
-        Ok(a) => a,
-        Err(err) => return page_error(&headers, Some(&caller), err.into()),
+    let p = &caller.principal;
+    let may_assign_experts = p.role.may_assign_experts();
+    let result = async {
+        let e = state.store.enterprise(p, id).await?;
+        let history = state
+            .store
+            .audit_history("enterprise", &id.to_string())
+            .await?;
+        let accidents = state.store.accidents(p, id).await?;
+        let experts = if may_assign_experts {
+            let mut experts = state.store.enterprise_experts(p, id).await?;
+            for x in &mut experts {
+                x.assigned_at = crate::ui::china_day(&x.assigned_at);
+            }
+            experts
+        } else {
+            vec![]
+        };
+        let choices = if may_assign_experts {
+            state.store.expert_choices().await?
+        } else {
+            vec![]
+        };
+        Ok::<_, StoreError>((e, history, accidents, experts, choices))
+    }
+    .await;
+    let (e, history, accidents, experts, choices) = match result {
+        Ok(r) => r,
+        Err(err) => return page_error(headers, Some(caller), err.into()),
     };
     let flags = [
         (e.key_hazardous_chemicals, "field.key_hazardous_chemicals"),
@@ -328,18 +373,80 @@ async fn detail(
     .filter(|(on, _)| *on != 0)
     .map(|(_, k)| t(lang, k))
     .collect();
-    render(&DetailPage {
-        may_edit: Store::may_edit_enterprise(&caller.principal, id),
-        may_record_accident: caller.principal.role.is_clerk(),
+    let refused = !errors.is_empty();
+    let mut response = render(&DetailPage {
+        may_edit: Store::may_edit_enterprise(p, id),
+        may_record_accident: p.role.is_clerk(),
         accidents,
-        may_inspect: !caller.principal.role.is_enterprise_role()
-            && caller.principal.role != hazardnet_domain::Role::Leader,
+        may_inspect: !p.role.is_enterprise_role() && p.role != hazardnet_domain::Role::Leader,
         updated_at: china_time(&e.updated_at),
         history: crate::ui::history_lines(lang, history),
         flags,
+        expert_choices: choices
+            .iter()
+            .filter(|c| !experts.iter().any(|a| a.user_id == c.user_id))
+            .map(|c| {
+                Choice::new(
+                    c.username.clone(),
+                    format!("{}（{}）", c.display_name, c.org_name),
+                    &expert_form.expert,
+                )
+            })
+            .collect(),
+        experts,
+        may_assign_experts,
+        errors,
         e,
         chrome,
-    })
+    });
+    if refused {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+async fn set_expert(
+    state: AppState,
+    headers: HeaderMap,
+    caller: crate::auth::Caller,
+    id: i64,
+    form: ExpertForm,
+    assign: bool,
+) -> Response {
+    match state
+        .store
+        .set_expert_assignment(&caller.principal, &form.expert, id, assign)
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/enterprises/{id}#experts")).into_response(),
+        Err(e @ (StoreError::NotFound | StoreError::Forbidden)) => {
+            page_error(&headers, Some(&caller), e.into())
+        }
+        Err(e) => {
+            let message = Chrome::new(&headers, Some(&caller), "").error_message(&e.into());
+            detail_page(&state, &headers, &caller, id, form, vec![message]).await
+        }
+    }
+}
+
+async fn assign_expert(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    axum::extract::Form(form): axum::extract::Form<ExpertForm>,
+) -> Response {
+    set_expert(state, headers, caller, id, form, true).await
+}
+
+async fn end_expert_assignment(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Path((id, username)): Path<(i64, String)>,
+) -> Response {
+    let form = ExpertForm { expert: username };
+    set_expert(state, headers, caller, id, form, false).await
 }
 
 impl ImportPage {
