@@ -56,9 +56,10 @@ async fn the_shipped_standards_load_with_their_clauses() {
         .filter(|t| t["owner_org_id"].is_null())
         .collect();
     assert_eq!(shipped.len(), hazardnet_store::SHIPPED_STANDARDS.len());
-    for (key, _, csv_text) in hazardnet_store::SHIPPED_STANDARDS {
-        let t = shipped.iter().find(|t| t["standard_key"] == *key).unwrap();
-        let rows = hazardnet_store::standard_items(csv_text).unwrap().len();
+    for standard in hazardnet_store::SHIPPED_STANDARDS {
+        let key = standard.key;
+        let t = shipped.iter().find(|t| t["standard_key"] == key).unwrap();
+        let rows = hazardnet_store::standard_items(standard.csv).unwrap().len();
         assert_eq!(t["item_count"], rows as i64, "{key}");
         let (status, detail) = clerk
             .get_json(&format!("/api/v1/checklists/{}", t["id"]))
