@@ -13,4 +13,5 @@ mod inspections;
 mod jobs;
 mod scope_matrix;
 mod security;
+mod standards;
 mod ui;
