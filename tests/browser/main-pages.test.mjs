@@ -224,6 +224,8 @@ test('an inspector does a fire check on a phone, saves half-way, resumes and sig
     [...el.options].find((o) => o.textContent.includes('重大火灾隐患判定方法')).value);
   await page.selectOption('select[name=template_id]', fire);
   await page.selectOption('select[name=kind]', 'unannounced');
+  // GB 35181-2017 was in force until 2025-10-31; a later day is refused for it.
+  await page.fill('input[name=inspected_on]', '2025-10-28');
   await page.fill('textarea[name=team]', '黎志敏\n韦工*');
   await Promise.all([page.waitForURL(/\/inspections\/\d+$/), page.click('form button.primary')]);
   await noSidewaysScroll(page);

@@ -18,10 +18,13 @@ pub struct ChecklistItemInput {
     pub major: bool,
     /// GB/T 13861 code.
     pub category: String,
-    /// GB/T 4754 section or code it applies to; empty = all.
+    /// GB/T 4754 sections or codes it applies to, separated by `;` (e.g. `C;F`); empty = all.
     pub industry: String,
     /// The standard and clause as cited.
     pub source: String,
+    /// A composite element (综合判定要素, GB 35181): not a hazard by itself, counted at sign-off
+    /// against the standard's thresholds. Never together with `major`.
+    pub composite: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,8 +33,21 @@ pub struct ChecklistItem {
     pub text: String,
     pub major: bool,
     pub category: String,
-    pub industry: Option<IndustryCode>,
+    /// The industries it applies to; empty = every enterprise.
+    pub industries: Vec<IndustryCode>,
     pub source: String,
+    pub composite: bool,
+}
+
+impl ChecklistItem {
+    /// The industries as stored and exported: codes joined by `;`.
+    pub fn industry_text(&self) -> String {
+        self.industries
+            .iter()
+            .map(IndustryCode::as_str)
+            .collect::<Vec<_>>()
+            .join(";")
+    }
 }
 
 impl ChecklistItemInput {
@@ -39,19 +55,45 @@ impl ChecklistItemInput {
         let clause = text("clause", &self.clause, 60, true)?;
         let item_text = text("item_text", &self.text, 1000, true)?;
         let category = check_category(&self.category)?;
-        let industry = match self.industry.trim() {
-            "" => None,
-            code => Some(IndustryCode::parse(code)?),
-        };
+        let industries = parse_industries(&self.industry)?;
+        if self.major && self.composite {
+            return Err(DomainError::InvalidValue {
+                field: "composite",
+                value: clause,
+            });
+        }
         Ok(ChecklistItem {
             clause,
             text: item_text,
             major: self.major,
             category,
-            industry,
+            industries,
             source: text("item_source", &self.source, 300, false)?,
+            composite: self.composite,
         })
     }
+}
+
+/// An item's industries: GB/T 4754 codes separated by `;` (or `；`, `,`, spaces); empty = all.
+pub fn parse_industries(text: &str) -> Result<Vec<IndustryCode>, DomainError> {
+    let mut out: Vec<IndustryCode> = Vec::new();
+    for code in text
+        .split([';', '；', ',', '，', ' '])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        let code = IndustryCode::parse(code)?;
+        if !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    Ok(out)
+}
+
+/// Does an item for `industries` (empty = all) apply to an enterprise of `enterprise`? A section
+/// letter covers its divisions; a code covers the codes it prefixes (`31` covers `3110`).
+pub fn item_applies(industries: &[IndustryCode], enterprise: &IndustryCode) -> bool {
+    industries.is_empty() || industries.iter().any(|c| c.covers(enterprise))
 }
 
 /// A template's items, checked together: every item valid and no clause twice.
@@ -131,6 +173,9 @@ pub struct InspectionInput {
     pub team: Vec<TeamMember>,
     /// The campaign it belongs to, if any.
     pub campaign_id: Option<i64>,
+    /// List every item of the checklist, not only those that fit the enterprise's industry
+    /// (the inspector's explicit choice, recorded).
+    pub all_items: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +186,7 @@ pub struct InspectionFields {
     pub inspected_on: chrono::NaiveDate,
     pub team: Vec<TeamMember>,
     pub campaign_id: Option<i64>,
+    pub all_items: bool,
 }
 
 impl InspectionInput {
@@ -177,6 +223,7 @@ impl InspectionInput {
             inspected_on,
             team,
             campaign_id: self.campaign_id,
+            all_items: self.all_items,
         })
     }
 }
@@ -259,6 +306,34 @@ mod tests {
         let mut bad = item("6.3");
         bad.category = "99".into();
         assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn items_apply_by_industry_prefix_and_section() {
+        let code = |c: &str| IndustryCode::parse(c).unwrap();
+        let store = code("5211");
+        let steel = code("3110");
+        let general = parse_industries("").unwrap();
+        let trade = parse_industries("C；F").unwrap();
+        let metallurgy = parse_industries("31;32").unwrap();
+        let dust = parse_industries("C").unwrap();
+        assert_eq!(trade.len(), 2);
+        assert!(item_applies(&general, &store));
+        assert!(item_applies(&trade, &store) && item_applies(&trade, &steel));
+        assert!(!item_applies(&metallurgy, &store) && item_applies(&metallurgy, &steel));
+        assert!(!item_applies(&dust, &store));
+        assert!(item_applies(&parse_industries("52").unwrap(), &store));
+        assert!(!item_applies(
+            &parse_industries("521").unwrap(),
+            &code("52")
+        ));
+        assert!(parse_industries("C;99x").is_err());
+        // A composite element is never a direct major hazard too.
+        let mut both = item("7.3.6");
+        both.composite = true;
+        assert!(both.validate().is_err());
+        both.major = false;
+        assert!(both.validate().unwrap().composite);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod hazard;
 pub mod inspection;
 pub mod org;
 pub mod scope;
+pub mod standard;
 
 pub use codes::{CreditCode, IndustryCode, JurisdictionCode, JurisdictionLevel};
 pub use error::DomainError;

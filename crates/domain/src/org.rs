@@ -237,6 +237,26 @@ impl Role {
         self.is_clerk()
     }
 
+    /// May load an edition of a national judgement standard (and so end the edition it
+    /// replaces): the system administrator only, since every office inspects against it.
+    pub fn may_load_standard_editions(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// May open an inspection record: government clerks, grid staff and experts — not
+    /// enterprises, leaders or the security and audit administrators.
+    pub fn may_inspect(self) -> bool {
+        matches!(
+            self,
+            Role::Admin
+                | Role::CommitteeClerk
+                | Role::RegulatorClerk
+                | Role::TerritorialClerk
+                | Role::GridSupervisor
+                | Role::Expert
+        )
+    }
+
     pub fn is_enterprise_role(self) -> bool {
         matches!(
             self,
@@ -480,6 +500,22 @@ mod tests {
                 (Role::TerritorialClerk, OrgKind::Community),
             ]
         );
+    }
+
+    #[test]
+    fn only_the_administrator_loads_standard_editions() {
+        for role in Role::ALL {
+            assert_eq!(
+                role.may_load_standard_editions(),
+                *role == Role::Admin,
+                "{role:?}"
+            );
+            if role.may_load_standard_editions() {
+                assert!(role.may_inspect(), "the loader can also use what it loads");
+            }
+        }
+        assert!(Role::GridSupervisor.may_inspect() && Role::Expert.may_inspect());
+        assert!(!Role::EnterprisePrincipal.may_inspect() && !Role::Leader.may_inspect());
     }
 
     #[test]

@@ -196,6 +196,29 @@ enum ImportCommand {
         #[arg(long = "as")]
         as_user: String,
     },
+    /// An edition of a national judgement standard: a CSV in the columns of data/standards
+    /// (clause,text,major,category,industry,source), acting as a system administrator.
+    /// Earlier editions of the key still in force end the day before it starts.
+    Standard {
+        file: std::path::PathBuf,
+        /// The standard's name as cited, e.g. 重大火灾隐患判定规则.
+        #[arg(long)]
+        name: String,
+        /// The key shared by its editions, e.g. zhongda-huozai-gb35181.
+        #[arg(long)]
+        key: String,
+        /// e.g. "GB 35181-2025".
+        #[arg(long)]
+        edition: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        effective_on: String,
+        /// YYYY-MM-DD, if its end is known already.
+        #[arg(long, default_value = "")]
+        ends_on: String,
+        #[arg(long = "as")]
+        as_user: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -735,6 +758,41 @@ pub async fn run() -> Result<ExitCode> {
                 .await
                 .map_err(explain)?;
             println!("{} enterprises imported", ids.len());
+        }
+        Command::Import(ImportCommand::Standard {
+            file,
+            name,
+            key,
+            edition,
+            effective_on,
+            ends_on,
+            as_user,
+        }) => {
+            let store = open(&cli.db, &cli.data_dir).await?;
+            let who = store
+                .principal_for_username(&as_user)
+                .await
+                .with_context(|| format!("user {as_user}"))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {} (UTF-8 CSV)", file.display()))?;
+            let items = hazardnet_store::standard_items(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let input = hazardnet_domain::standard::EditionInput {
+                name,
+                key,
+                edition,
+                effective_on,
+                ends_on,
+            };
+            let id = store
+                .load_standard_edition(&who, &input, &items)
+                .await
+                .map_err(explain)?;
+            println!(
+                "{} items of {} loaded as checklist {id}",
+                items.len(),
+                input.edition
+            );
         }
         Command::Export(ExportCommand::Enterprises { file, as_user }) => {
             let store = open(&cli.db, &cli.data_dir).await?;

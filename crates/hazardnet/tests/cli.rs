@@ -361,3 +361,63 @@ fn a_fresh_installation_is_bootstrapped_from_the_command_line() {
         text(&out)
     );
 }
+
+#[test]
+fn an_administrator_loads_a_standard_edition_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    assert!(hazardnet(&db, &["demo"]).status.success());
+    let csv = dir.path().join("edition.csv");
+    std::fs::write(
+        &csv,
+        "clause,text,major,category,industry,source\n\
+         1,测试条目：安全出口被封堵,1,31,,测试判定标准（CLI-2026）1\n\
+         2,测试条目：消防通道被占用,0,32,,测试判定标准（CLI-2026）2\n",
+    )
+    .unwrap();
+    let path = csv.to_str().unwrap().to_string();
+    let run = |user: &str| {
+        let args = [
+            "import",
+            "standard",
+            path.as_str(),
+            "--name",
+            "测试判定标准",
+            "--key",
+            "cli-test",
+            "--edition",
+            "CLI-2026",
+            "--effective-on",
+            "2026-01-01",
+            "--as",
+            user,
+        ];
+        hazardnet(&db, &args)
+    };
+    let out = run("street-office");
+    assert!(
+        !out.status.success(),
+        "only the administrator loads editions"
+    );
+    let out = run("admin");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("2 items of CLI-2026 loaded"),
+        "{}",
+        text(&out)
+    );
+    let out = run("admin");
+    assert!(!out.status.success(), "the same edition twice");
+    let (edition, items): (String, i64) = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&db).await.unwrap();
+        sqlx::query_as(
+            "SELECT t.edition, (SELECT COUNT(*) FROM checklist_items i WHERE i.template_id = t.id) \
+             FROM checklist_templates t WHERE t.standard_key = 'cli-test'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    });
+    assert_eq!((edition.as_str(), items), ("CLI-2026", 2));
+}

@@ -2,7 +2,8 @@
 //! district office for this year with the seed's four phases (动员部署 / 自查自改 / 精准配合执法 /
 //! 总结提升), its twelve target enterprises, monthly returns due on the 28th from the streets and
 //! the regulator, tasks from the seed's 六项工作, and two months of returns — one late. The
-//! inspection is a signed-off check of 佰迪乐KTV that produced two hazards and a notice.
+//! inspection is a signed-off check of 佰迪乐KTV that produced a major hazard, a composite
+//! finding and a notice.
 
 use crate::accounts::NewOrganization;
 use crate::accounts::NewUser;
@@ -165,17 +166,28 @@ pub(crate) async fn load_demo_campaign(store: &Store, enterprises: &[i64]) -> Re
     Ok(campaign_id)
 }
 
-/// A signed-off supervision check of 佰迪乐KTV against 重大火灾隐患判定方法, two days ago, by the
-/// street office with an expert: two items failed, so two hazards and a rectification notice.
+/// A signed-off supervision check of 佰迪乐KTV against 重大火灾隐患判定方法 by the street office
+/// with an expert: a direct major hazard (6.6) became a hazard, and one composite element (7.3.6)
+/// stayed a finding, below the crowded-place threshold; a rectification notice was issued.
+/// The shipped text is the 2017 edition, in force until 2025-10-31 (the 2025 edition's text
+/// is not shipped): the check is dated two days ago while that edition was in force, else on
+/// its last day — a record from before the change — and belongs to the campaign only when it
+/// falls in the campaign's year.
 pub(crate) async fn load_demo_inspection(store: &Store, ktv: i64, campaign_id: i64) -> Result<i64> {
     use hazardnet_domain::inspection::{InspectionInput, ResultInput, TeamMember};
     let street = store.principal_for_username("street-office").await?;
-    let template: i64 = sqlx::query_scalar(
-        "SELECT id FROM checklist_templates WHERE standard_key = 'zhongda-huozai-gb35181' ORDER BY version DESC LIMIT 1",
+    let (template, ends_on): (i64, Option<String>) = sqlx::query_as(
+        "SELECT id, ends_on FROM checklist_templates WHERE standard_key = 'zhongda-huozai-gb35181' \
+         AND edition = 'GB 35181-2017' ORDER BY version DESC LIMIT 1",
     )
     .fetch_one(&store.read)
     .await?;
     let today = store.today();
+    let mut inspected_on = today - Duration::days(2);
+    if let Some(last) = ends_on.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()) {
+        inspected_on = inspected_on.min(last);
+    }
+    let campaign = (inspected_on.year() == today.year()).then_some(campaign_id);
     let id = store
         .open_inspection(
             &street,
@@ -183,7 +195,7 @@ pub(crate) async fn load_demo_inspection(store: &Store, ktv: i64, campaign_id: i
                 enterprise_id: ktv,
                 template_id: template,
                 kind: "supervision".into(),
-                inspected_on: (today - Duration::days(2)).to_string(),
+                inspected_on: inspected_on.to_string(),
                 team: vec![
                     TeamMember {
                         name: "公园街道公共安全办 黎志敏".into(),
@@ -194,14 +206,17 @@ pub(crate) async fn load_demo_inspection(store: &Store, ktv: i64, campaign_id: i
                         expert: true,
                     },
                 ],
-                campaign_id: Some(campaign_id),
+                campaign_id: campaign,
+                all_items: false,
             },
         )
         .await?;
     let items: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT seq, clause FROM checklist_items WHERE template_id = $1 ORDER BY seq",
+        "SELECT c.seq, c.clause FROM inspection_results r JOIN checklist_items c \
+         ON c.template_id = $1 AND c.seq = r.item_seq WHERE r.inspection_id = $2 ORDER BY c.seq",
     )
     .bind(template)
+    .bind(id)
     .fetch_all(&store.read)
     .await?;
     let answers: Vec<ResultInput> = items

@@ -52,7 +52,7 @@ pub use hazards::{
 pub use inspections::{
     ChecklistTemplate, Inspection, InspectionFilter, InspectionItem, InspectionPhoto,
     InspectionPlan, PlanCandidate, PlanCoverage, PlanLine, PlannedVisit, SHIPPED_STANDARDS,
-    TemplateItem, standard_items,
+    ShippedStandard, TemplateItem, standard_items,
 };
 pub use jobs::{
     ESCALATION_INTERVAL_DAYS, InboxMessage, OutboxItem, REMINDER_DAYS_BEFORE, escalation_chain,

@@ -10,4 +10,6 @@ pub use photos::InspectionPhoto;
 pub use plans::{InspectionPlan, PlanCandidate, PlanCoverage, PlanLine, PlannedVisit};
 pub(crate) use records::INSPECTION_SCOPE;
 pub use records::{Inspection, InspectionFilter, InspectionItem};
-pub use templates::{ChecklistTemplate, SHIPPED_STANDARDS, TemplateItem, standard_items};
+pub use templates::{
+    ChecklistTemplate, SHIPPED_STANDARDS, ShippedStandard, TemplateItem, standard_items,
+};

@@ -14,9 +14,10 @@ use chrono::{Datelike, NaiveDate};
 use hazardnet_domain::hazard::{HazardFields, HazardLevel};
 use hazardnet_domain::inspection::{
     InspectionInput, InspectionKind, InspectionState, ItemResult, ResultInput, SignOffRefusal,
-    TeamMember, check_sign_off, expert_share,
+    TeamMember, check_sign_off, expert_share, item_applies, parse_industries,
 };
-use hazardnet_domain::{DomainError, Role};
+use hazardnet_domain::standard::{Edition, EditionRefusal, PlaceKind, composite_rule};
+use hazardnet_domain::{DomainError, IndustryCode, Role};
 use serde::Serialize;
 use sqlx::FromRow;
 
@@ -50,6 +51,12 @@ struct InspectionRow {
     version: i64,
     failed: i64,
     answered: i64,
+    all_items: i64,
+    items_left_out: i64,
+    standard_edition: String,
+    standard_effective_on: Option<String>,
+    standard_ends_on: Option<String>,
+    standard_successor: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -78,6 +85,68 @@ pub struct Inspection {
     pub version: i64,
     pub failed: i64,
     pub answered: i64,
+    /// The inspector chose to list every item of the checklist.
+    pub all_items: bool,
+    /// Items of the checklist left out as not fitting the enterprise's industry.
+    pub items_left_out: i64,
+    /// The edition of the standard the checklist carries (empty for an office's own list).
+    pub standard_edition: String,
+    pub standard_effective_on: Option<String>,
+    /// Its last day in force, once replaced.
+    pub standard_ends_on: Option<String>,
+    pub standard_successor: String,
+}
+
+impl Inspection {
+    /// The edition the record was judged by.
+    pub fn edition(&self) -> Result<Edition> {
+        let day = |field: &str, v: &Option<String>| match v.as_deref() {
+            None | Some("") => Ok(None),
+            Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| {
+                    StoreError::Internal(format!("inspection {} {field}: {d:?}", self.id))
+                }),
+        };
+        Ok(Edition {
+            edition: self.standard_edition.clone(),
+            effective_on: day("effective_on", &self.standard_effective_on)?,
+            ends_on: day("ends_on", &self.standard_ends_on)?,
+            successor: self.standard_successor.clone(),
+        })
+    }
+
+    /// May this record's findings cite its checklist's edition? Not when the edition ended
+    /// before the inspection day (or had not begun): the notice would cite a standard that was
+    /// not in force when the hazards were found.
+    pub fn citable(&self) -> Result<()> {
+        let day = NaiveDate::parse_from_str(&self.inspected_on, "%Y-%m-%d")
+            .map_err(|_| StoreError::Internal(format!("inspection {} inspected_on", self.id)))?;
+        edition_usable(&self.edition()?, day)
+    }
+}
+
+/// The refusal of an edition on a day, as the error the user reads.
+pub(crate) fn edition_usable(edition: &Edition, day: NaiveDate) -> Result<()> {
+    edition.usable_on(day).map_err(|refusal| match refusal {
+        EditionRefusal::Superseded { ends_on } => StoreError::Refused {
+            code: "standard_superseded",
+            value: format!(
+                "{}（{}）{}",
+                edition.edition,
+                ends_on,
+                if edition.successor.is_empty() {
+                    String::new()
+                } else {
+                    format!("，{}", edition.successor)
+                }
+            ),
+        },
+        EditionRefusal::NotYetInForce { effective_on } => StoreError::Refused {
+            code: "standard_not_in_force",
+            value: format!("{}（{}）", edition.edition, effective_on),
+        },
+    })
 }
 
 impl From<InspectionRow> for Inspection {
@@ -106,6 +175,12 @@ impl From<InspectionRow> for Inspection {
             version: r.version,
             failed: r.failed,
             answered: r.answered,
+            all_items: r.all_items != 0,
+            items_left_out: r.items_left_out,
+            standard_edition: r.standard_edition,
+            standard_effective_on: r.standard_effective_on,
+            standard_ends_on: r.standard_ends_on,
+            standard_successor: r.standard_successor,
         }
     }
 }
@@ -117,6 +192,9 @@ pub struct InspectionItem {
     pub clause: String,
     pub text: String,
     pub major: i64,
+    /// 1 = a composite element (综合判定要素): counted at sign-off, a hazard only together with
+    /// enough others.
+    pub composite: i64,
     pub category: String,
     pub source: String,
     pub result: Option<String>,
@@ -127,7 +205,8 @@ pub struct InspectionItem {
 const SELECT: &str = "SELECT i.id, i.number, i.enterprise_id, e.name AS enterprise_name, i.jurisdiction_code, \
     i.template_id, t.name AS template_name, i.kind, i.state, i.inspected_on, i.team_json, i.org_id, \
     o.name AS org_name, u.display_name AS inspector_name, i.campaign_id, i.notice_number, i.notice_deadline, \
-    i.signed_off_at, i.version, \
+    i.signed_off_at, i.version, i.all_items, i.items_left_out, t.edition AS standard_edition, \
+    t.effective_on AS standard_effective_on, t.ends_on AS standard_ends_on, t.successor AS standard_successor, \
     (SELECT COUNT(*) FROM inspection_results r WHERE r.inspection_id = i.id AND r.result = 'fail') AS failed, \
     (SELECT COUNT(*) FROM inspection_results r WHERE r.inspection_id = i.id AND r.result IS NOT NULL) AS answered \
     FROM inspections i JOIN enterprises e ON e.id = i.enterprise_id \
@@ -145,19 +224,93 @@ pub struct InspectionFilter {
     pub per_page: i64,
 }
 
-fn may_inspect(role: Role) -> bool {
-    matches!(
-        role,
-        Role::Admin
-            | Role::CommitteeClerk
-            | Role::RegulatorClerk
-            | Role::TerritorialClerk
-            | Role::GridSupervisor
-            | Role::Expert
-    )
+/// A clause of the record's checklist as cited: the list's name, its edition where it has one,
+/// and the clause.
+fn cite(inspection: &Inspection, clause: &str) -> String {
+    if inspection.standard_edition.is_empty() {
+        format!("{} {}", inspection.template_name, clause)
+    } else {
+        format!(
+            "{}（{}）{}",
+            inspection.template_name, inspection.standard_edition, clause
+        )
+    }
 }
 
 impl Store {
+    /// Links answered items to the hazard they became; their photos become its evidence.
+    async fn hazard_from_items(
+        &self,
+        tx: &mut WriteTx,
+        inspection: &Inspection,
+        seqs: &[i64],
+        hazard_id: i64,
+    ) -> Result<()> {
+        for seq in seqs {
+            self.photos_to_evidence(tx, inspection, *seq, hazard_id)
+                .await?;
+            sqlx::query(
+                "UPDATE inspection_results SET hazard_id = $1 WHERE inspection_id = $2 AND item_seq = $3",
+            )
+            .bind(hazard_id)
+            .bind(inspection.id)
+            .bind(*seq)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Lists every item of a draft's checklist, including those left out as not fitting the
+    /// enterprise's industry: the inspector's explicit choice, recorded on the record and in
+    /// the audit log. Answers already given stay.
+    pub async fn list_all_items(&self, who: &Principal, id: i64) -> Result<Inspection> {
+        let (inspection, _) = self.inspection(who, id).await?;
+        Self::editable(who, &inspection)?;
+        let mut tx = self.begin_write().await?;
+        let added = sqlx::query(
+            "INSERT INTO inspection_results (inspection_id, item_seq) \
+             SELECT $1, c.seq FROM checklist_items c WHERE c.template_id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM inspection_results r WHERE r.inspection_id = $3 AND r.item_seq = c.seq)",
+        )
+        .bind(id)
+        .bind(inspection.template_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let still = sqlx::query(
+            "UPDATE inspections SET all_items = 1, items_left_out = 0, updated_at = $1 \
+             WHERE id = $2 AND state = 'draft'",
+        )
+        .bind(format_time(self.clock().now()))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if still.rows_affected() == 0 {
+            return Err(StoreError::Conflict {
+                code: "inspection_signed_off",
+                value: inspection.number,
+            });
+        }
+        append(
+            &mut tx,
+            self,
+            &who.actor(),
+            Change {
+                action: "inspection.all_items",
+                entity: "inspection",
+                entity_id: id.to_string(),
+                jurisdiction: &inspection.jurisdiction_code,
+                before: to_json(&serde_json::json!({"items_left_out": inspection.items_left_out})),
+                after: to_json(&serde_json::json!({"all_items": true, "added": added})),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self.inspection(who, id).await?.0)
+    }
+
     /// The next number of an office's document series for a year: 1, 2, 3 …
     pub(crate) async fn next_document_number(
         &self,
@@ -196,12 +349,31 @@ impl Store {
 
     /// Opens a record (a draft) for an enterprise in the inspector's scope.
     pub async fn open_inspection(&self, who: &Principal, input: &InspectionInput) -> Result<i64> {
-        if !may_inspect(who.role) {
+        if !who.role.may_inspect() {
             return Err(StoreError::Forbidden);
         }
         let fields = input.validate(self.today())?;
         let enterprise = self.enterprise(who, fields.enterprise_id).await?;
-        let (template, _) = self.checklist_template(who, fields.template_id).await?;
+        let (template, template_items) = self.checklist_template(who, fields.template_id).await?;
+        edition_usable(&template.edition()?, fields.inspected_on)?;
+        // The items that fit the enterprise's industry, unless the inspector lists them all.
+        let industry = IndustryCode::parse(&enterprise.industry_code)?;
+        let mut included = Vec::with_capacity(template_items.len());
+        for item in &template_items {
+            let industries = parse_industries(&item.industry).map_err(|e| {
+                StoreError::Internal(format!("checklist {} item {}: {e}", template.id, item.seq))
+            })?;
+            if fields.all_items || item_applies(&industries, &industry) {
+                included.push(item.seq);
+            }
+        }
+        if included.is_empty() {
+            return Err(StoreError::Refused {
+                code: "no_items_apply",
+                value: enterprise.industry_code.clone(),
+            });
+        }
+        let left_out = (template_items.len() - included.len()) as i64;
         if let Some(campaign) = fields.campaign_id {
             self.campaign(who, campaign).await?;
         }
@@ -221,13 +393,12 @@ impl Store {
             fields.inspected_on.year(),
             n
         );
-        let industry_section = hazardnet_domain::IndustryCode::parse(&enterprise.industry_code)
-            .map(|c| c.section().to_string())
-            .unwrap_or_default();
+        let industry_section = industry.section().to_string();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO inspections (number, enterprise_id, jurisdiction_code, industry_code, industry_section, \
-             template_id, kind, inspected_on, team_json, org_id, inspector_id, campaign_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             template_id, kind, inspected_on, team_json, org_id, inspector_id, campaign_id, created_at, updated_at, \
+             all_items, items_left_out) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
         )
         .bind(number.clone())
         .bind(enterprise.id)
@@ -243,15 +414,17 @@ impl Store {
         .bind(fields.campaign_id)
         .bind(now.clone())
         .bind(now)
+        .bind(i64::from(fields.all_items))
+        .bind(left_out)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO inspection_results (inspection_id, item_seq) SELECT $1, seq FROM checklist_items WHERE template_id = $2",
-        )
-        .bind(id)
-        .bind(template.id)
-        .execute(&mut *tx)
-        .await?;
+        for seq in &included {
+            sqlx::query("INSERT INTO inspection_results (inspection_id, item_seq) VALUES ($1, $2)")
+                .bind(id)
+                .bind(*seq)
+                .execute(&mut *tx)
+                .await?;
+        }
         append(
             &mut tx,
             self,
@@ -265,6 +438,7 @@ impl Store {
                 after: to_json(&serde_json::json!({
                     "number": number, "enterprise": enterprise.id, "template": template.id,
                     "kind": fields.kind.as_str(), "inspected_on": fields.inspected_on, "team": fields.team,
+                    "edition": template.edition, "all_items": fields.all_items, "items_left_out": left_out,
                 })),
             },
         )
@@ -287,7 +461,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let items = sqlx::query_as(
-            "SELECT c.seq, c.clause, c.text, c.major, c.category, c.source, r.result, r.note, r.hazard_id \
+            "SELECT c.seq, c.clause, c.text, c.major, c.composite, c.category, c.source, r.result, r.note, r.hazard_id \
              FROM inspection_results r JOIN inspections i ON i.id = r.inspection_id \
              JOIN checklist_items c ON c.template_id = i.template_id AND c.seq = r.item_seq \
              WHERE r.inspection_id = $1 ORDER BY c.seq",
@@ -452,10 +626,14 @@ impl Store {
                 value: item.to_string(),
             },
         })?;
+        inspection.citable()?;
         let failed: Vec<&InspectionItem> = items
             .iter()
             .filter(|i| i.result.as_deref() == Some("fail"))
             .collect();
+        let (elements, direct): (Vec<&InspectionItem>, Vec<&InspectionItem>) =
+            failed.iter().partition(|i| i.composite != 0);
+
         let today = self.today();
         let deadline = match (
             failed.is_empty(),
@@ -478,9 +656,30 @@ impl Store {
             ),
         };
         let enterprise = self.enterprise_place(who, inspection.enterprise_id).await?;
-        let kind = InspectionKind::parse(&inspection.kind).unwrap_or(InspectionKind::Routine);
-        let inspected_on =
-            NaiveDate::parse_from_str(&inspection.inspected_on, "%Y-%m-%d").unwrap_or(today);
+        let kind = InspectionKind::parse(&inspection.kind).ok_or_else(|| {
+            StoreError::Internal(format!("inspection {id} kind {:?}", inspection.kind))
+        })?;
+        let inspected_on = NaiveDate::parse_from_str(&inspection.inspected_on, "%Y-%m-%d")
+            .map_err(|_| StoreError::Internal(format!("inspection {id} inspected_on")))?;
+        // Composite elements (GB 35181 综合判定要素) are counted against the edition's rule for
+        // the kind of place: enough of them are one major hazard, fewer stay findings.
+        let composite = if elements.is_empty() {
+            None
+        } else {
+            let rule = composite_rule(&inspection.standard_edition).ok_or_else(|| {
+                StoreError::Refused {
+                    code: "composite_rule_unknown",
+                    value: inspection.standard_edition.clone(),
+                }
+            })?;
+            let flags = self.enterprise(who, inspection.enterprise_id).await?;
+            let place = PlaceKind::of_enterprise(
+                flags.crowded_place != 0,
+                flags.key_hazardous_chemicals != 0,
+            );
+            let clauses: Vec<&str> = elements.iter().map(|i| i.clause.as_str()).collect();
+            Some((rule, rule.judge(place, &clauses)))
+        };
         let now = format_time(self.clock().now());
         let mut tx = self.begin_write().await?;
         let signed = sqlx::query(
@@ -499,7 +698,8 @@ impl Store {
             });
         }
         let mut hazards = Vec::new();
-        for item in &failed {
+        let found_by = format!("{}（{}）", inspection.org_name, inspection.number);
+        for item in &direct {
             let title: String = item.text.chars().take(100).collect();
             let fields = HazardFields {
                 enterprise_id: enterprise.id,
@@ -513,28 +713,81 @@ impl Store {
                 },
                 category: item.category.clone(),
                 basis: if item.source.is_empty() {
-                    format!("{} {}", inspection.template_name, item.clause)
+                    cite(&inspection, &item.clause)
                 } else {
                     item.source.clone()
                 },
                 source: kind.hazard_source(),
                 found_at: inspected_on,
-                found_by: format!("{}（{}）", inspection.org_name, inspection.number),
+                found_by: found_by.clone(),
             };
             let hazard_id = self
                 .insert_hazard(&mut tx, who, &enterprise, &fields)
                 .await?
                 .id;
-            self.photos_to_evidence(&mut tx, &inspection, item.seq, hazard_id)
-                .await?;
-            sqlx::query("UPDATE inspection_results SET hazard_id = $1 WHERE inspection_id = $2 AND item_seq = $3")
-                .bind(hazard_id)
-                .bind(id)
-                .bind(item.seq)
-                .execute(&mut *tx)
+            self.hazard_from_items(&mut tx, &inspection, &[item.seq], hazard_id)
                 .await?;
             hazards.push(hazard_id);
         }
+        let composite_json = match &composite {
+            Some((rule, verdict)) => {
+                let met = verdict.met.as_ref();
+                let hazard = match met {
+                    Some(condition) => {
+                        let description = elements
+                            .iter()
+                            .map(|i| format!("{} {}：{}", i.clause, i.text, i.note.trim()))
+                            .collect::<Vec<_>>()
+                            .join("\n");
+                        let clauses = elements
+                            .iter()
+                            .map(|i| i.clause.as_str())
+                            .collect::<Vec<_>>()
+                            .join("、");
+                        let fields = HazardFields {
+                            enterprise_id: enterprise.id,
+                            title: format!("重大火灾隐患（综合判定：{}项要素）", verdict.count),
+                            description: description.chars().take(2000).collect(),
+                            place: String::new(),
+                            level: HazardLevel::Major,
+                            category: elements
+                                .first()
+                                .map(|i| i.category.clone())
+                                .unwrap_or_else(|| "49".into()),
+                            basis: format!(
+                                "{} {}：{}（要素 {}）",
+                                cite(&inspection, rule.clause),
+                                "综合判定",
+                                condition.reads,
+                                clauses
+                            )
+                            .chars()
+                            .take(300)
+                            .collect(),
+                            source: kind.hazard_source(),
+                            found_at: inspected_on,
+                            found_by: found_by.clone(),
+                        };
+                        let hazard_id = self
+                            .insert_hazard(&mut tx, who, &enterprise, &fields)
+                            .await?
+                            .id;
+                        let seqs: Vec<i64> = elements.iter().map(|i| i.seq).collect();
+                        self.hazard_from_items(&mut tx, &inspection, &seqs, hazard_id)
+                            .await?;
+                        hazards.push(hazard_id);
+                        Some(hazard_id)
+                    }
+                    None => None,
+                };
+                serde_json::json!({
+                    "rule": format!("{} {}", rule.edition, rule.clause),
+                    "elements": elements.iter().map(|i| i.clause.clone()).collect::<Vec<_>>(),
+                    "met": met.map(|c| c.reads), "hazard": hazard,
+                })
+            }
+            None => serde_json::Value::Null,
+        };
         let notice = match deadline {
             Some(deadline) => {
                 let n = self
@@ -564,7 +817,7 @@ impl Store {
                 jurisdiction: &inspection.jurisdiction_code,
                 before: None,
                 after: to_json(&serde_json::json!({
-                    "number": inspection.number, "hazards": hazards,
+                    "number": inspection.number, "hazards": hazards, "composite": composite_json,
                     "notice": notice.as_ref().map(|(n, d)| serde_json::json!({"number": n, "deadline": d})),
                 })),
             },

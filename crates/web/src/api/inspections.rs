@@ -12,6 +12,7 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hazardnet_domain::inspection::{ChecklistItemInput, InspectionInput, PlanInput, ResultInput};
+use hazardnet_domain::standard::EditionInput;
 use hazardnet_store::{
     ChecklistTemplate, Inspection, InspectionFilter, InspectionItem, InspectionPhoto,
     InspectionPlan, PlanCandidate, PlanCoverage, StoreError, TemplateItem,
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/checklists", get(list_checklists))
         .route("/checklists/import", post(import_checklist))
+        .route("/standards/import", post(import_standard_edition))
         .route("/checklists/{id}", get(read_checklist))
         .route("/checklists/{id}/export.xlsx", get(export_checklist))
         .route("/inspections", get(list).post(open))
@@ -30,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/inspections/{id}", get(read))
         .route("/inspections/{id}/results", put(save_results))
         .route("/inspections/{id}/sign-off", post(sign_off))
+        .route("/inspections/{id}/all-items", post(list_all_items))
         .route("/inspections/{id}/record.pdf", get(record_pdf))
         .route("/inspections/{id}/record.docx", get(record_docx))
         .route("/inspections/{id}/notice.pdf", get(notice_pdf))
@@ -117,6 +120,9 @@ pub fn checklist_inputs(bytes: &[u8]) -> Result<Vec<ChecklistItemInput>, ApiErro
             category: cell(r, category),
             industry: cell(r, industry),
             source: cell(r, source),
+            // Composite elements belong to a standard's edition with a known counting rule
+            // (loaded by the administrator), not to an office's own list.
+            composite: false,
         })
         .collect())
 }
@@ -137,6 +143,64 @@ pub async fn import_checklist(
     let id = state
         .store
         .save_checklist(&caller.principal, &params.name, &inputs)
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportEditionParams {
+    /// The standard's name as cited, e.g. 重大火灾隐患判定规则.
+    pub name: String,
+    /// The standard's key, shared by its editions, e.g. zhongda-huozai-gb35181.
+    pub key: String,
+    /// The edition, e.g. GB 35181-2025.
+    pub edition: String,
+    /// YYYY-MM-DD the edition comes into force.
+    pub effective_on: String,
+    /// YYYY-MM-DD its last day, if already known.
+    #[serde(default)]
+    pub ends_on: String,
+}
+
+/// Loads an edition of a national judgement standard from its CSV (the columns of
+/// `data/standards`: clause, text, major (1 / 0 / composite), category, industry, source).
+/// Earlier editions of the key still in force on its first day end the day before. Admin only.
+#[utoipa::path(post, path = "/api/v1/standards/import", tag = "inspections", params(ImportEditionParams),
+    request_body(content_type = "multipart/form-data", description = "part `file`: CSV with clause,text,major,category,industry,source"),
+    responses((status = 201, body = Created), (status = 403, description = "not the system administrator"),
+              (status = 409, description = "this edition is loaded already"),
+              (status = 422, description = "a bad row, a bad date, or composite elements without a known rule; nothing saved")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn import_standard_edition(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<ImportEditionParams>,
+    multipart: Multipart,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    if !caller.principal.role.may_load_standard_editions() {
+        return Err(ApiError::Forbidden);
+    }
+    let bytes = super::upload_bytes(multipart).await?;
+    let text = String::from_utf8(bytes).map_err(|_| ApiError::Unprocessable {
+        code: "invalid_csv",
+        detail: String::new(),
+    })?;
+    let items =
+        hazardnet_store::standard_items(&text).map_err(|detail| ApiError::Unprocessable {
+            code: "invalid_csv",
+            detail,
+        })?;
+    let input = EditionInput {
+        name: params.name,
+        key: params.key,
+        edition: params.edition,
+        effective_on: params.effective_on,
+        ends_on: params.ends_on,
+    };
+    let id = state
+        .store
+        .load_standard_edition(&caller.principal, &input, &items)
         .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -320,6 +384,21 @@ pub async fn sign_off(
     ))
 }
 
+/// Lists every item of the checklist on a draft, not only those fitting the enterprise's
+/// industry: the inspector's explicit choice, recorded.
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/all-items", tag = "inspections", params(("id" = i64, Path)),
+    responses((status = 200, body = Inspection), (status = 409, description = "signed off already")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn list_all_items(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Inspection>, ApiError> {
+    Ok(Json(
+        state.store.list_all_items(&caller.principal, id).await?,
+    ))
+}
+
 async fn document(
     state: &AppState,
     caller: &Caller,
@@ -330,6 +409,8 @@ async fn document(
     let lang = Lang::from_headers(headers);
     let (inspection, items) = state.store.inspection(&caller.principal, id).await?;
     if notice {
+        // A notice cites the edition the record was judged by; not one that had ended by then.
+        inspection.citable()?;
         crate::documents::inspection::notice(lang, &inspection, &items).ok_or(ApiError::NotFound)
     } else {
         Ok(crate::documents::inspection::record(

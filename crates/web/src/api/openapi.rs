@@ -29,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         super::campaigns::task_reports, super::campaigns::file_report, super::campaigns::dispatch,
         super::campaigns::dispatch_xlsx, super::campaigns::bulletin_docx, super::campaigns::bulletin_pdf, super::campaigns::attach_to_report, super::campaigns::download_attachment,
         super::inspections::list_checklists, super::inspections::read_checklist, super::inspections::import_checklist,
+        super::inspections::import_standard_edition, super::inspections::list_all_items,
         super::inspections::export_checklist, super::inspections::list, super::inspections::open, super::inspections::read,
         super::inspections::save_results, super::inspections::sign_off, super::inspections::record_pdf,
         super::inspections::record_docx, super::inspections::notice_pdf, super::inspections::notice_docx,

@@ -141,8 +141,11 @@ pub fn notice(
         .filter(|i| i.result.as_deref() == Some("fail"))
         .enumerate()
     {
-        let mark = if item.major != 0 {
+        // A composite element is major only as part of the composite hazard it became.
+        let mark = if item.major != 0 || (item.composite != 0 && item.hazard_id.is_some()) {
             t(lang, "notice.major_mark")
+        } else if item.composite != 0 {
+            format!("（{}）", t(lang, "ui.composite_finding"))
         } else {
             String::new()
         };
@@ -153,7 +156,16 @@ pub fn notice(
             mark,
             t(lang, "notice.basis"),
             if item.source.is_empty() {
-                item.clause.clone()
+                format!(
+                    "{}{} {}",
+                    inspection.template_name,
+                    if inspection.standard_edition.is_empty() {
+                        String::new()
+                    } else {
+                        format!("（{}）", inspection.standard_edition)
+                    },
+                    item.clause
+                )
             } else {
                 item.source.clone()
             },

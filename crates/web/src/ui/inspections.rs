@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/inspections/{id}", get(detail))
         .route("/inspections/{id}/save", post(save))
         .route("/inspections/{id}/sign-off", post(sign_off))
+        .route("/inspections/{id}/all-items", post(all_items))
 }
 
 #[derive(Template)]
@@ -115,6 +116,8 @@ struct OpenForm {
     inspected_on: String,
     team: String,
     campaign_id: String,
+    /// "true" when the inspector lists every item, not only those fitting the enterprise.
+    all_items: String,
 }
 
 impl OpenForm {
@@ -142,6 +145,7 @@ impl OpenForm {
             inspected_on: self.inspected_on.clone(),
             team: self.team(),
             campaign_id: self.campaign_id.trim().parse().ok(),
+            all_items: self.all_items == "true",
         }
     }
 }
@@ -211,9 +215,19 @@ async fn form_page(
         templates: templates
             .iter()
             .map(|t| {
+                let edition = match (t.edition.is_empty(), t.superseded) {
+                    (true, _) => String::new(),
+                    (false, false) => format!(" · {}", t.edition),
+                    (false, true) => format!(" · {} {}", t.edition, chrome.t("ui.superseded")),
+                };
                 Choice::new(
                     t.id.to_string(),
-                    format!("{}（{} {}）", t.name, chrome.t("ui.version"), t.version),
+                    format!(
+                        "{}（{} {}{edition}）",
+                        t.name,
+                        chrome.t("ui.version"),
+                        t.version
+                    ),
                     &form.template_id,
                 )
             })
@@ -285,6 +299,7 @@ struct DetailPage {
     i: Inspection,
     items: Vec<ItemLine>,
     progress: String,
+    left_out: String,
     editable: bool,
     deadline: String,
     errors: Vec<String>,
@@ -320,7 +335,13 @@ async fn detail_page(
             ("items", items.len().to_string()),
         ],
     );
+    let left_out = t_args(
+        chrome.lang,
+        "ui.items_left_out",
+        &[("n", i.items_left_out.to_string())],
+    );
     render(&DetailPage {
+        left_out,
         items: items
             .into_iter()
             .map(|item| ItemLine {
@@ -509,6 +530,31 @@ async fn sign_off(
                 vec![message],
                 false,
                 deadline,
+            )
+            .await
+        }
+    }
+}
+
+/// Lists every item of the checklist on a draft (the inspector's recorded choice).
+async fn all_items(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+) -> Response {
+    match state.store.list_all_items(&caller.principal, id).await {
+        Ok(_) => Redirect::to(&format!("/inspections/{id}")).into_response(),
+        Err(e) => {
+            let message = Chrome::new(&headers, Some(&caller), "").error_message(&e.into());
+            detail_page(
+                &state,
+                &headers,
+                &caller,
+                id,
+                vec![message],
+                false,
+                String::new(),
             )
             .await
         }

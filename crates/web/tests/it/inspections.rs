@@ -35,6 +35,24 @@ async fn fire_standard(session: &Session) -> (i64, usize) {
     )
 }
 
+/// The street office's own list for crowded places (an office list has no edition to end), as
+/// used for the 2026 checks: (id, number of items). Item 5 is a major hazard.
+async fn street_list(session: &Session) -> (i64, usize) {
+    let sheet = "条款,检查内容,是否重大隐患,隐患类别\n\
+                 1,消防控制室值班人员在岗,否,41\n2,灭火器在有效期内,否,21\n\
+                 3,疏散指示标志完好,否,21\n4,消防通道畅通,否,32\n\
+                 5,安全出口数量足够且未被封堵,是,31\n";
+    let (status, body) = session
+        .upload(
+            "/api/v1/checklists/import?name=公园街道人员密集场所检查事项",
+            "list.csv",
+            sheet.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    (body["id"].as_i64().unwrap(), 5)
+}
+
 async fn first_enterprise(session: &Session) -> (i64, String) {
     let (_, page) = session.get_json("/api/v1/enterprises?sort=name").await;
     let e = &page["items"][0];
@@ -56,9 +74,10 @@ async fn the_shipped_standards_load_with_their_clauses() {
         .filter(|t| t["owner_org_id"].is_null())
         .collect();
     assert_eq!(shipped.len(), hazardnet_store::SHIPPED_STANDARDS.len());
-    for (key, _, csv_text) in hazardnet_store::SHIPPED_STANDARDS {
-        let t = shipped.iter().find(|t| t["standard_key"] == *key).unwrap();
-        let rows = hazardnet_store::standard_items(csv_text).unwrap().len();
+    for standard in hazardnet_store::SHIPPED_STANDARDS {
+        let key = standard.key;
+        let t = shipped.iter().find(|t| t["standard_key"] == key).unwrap();
+        let rows = hazardnet_store::standard_items(standard.csv).unwrap().len();
         assert_eq!(t["item_count"], rows as i64, "{key}");
         let (status, detail) = clerk
             .get_json(&format!("/api/v1/checklists/{}", t["id"]))
@@ -119,8 +138,9 @@ async fn a_record_is_resumed_signed_off_once_and_becomes_hazards_and_a_notice() 
     let (status, body) = clerk
         .post_json(
             "/api/v1/inspections",
+            // GB 35181-2017 was in force until 2025-10-31: a record from its last days.
             &json!({"enterprise_id": enterprise, "template_id": template, "kind": "unannounced",
-                    "inspected_on": "2026-11-23", "team": [{"name": "李检查"}, {"name": "王专家", "expert": true}]}),
+                    "inspected_on": "2025-10-28", "team": [{"name": "李检查"}, {"name": "王专家", "expert": true}]}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -352,6 +372,20 @@ async fn the_demo_holds_a_signed_off_inspection_with_its_hazards_and_notice() {
     assert_eq!(record["state"], "signed_off");
     assert_eq!(record["failed"], 2);
     assert_eq!(record["expert_share"], 50);
+    // 6.6 became a major hazard; 7.3.6, one composite element at a crowded place, a finding.
+    let (_, detail) = clerk
+        .get_json(&format!("/api/v1/inspections/{}", record["id"]))
+        .await;
+    let failed: Vec<&Value> = detail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["result"] == "fail")
+        .collect();
+    assert_eq!(failed.len(), 2);
+    assert!(failed[0]["clause"] == "6.6" && failed[0]["hazard_id"].is_i64());
+    assert!(failed[1]["clause"] == "7.3.6" && failed[1]["hazard_id"].is_null());
+    assert_eq!(failed[1]["composite"], 1);
     let notice = record["notice_number"].as_str().unwrap();
     let id = record["id"].as_i64().unwrap();
     let response = clerk
@@ -476,7 +510,7 @@ async fn enforcement_sets_status_keeps_the_blacklist_and_flags_the_clerk() {
     assert_eq!(flags(&clerk, enterprise).await["blacklisted"], true);
 
     // A notice whose deadline passes with its hazard open: the maximum-penalty flag.
-    let (template, items) = fire_standard(&clerk).await;
+    let (template, items) = street_list(&clerk).await;
     let (_, created) = clerk
         .post_json("/api/v1/inspections", &json!({"enterprise_id": enterprise, "template_id": template, "kind": "law_enforcement", "inspected_on": "2026-11-23", "team": [{"name": "李检查"}]}))
         .await;
@@ -552,7 +586,7 @@ async fn enforcement_sets_status_keeps_the_blacklist_and_flags_the_clerk() {
 async fn a_plan_puts_higher_risk_first_and_its_coverage_follows_the_signed_off_records() {
     let app = TestApp::spawn_demo().await;
     let clerk = app.bearer("street-office").await;
-    let (template, items) = fire_standard(&clerk).await;
+    let (template, items) = street_list(&clerk).await;
     let (_, candidates) = clerk.get_json("/api/v1/inspection-plans/candidates").await;
     let candidates = candidates.as_array().unwrap();
     assert_eq!(candidates.len(), 12);

@@ -16,4 +16,5 @@ mod listings;
 mod scope_matrix;
 mod search;
 mod security;
+mod standards;
 mod ui;

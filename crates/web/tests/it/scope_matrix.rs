@@ -464,13 +464,22 @@ async fn every_role_sees_exactly_the_inspections_and_enforcement_of_its_scope() 
     let f = fixture().await;
     let admin = session_for(&f.app, "admin").await;
     let (_, templates) = admin.get_json("/api/v1/checklists").await;
-    let template = templates[0]["id"].as_i64().unwrap();
+    // A standard in force on the records' day (a replaced edition would be refused).
+    let template = templates
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["standard_key"] == "gongmao-2023")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
     let mut records: BTreeMap<&str, i64> = BTreeMap::new();
     for (key, id) in &f.ids {
         let (status, body) = admin
             .post_json(
                 "/api/v1/inspections",
-                &json!({"enterprise_id": id, "template_id": template, "kind": "routine",
+                // Every item, whatever the enterprise's trade: this is about who sees the record.
+                &json!({"enterprise_id": id, "template_id": template, "kind": "routine", "all_items": true,
                         "inspected_on": "2026-11-23", "team": [{"name": "管理员"}]}),
             )
             .await;
