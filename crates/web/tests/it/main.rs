@@ -4,6 +4,7 @@
 
 mod audit;
 mod auth;
+mod bulletin;
 mod campaigns;
 mod enterprises;
 mod hazards;
@@ -11,6 +12,7 @@ mod helpers;
 mod import;
 mod inspections;
 mod jobs;
+mod pdf_layout;
 mod scope_matrix;
 mod security;
 mod ui;
