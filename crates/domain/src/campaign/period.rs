@@ -35,12 +35,11 @@ impl Period {
         const QUARTERS: [&str; 4] = ["一", "二", "三", "四"];
         let date = |d: NaiveDate| format!("{}年{}月{}日", d.year(), d.month(), d.day());
         let key = self.key.as_str();
-        if let Some((year, quarter)) = key.split_once('Q') {
-            if let (Ok(year), Ok(q)) = (year.parse::<i32>(), quarter.parse::<usize>()) {
-                if let Some(words) = q.checked_sub(1).and_then(|i| QUARTERS.get(i)) {
-                    return format!("{year}年第{words}季度");
-                }
-            }
+        if let Some((year, quarter)) = key.split_once('Q')
+            && let (Ok(year), Ok(q)) = (year.parse::<i32>(), quarter.parse::<usize>())
+            && let Some(words) = q.checked_sub(1).and_then(|i| QUARTERS.get(i))
+        {
+            return format!("{year}年第{words}季度");
         }
         let half = match key.chars().last() {
             Some('a') => Some("上半月"),
@@ -48,12 +47,12 @@ impl Period {
             _ => None,
         };
         let month_key = key.trim_end_matches(['a', 'b']);
-        if let Some((year, month)) = month_key.split_once('-') {
-            if let (Ok(year), Ok(month)) = (year.parse::<i32>(), month.parse::<u32>()) {
-                if (1..=12).contains(&month) && year > 0 {
-                    return format!("{year}年{month}月{}", half.unwrap_or(""));
-                }
-            }
+        if let Some((year, month)) = month_key.split_once('-')
+            && let (Ok(year), Ok(month)) = (year.parse::<i32>(), month.parse::<u32>())
+            && (1..=12).contains(&month)
+            && year > 0
+        {
+            return format!("{year}年{month}月{}", half.unwrap_or(""));
         }
         format!("{}至{}", date(self.starts_on), date(self.ends_on))
     }
