@@ -38,7 +38,7 @@ pub use audit::{Actor, AuditBreak, AuditEntry};
 pub use campaigns::{
     Campaign, CampaignFilter, CampaignPhase, CampaignTarget, DispatchRow, DispatchTable,
     LedgerFigures, PendingReturn, Report, ReportAttachment, ReportCell, ReportStatus,
-    TargetProgress, Task, TaskReportGrid, TaskUnit, UnitMatch,
+    TargetProgress, Task, TaskReportGrid, TaskUnit, UnitMatch, WorkFigures,
 };
 pub use clock::Clock;
 pub use enforcement::{EnforcementAction, EnforcementFilter, EnforcementStats, InspectorLoad};

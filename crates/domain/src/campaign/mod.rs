@@ -6,10 +6,12 @@
 pub mod deadline;
 pub mod notice;
 pub mod period;
+pub mod ranking;
 
 pub use deadline::{Deadline, Milestone, parse_deadline};
 pub use notice::{NoticeDraft, TaskDraft, parse_assignment_notice};
 pub use period::{Cadence, Period};
+pub use ranking::{Placing, UnitScore, rank_units};
 pub mod input;
 
 pub use input::{

@@ -28,6 +28,36 @@ pub struct Period {
     pub due_on: NaiveDate,
 }
 
+impl Period {
+    /// The period as a Chinese document writes it: 2026年11月, 2026年11月上半月, 2026年第四季度;
+    /// a one-off period as its days (2026年5月1日至2026年11月30日).
+    pub fn chinese_label(&self) -> String {
+        const QUARTERS: [&str; 4] = ["一", "二", "三", "四"];
+        let date = |d: NaiveDate| format!("{}年{}月{}日", d.year(), d.month(), d.day());
+        let key = self.key.as_str();
+        if let Some((year, quarter)) = key.split_once('Q')
+            && let (Ok(year), Ok(q)) = (year.parse::<i32>(), quarter.parse::<usize>())
+            && let Some(words) = q.checked_sub(1).and_then(|i| QUARTERS.get(i))
+        {
+            return format!("{year}年第{words}季度");
+        }
+        let half = match key.chars().last() {
+            Some('a') => Some("上半月"),
+            Some('b') => Some("下半月"),
+            _ => None,
+        };
+        let month_key = key.trim_end_matches(['a', 'b']);
+        if let Some((year, month)) = month_key.split_once('-')
+            && let (Ok(year), Ok(month)) = (year.parse::<i32>(), month.parse::<u32>())
+            && (1..=12).contains(&month)
+            && year > 0
+        {
+            return format!("{year}年{month}月{}", half.unwrap_or(""));
+        }
+        format!("{}至{}", date(self.starts_on), date(self.ends_on))
+    }
+}
+
 pub(super) fn last_day_of_month(year: i32, month: u32) -> NaiveDate {
     let (y, m) = if month == 12 {
         (year + 1, 1)
@@ -198,6 +228,36 @@ impl Cadence {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn periods_read_in_chinese() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let monthly = Cadence::parse("monthly:28").unwrap();
+        assert_eq!(
+            monthly.period_containing(d("2026-11-05")).chinese_label(),
+            "2026年11月"
+        );
+        let half = Cadence::parse("half-monthly").unwrap();
+        assert_eq!(
+            half.period_containing(d("2026-03-02")).chinese_label(),
+            "2026年3月上半月"
+        );
+        assert_eq!(
+            half.period_containing(d("2026-03-20")).chinese_label(),
+            "2026年3月下半月"
+        );
+        let quarterly = Cadence::parse("quarterly:5").unwrap();
+        assert_eq!(
+            quarterly.period_containing(d("2026-11-05")).chinese_label(),
+            "2026年第四季度"
+        );
+        let once = Cadence::parse("once:2026-11-30").unwrap();
+        assert_eq!(
+            once.period_containing(d("2026-05-01")).chinese_label(),
+            "2026年5月1日至2026年11月30日"
+        );
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -4,16 +4,24 @@
 //! regulator's industries) within the caller's scope; the figures the ledger does not hold are
 //! those the unit filed on the dispatch return (task 0), or, where the unit itself did not file,
 //! the sum of what the units below it filed — the roll-up community → street → district → city.
+//!
+//! The work the system records itself — signed-off inspections and law-enforcement decisions —
+//! is computed too ([`WorkFigures`]), for the same area as the hazards: enterprises inspected
+//! are counted once each however many inspections and units visited them, within a row and in
+//! the total, which is counted afresh for the whole area, never summed from the rows.
 
 use super::Campaign;
 use super::reports::ReportStatus;
 use crate::accounts::Principal;
 use crate::clock::china_moment;
+use crate::enforcement::SCOPE as ENFORCEMENT_SCOPE;
 use crate::hazards::HAZARD_SCOPE;
+use crate::inspections::INSPECTION_SCOPE;
 use crate::sql::{Sql, push_scope};
 use crate::{Result, Store, StoreError};
 use chrono::Duration;
 use hazardnet_domain::campaign::Period;
+use hazardnet_domain::enforcement::EnforcementKind;
 use hazardnet_domain::{IndustryCode, JurisdictionCode, OrgKind, Scope};
 use serde::Serialize;
 use sqlx::FromRow;
@@ -42,6 +50,24 @@ impl LedgerFigures {
     }
 }
 
+/// The work recorded in the system for a row's area in the period: signed-off inspections
+/// (`inspected_on` in the period) and enforcement decisions (`decided_on` in the period).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+pub struct WorkFigures {
+    /// Distinct enterprises with a signed-off inspection: an enterprise that a street and a
+    /// regulator both inspected counts once.
+    pub enterprises_inspected: i64,
+    /// Signed-off inspections.
+    pub inspections: i64,
+    /// Cases filed (立案).
+    pub cases: i64,
+    /// Fines imposed, and their sum in yuan.
+    pub fines: i64,
+    pub fines_yuan: i64,
+    /// Suspensions for rectification (责令停产整顿).
+    pub suspensions: i64,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DispatchRow {
     pub unit: String,
@@ -51,6 +77,8 @@ pub struct DispatchRow {
     pub ledger: LedgerFigures,
     /// Cumulative rectification rate since the campaign began, in percent (one decimal).
     pub rectification_rate: Option<f64>,
+    /// Inspections and enforcement recorded in the system (computed, de-duplicated).
+    pub work: WorkFigures,
     /// What the unit filed (or its units below, summed).
     pub filled: BTreeMap<String, i64>,
     /// on_time | late | missing | not_due | rolled_up | none
@@ -184,6 +212,9 @@ impl Store {
             let ledger = self
                 .ledger_figures(who, campaign, &period, &place, None)
                 .await?;
+            let work = self
+                .work_figures(who, campaign, &period, &place, None)
+                .await?;
             // The territorial unit at exactly this place, if it files the return.
             let own = unit_orgs.iter().find(|o| {
                 org_place(o) == *code
@@ -241,6 +272,7 @@ impl Store {
                 org_id: own.map(|o| o.id),
                 rectification_rate: rate(&ledger),
                 ledger,
+                work,
                 filled,
                 return_status: status,
             });
@@ -257,6 +289,9 @@ impl Store {
             let ledger = self
                 .ledger_figures(who, campaign, &period, &office, Some(&industries))
                 .await?;
+            let work = self
+                .work_figures(who, campaign, &period, &office, Some(&industries))
+                .await?;
             let filed = returns.iter().find(|r| r.org_id == org.id);
             let status = match filed {
                 Some(r) if r.late != 0 => ReportStatus::Late,
@@ -270,6 +305,7 @@ impl Store {
                 org_id: Some(org.id),
                 rectification_rate: rate(&ledger),
                 ledger,
+                work,
                 filled: filed
                     .map(|r| serde_json::from_str(&r.figures_json).unwrap_or_default())
                     .unwrap_or_default(),
@@ -288,12 +324,18 @@ impl Store {
                 *filled.entry(k.clone()).or_default() += v;
             }
         }
+        // Work figures of the whole area counted afresh: an enterprise two units inspected is
+        // one enterprise.
+        let work = self
+            .work_figures(who, campaign, &period, &office, None)
+            .await?;
         let total = DispatchRow {
             unit: office_name.clone(),
             jurisdiction_code: Some(office.to_string()),
             org_id: None,
             rectification_rate: rate(&ledger),
             ledger,
+            work,
             filled,
             return_status: String::new(),
         };
@@ -359,33 +401,103 @@ impl Store {
         let (low, high) = place.subtree_bounds();
         sql.push(" AND h.jurisdiction_code BETWEEN ").bind(low);
         sql.push(" AND ").bind(high);
-        let mut filters: Vec<IndustryCode> = campaign
-            .industries
-            .iter()
-            .filter_map(|c| IndustryCode::parse(c).ok())
-            .collect();
-        for list in [
-            Some(filters.clone()),
-            industries.map(<[IndustryCode]>::to_vec),
-        ]
-        .into_iter()
-        .flatten()
-        .filter(|l| !l.is_empty())
-        {
-            sql.push(" AND (1 = 0");
-            for code in &list {
-                if code.is_section() {
-                    sql.push(" OR h.industry_section = ").bind(code.as_str());
-                } else {
-                    sql.push(" OR h.industry_code LIKE ")
-                        .bind(format!("{}%", code.as_str()));
-                }
-            }
-            sql.push(")");
-        }
-        filters.clear();
+        push_industries(&mut sql, "h", campaign, industries);
         sql.push(" AND ");
         push_scope(&mut sql, &who.scope, &HAZARD_SCOPE);
         Ok(sql.query_as().fetch_one(&self.read).await?)
+    }
+
+    /// The inspections and enforcement decisions recorded for one place (and optionally
+    /// industries) in a period, within the campaign's industries and the caller's scope.
+    /// Enterprises inspected are distinct enterprises, whichever unit inspected them.
+    async fn work_figures(
+        &self,
+        who: &Principal,
+        campaign: &Campaign,
+        period: &Period,
+        place: &JurisdictionCode,
+        industries: Option<&[IndustryCode]>,
+    ) -> Result<WorkFigures> {
+        let start = period.starts_on.to_string();
+        let end = period.ends_on.min(self.today()).to_string();
+        let (low, high) = place.subtree_bounds();
+        let mut sql = Sql::new(
+            "SELECT CAST(COUNT(DISTINCT i.enterprise_id) AS BIGINT) AS enterprises, \
+             CAST(COUNT(*) AS BIGINT) AS inspections FROM inspections i \
+             WHERE i.state = 'signed_off' AND i.inspected_on >= ",
+        );
+        sql.bind(start.clone());
+        sql.push(" AND i.inspected_on <= ").bind(end.clone());
+        sql.push(" AND i.jurisdiction_code BETWEEN ")
+            .bind(low.clone());
+        sql.push(" AND ").bind(high.clone());
+        push_industries(&mut sql, "i", campaign, industries);
+        sql.push(" AND ");
+        push_scope(&mut sql, &who.scope, &INSPECTION_SCOPE);
+        let (enterprises_inspected, inspections): (i64, i64) =
+            sql.query_as().fetch_one(&self.read).await?;
+
+        let count = |kind: &str| {
+            format!(
+                "CAST(COALESCE(SUM(CASE WHEN a.kind = '{kind}' THEN 1 ELSE 0 END), 0) AS BIGINT)"
+            )
+        };
+        let mut sql = Sql::new(&format!(
+            "SELECT {} AS cases, {} AS fines, \
+             CAST(COALESCE(SUM(CASE WHEN a.kind = 'fine' THEN a.amount_yuan ELSE 0 END), 0) AS BIGINT) AS fines_yuan, \
+             {} AS suspensions FROM enforcement_actions a WHERE a.decided_on >= ",
+            count(EnforcementKind::CaseFiled.as_str()),
+            count(EnforcementKind::Fine.as_str()),
+            count(EnforcementKind::Suspension.as_str()),
+        ));
+        sql.bind(start);
+        sql.push(" AND a.decided_on <= ").bind(end);
+        sql.push(" AND a.jurisdiction_code BETWEEN ").bind(low);
+        sql.push(" AND ").bind(high);
+        push_industries(&mut sql, "a", campaign, industries);
+        sql.push(" AND ");
+        push_scope(&mut sql, &who.scope, &ENFORCEMENT_SCOPE);
+        let (cases, fines, fines_yuan, suspensions): (i64, i64, i64, i64) =
+            sql.query_as().fetch_one(&self.read).await?;
+        Ok(WorkFigures {
+            enterprises_inspected,
+            inspections,
+            cases,
+            fines,
+            fines_yuan,
+            suspensions,
+        })
+    }
+}
+
+/// Restricts rows of the table aliased `alias` (with `industry_code` and `industry_section`
+/// columns) to the campaign's industries and, when given, a regulator's.
+fn push_industries(
+    sql: &mut Sql,
+    alias: &str,
+    campaign: &Campaign,
+    industries: Option<&[IndustryCode]>,
+) {
+    let own: Vec<IndustryCode> = campaign
+        .industries
+        .iter()
+        .filter_map(|c| IndustryCode::parse(c).ok())
+        .collect();
+    for list in [Some(own), industries.map(<[IndustryCode]>::to_vec)]
+        .into_iter()
+        .flatten()
+        .filter(|l| !l.is_empty())
+    {
+        sql.push(" AND (1 = 0");
+        for code in &list {
+            if code.is_section() {
+                sql.push(&format!(" OR {alias}.industry_section = "))
+                    .bind(code.as_str());
+            } else {
+                sql.push(&format!(" OR {alias}.industry_code LIKE "))
+                    .bind(format!("{}%", code.as_str()));
+            }
+        }
+        sql.push(")");
     }
 }

@@ -14,7 +14,7 @@ mod tasks;
 
 pub use attachments::ReportAttachment;
 
-pub use dispatch::{DispatchRow, DispatchTable, LedgerFigures};
+pub use dispatch::{DispatchRow, DispatchTable, LedgerFigures, WorkFigures};
 pub use reports::{PendingReturn, Report, ReportCell, ReportStatus, TaskReportGrid};
 pub use tasks::{Task, TaskUnit, UnitMatch};
 

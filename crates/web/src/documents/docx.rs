@@ -80,10 +80,26 @@ fn body_text(text: &str, indent: u32) -> String {
     )
 }
 
-fn table(header: &[String], rows: &[Vec<String>]) -> String {
-    let cell = |text: &str, bold: bool| {
+/// The width of the type area in twips (A4 less the 28 mm and 26 mm margins).
+const TEXT_WIDTH_TWIPS: u32 = 8844;
+
+/// Column widths in twips: `widths` shared out over the type area, or equal columns.
+fn column_twips(columns: usize, widths: &[u16]) -> Vec<u32> {
+    let weights: Vec<u32> = if widths.len() == columns {
+        widths.iter().map(|w| u32::from((*w).max(1))).collect()
+    } else {
+        vec![1; columns]
+    };
+    let sum: u32 = weights.iter().sum::<u32>().max(1);
+    weights.iter().map(|w| TEXT_WIDTH_TWIPS * w / sum).collect()
+}
+
+fn table(header: &[String], rows: &[Vec<String>], widths: &[u16]) -> String {
+    let twips = column_twips(header.len(), widths);
+    let cell = |text: &str, bold: bool, col: usize| {
         format!(
-            "<w:tc><w:tcPr><w:vAlign w:val=\"center\"/></w:tcPr><w:p><w:pPr><w:jc w:val=\"center\"/></w:pPr>{}</w:p></w:tc>",
+            "<w:tc><w:tcPr><w:tcW w:w=\"{}\" w:type=\"dxa\"/><w:vAlign w:val=\"center\"/></w:tcPr><w:p><w:pPr><w:jc w:val=\"center\"/></w:pPr>{}</w:p></w:tc>",
+            twips.get(col).copied().unwrap_or(0),
             run(&Run {
                 text,
                 font: if bold { "黑体" } else { "仿宋_GB2312" },
@@ -97,17 +113,26 @@ fn table(header: &[String], rows: &[Vec<String>]) -> String {
         "<w:tbl><w:tblPr><w:tblW w:w=\"5000\" w:type=\"pct\"/><w:jc w:val=\"center\"/><w:tblBorders>\
          <w:top w:val=\"single\" w:sz=\"4\"/><w:left w:val=\"single\" w:sz=\"4\"/><w:bottom w:val=\"single\" w:sz=\"4\"/>\
          <w:right w:val=\"single\" w:sz=\"4\"/><w:insideH w:val=\"single\" w:sz=\"4\"/><w:insideV w:val=\"single\" w:sz=\"4\"/>\
-         </w:tblBorders></w:tblPr>",
+         </w:tblBorders><w:tblLayout w:type=\"fixed\"/></w:tblPr>",
     );
+    xml.push_str("<w:tblGrid>");
+    for w in &twips {
+        xml.push_str(&format!("<w:gridCol w:w=\"{w}\"/>"));
+    }
+    xml.push_str("</w:tblGrid>");
     xml.push_str("<w:tr><w:trPr><w:tblHeader/></w:trPr>");
-    for h in header {
-        xml.push_str(&cell(h, true));
+    for (i, h) in header.iter().enumerate() {
+        xml.push_str(&cell(h, true, i));
     }
     xml.push_str("</w:tr>");
     for row in rows {
         xml.push_str("<w:tr>");
-        for c in row {
-            xml.push_str(&cell(c, false));
+        for i in 0..header.len() {
+            xml.push_str(&cell(
+                row.get(i).map(String::as_str).unwrap_or(""),
+                false,
+                i,
+            ));
         }
         xml.push_str("</w:tr>");
     }
@@ -184,8 +209,12 @@ fn document_xml(doc: &OfficialDocument) -> String {
                 "",
             )),
             Block::Paragraph(text) => body.push_str(&body_text(text, 2)),
-            Block::Table { header, rows } => {
-                body.push_str(&table(header, rows));
+            Block::Table {
+                header,
+                rows,
+                widths,
+            } => {
+                body.push_str(&table(header, rows, widths));
             }
         }
     }
@@ -298,6 +327,7 @@ mod tests {
                 Block::Table {
                     header: vec!["单位".into()],
                     rows: vec![vec!["公园街道".into()]],
+                    widths: Vec::new(),
                 },
             ],
             signature: "城中区安委办".into(),

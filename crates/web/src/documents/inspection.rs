@@ -70,6 +70,7 @@ pub fn record(lang: Lang, inspection: &Inspection, items: &[InspectionItem]) -> 
             .iter()
             .map(|k| t(lang, k))
             .collect(),
+            widths: vec![2, 3, 9, 3, 5],
             rows: items
                 .iter()
                 .map(|i| {

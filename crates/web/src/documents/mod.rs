@@ -2,7 +2,9 @@
 //! ([`OfficialDocument`]) rendered as an editable DOCX ([`docx`]) and as a PDF ([`pdf`]), both
 //! in the GB/T 9704-2012 layout. The bulletin (通报) of a campaign's period is built here from
 //! its dispatch table, its returns and the open major hazards of its area; every sentence comes
-//! from the translation files.
+//! from the translation files. Every figure the system holds (inspections, hazards, enforcement)
+//! is counted from its records; what units typed into their returns is shown apart, marked as
+//! reported by the unit, and never added to those counts or across units.
 
 pub mod docx;
 pub mod inspection;
@@ -16,7 +18,8 @@ use crate::i18n::{Lang, t, t_args};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
-use hazardnet_store::{DispatchRow, HazardFilter, StoreError};
+use hazardnet_domain::campaign::{FILLED_FIGURES, Placing, UnitScore, rank_units};
+use hazardnet_store::{HazardFilter, StoreError};
 
 pub const DOCX_MIME: &str =
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
@@ -31,6 +34,9 @@ pub enum Block {
     Table {
         header: Vec<String>,
         rows: Vec<Vec<String>>,
+        /// Relative column widths (one per header cell); empty for equal columns. Both
+        /// renderers fix the columns to them and wrap long cells inside their column.
+        widths: Vec<u16>,
     },
 }
 
@@ -101,10 +107,6 @@ fn count(v: i64) -> String {
     v.to_string()
 }
 
-fn filled(row: &DispatchRow, key: &str) -> i64 {
-    row.filled.get(key).copied().unwrap_or(0)
-}
-
 /// The bulletin of a campaign's period at an office (defaults as for the dispatch table).
 pub async fn bulletin(
     state: &AppState,
@@ -120,7 +122,10 @@ pub async fn bulletin(
     let today = state.store.today();
     let total = &table.total;
     let p = &table.period;
-    let period_label = format!("{}—{}", chinese_date(p.starts_on), chinese_date(p.ends_on));
+    let period_label = match lang {
+        Lang::En => format!("{} – {}", p.starts_on, p.ends_on),
+        _ => p.chinese_label(),
+    };
     let rate = total
         .rectification_rate
         .map(|r| format!("{r:.1}%"))
@@ -140,13 +145,17 @@ pub async fn bulletin(
             ("period", period_label.as_str()),
         ],
     )));
+    // 一、总体进展情况: every figure the system holds, counted from its records for the whole
+    // area (an enterprise inspected by two units is one enterprise).
     blocks.push(Block::Heading(t(lang, "bulletin.h_overall")));
+    let work = &total.work;
     blocks.push(Block::Paragraph(t_args(
         lang,
         "bulletin.overall",
         &[
             ("office", table.office_name.clone()),
-            ("checked", count(filled(total, "enterprises_checked"))),
+            ("enterprises", count(work.enterprises_inspected)),
+            ("inspections", count(work.inspections)),
             ("found", count(total.ledger.hazards_found)),
             ("major", count(total.ledger.major_found)),
             ("rectified", count(total.ledger.rectified)),
@@ -158,61 +167,105 @@ pub async fn bulletin(
             ),
             ("rate", rate.clone()),
             ("overdue", count(total.ledger.overdue)),
-            ("cases", count(filled(total, "cases_filed"))),
-            ("fines", count(filled(total, "fines_yuan"))),
-            ("drills", count(filled(total, "drills"))),
+            ("cases", count(work.cases)),
+            ("fines", count(work.fines)),
+            ("fines_yuan", count(work.fines_yuan)),
+            ("suspensions", count(work.suspensions)),
         ],
     )));
+    blocks.push(Block::Paragraph(t(lang, "bulletin.computed_note")));
 
-    // 二、各单位情况: ranked by rectification rate, then by hazards found.
+    // 二、各单位工作情况: the computed figures ranked by the domain's rule, then what each unit
+    // typed into its return, apart and never added up.
     blocks.push(Block::Heading(t(lang, "bulletin.h_units")));
-    let mut ranked: Vec<&DispatchRow> = table.rows.iter().collect();
-    ranked.sort_by(|a, b| {
-        b.rectification_rate
-            .unwrap_or(-1.0)
-            .total_cmp(&a.rectification_rate.unwrap_or(-1.0))
-            .then(b.ledger.hazards_found.cmp(&a.ledger.hazards_found))
-    });
+    blocks.push(Block::Subheading(t(lang, "bulletin.h_units_computed")));
     blocks.push(Block::Paragraph(t(lang, "bulletin.units_intro")));
+    let scores: Vec<UnitScore> = table
+        .rows
+        .iter()
+        .map(|r| UnitScore {
+            found: r.ledger.cumulative_found,
+            rectified: r.ledger.cumulative_rectified,
+            overdue: r.ledger.overdue,
+        })
+        .collect();
+    let no_data = t(lang, "bulletin.no_data");
     blocks.push(Block::Table {
         header: [
             "bulletin.col_rank",
             "dispatch.unit",
-            "figure.enterprises_checked",
+            "bulletin.col_enterprises",
             "figure.hazards_found",
             "figure.major_found",
             "figure.rectification_rate",
             "figure.overdue",
-            "dispatch.return_status",
+            "figure.cases_filed",
+            "figure.fines_yuan",
         ]
         .iter()
         .map(|k| t(lang, k))
         .collect(),
-        rows: ranked
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
+        rows: rank_units(&scores)
+            .into_iter()
+            .filter_map(|(i, placing)| table.rows.get(i).map(|r| (r, placing)))
+            .map(|(r, placing)| {
                 vec![
-                    (i + 1).to_string(),
-                    r.unit.clone(),
-                    r.filled
-                        .get("enterprises_checked")
-                        .map(|v| v.to_string())
-                        .unwrap_or_else(|| "—".into()),
-                    r.ledger.hazards_found.to_string(),
-                    r.ledger.major_found.to_string(),
-                    r.rectification_rate
-                        .map(|v| format!("{v:.1}%"))
-                        .unwrap_or_else(|| "—".into()),
-                    r.ledger.overdue.to_string(),
-                    if r.return_status.is_empty() {
-                        String::new()
-                    } else {
-                        t(lang, &format!("return_status.{}", r.return_status))
+                    match placing {
+                        Placing::Ranked(n) => n.to_string(),
+                        Placing::NoData => "—".into(),
                     },
+                    r.unit.clone(),
+                    count(r.work.enterprises_inspected),
+                    count(r.ledger.hazards_found),
+                    count(r.ledger.major_found),
+                    match (placing, r.rectification_rate) {
+                        (Placing::Ranked(_), Some(v)) => format!("{v:.1}%"),
+                        _ => no_data.clone(),
+                    },
+                    count(r.ledger.overdue),
+                    count(r.work.cases),
+                    count(r.work.fines_yuan),
                 ]
             })
             .collect(),
+        widths: vec![5, 16, 8, 8, 8, 9, 8, 7, 10],
+    });
+    blocks.push(Block::Subheading(t(lang, "bulletin.h_units_reported")));
+    blocks.push(Block::Paragraph(t(lang, "bulletin.reported_note")));
+    let dash = || "—".to_string();
+    blocks.push(Block::Table {
+        header: std::iter::once(t(lang, "dispatch.unit"))
+            .chain(
+                FILLED_FIGURES
+                    .iter()
+                    .map(|k| t(lang, &format!("figure.{k}"))),
+            )
+            .chain(std::iter::once(t(lang, "dispatch.return_status")))
+            .collect(),
+        rows: table
+            .rows
+            .iter()
+            .map(|r| {
+                // Only what the unit itself filed: a row rolled up from the units below it
+                // would add several units' returns together.
+                let own = matches!(r.return_status.as_str(), "on_time" | "late");
+                std::iter::once(r.unit.clone())
+                    .chain(FILLED_FIGURES.iter().map(|k| {
+                        r.filled
+                            .get(*k)
+                            .filter(|_| own)
+                            .map(|v| v.to_string())
+                            .unwrap_or_else(dash)
+                    }))
+                    .chain(std::iter::once(if r.return_status.is_empty() {
+                        String::new()
+                    } else {
+                        t(lang, &format!("return_status.{}", r.return_status))
+                    }))
+                    .collect()
+            })
+            .collect(),
+        widths: vec![16, 8, 8, 8, 8, 8, 8, 8, 9],
     });
 
     // 三、存在的问题: returns late or missing, overdue hazards.
@@ -311,6 +364,7 @@ pub async fn bulletin(
                     ]
                 })
                 .collect(),
+            widths: vec![14, 17, 22, 11, 9, 12],
         });
     }
 
@@ -359,7 +413,7 @@ pub async fn bulletin(
         "bulletin.title",
         &[
             ("campaign", campaign.title.as_str()),
-            ("period", p.key.as_str()),
+            ("period", period_label.as_str()),
         ],
     );
     let document = OfficialDocument {

@@ -110,17 +110,28 @@ fn to_json(doc: &OfficialDocument) -> String {
             Block::Heading(text) => serde_json::json!({"kind": "heading", "text": text}),
             Block::Subheading(text) => serde_json::json!({"kind": "subheading", "text": text}),
             Block::Paragraph(text) => serde_json::json!({"kind": "paragraph", "text": text}),
-            Block::Table { header, rows } => {
-                // Every row as wide as the header, so the grid stays aligned.
+            Block::Table {
+                header,
+                rows,
+                widths,
+            } => {
+                // Every row as wide as the header, so the grid stays aligned; every cell
+                // breakable, so a long number wraps inside its column instead of running
+                // over the next one.
                 let rows: Vec<Vec<String>> = rows
                     .iter()
                     .map(|r| {
-                        let mut r = r.clone();
+                        let mut r: Vec<String> = r.iter().map(|c| breakable(c)).collect();
                         r.resize(header.len(), String::new());
                         r
                     })
                     .collect();
-                serde_json::json!({"kind": "table", "header": header, "rows": rows})
+                let widths: Vec<u16> = if widths.len() == header.len() {
+                    widths.iter().map(|w| (*w).max(1)).collect()
+                } else {
+                    vec![1; header.len()]
+                };
+                serde_json::json!({"kind": "table", "header": header, "rows": rows, "widths": widths})
             }
         })
         .collect();
@@ -129,6 +140,38 @@ fn to_json(doc: &OfficialDocument) -> String {
         "recipients": doc.recipients, "blocks": blocks, "signature": doc.signature, "date": doc.date,
     })
     .to_string()
+}
+
+/// Zero-width space: a line-break opportunity that prints nothing.
+const BREAK: char = '\u{200B}';
+
+/// Longest run of letters and digits left without a break opportunity.
+const MAX_UNBROKEN: usize = 8;
+
+/// `text` with break opportunities where a line may end inside a table cell: after the
+/// separators of numbers and codes (YH450202002-2026-00012, 城中责改〔2026〕3号) and inside long
+/// runs of Latin letters and digits, which the line breaker would otherwise keep whole and
+/// let overflow into the next column. Chinese text breaks between characters already.
+pub(crate) fn breakable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    let mut run = 0usize;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            if run == MAX_UNBROKEN {
+                out.push(BREAK);
+                run = 0;
+            }
+            run += 1;
+            out.push(c);
+        } else {
+            run = 0;
+            out.push(c);
+            if matches!(c, '-' | '_' | '/' | '.' | ':' | '〕' | ')') {
+                out.push(BREAK);
+            }
+        }
+    }
+    out
 }
 
 /// Lays `doc` out and returns the PDF. CPU-bound: call from a blocking thread.

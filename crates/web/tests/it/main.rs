@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod auth;
+mod bulletin;
 mod campaigns;
 mod enterprises;
 mod hazards;
@@ -13,6 +14,7 @@ mod import;
 mod inspections;
 mod jobs;
 mod listings;
+mod pdf_layout;
 mod scope_matrix;
 mod search;
 mod security;
