@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
         super::accounts::list_organizations, super::accounts::create_organization,
         super::reference::list_jurisdictions, super::reference::add_local_jurisdiction, super::reference::read_jurisdiction,
         super::reference::list_industries,
-        super::hazards::list, super::hazards::create, super::hazards::read, super::hazards::transition,
+        super::hazards::list, super::hazards::create, super::hazards::read, super::hazards::correct, super::hazards::transition,
         super::hazards::list_evidence, super::hazards::upload_evidence, super::hazards::download_evidence,
         super::hazards::list_for_supervision, super::hazards::history, super::hazards::dashboard,
         super::hazards::export, super::inbox::list, super::inbox::mark_read, super::hazards::import, super::hazards::assign_leader,

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod campaigns;
 mod enterprises;
+mod hazard_corrections;
 mod hazards;
 mod helpers;
 mod import;
