@@ -8,11 +8,20 @@
 //!    │                     ▲   │                       │
 //!    └──reject──▶ rejected └───┴─extension (approved)   └──send_back──▶ rectifying
 //! reported ──immediate_fix (立查立改, with evidence)──▶ awaiting_acceptance
+//! closed ──reopen (with a reason, by who may accept it)──▶ rectifying
 //! ```
+//!
+//! Corrections of what was recorded (title, description, place, category, level) are decided
+//! in [`correct`].
 
+mod correct;
 mod input;
 mod search;
 
+pub use correct::{
+    CorrectableFields, Correction, CorrectionOutcome, CorrectionRights, FieldChange,
+    HazardCorrection, LevelChange, correct, correction_rights, may_correct,
+};
 pub use input::{HazardFields, HazardInput};
 pub use search::{MAX_NAME_QUERY_CHARS, name_query, number_query, query_tokens, search_tokens};
 
@@ -96,6 +105,20 @@ pub struct RectificationPlan {
 }
 
 impl RectificationPlan {
+    /// Whether all five elements are filled in, whatever the deadline's date: a plan kept on a
+    /// general hazard was never checked, and a major hazard may carry on under it only if so.
+    pub fn has_five_elements(&self) -> bool {
+        [
+            &self.responsible_person,
+            &self.measures,
+            &self.deadline,
+            &self.interim_measures,
+        ]
+        .iter()
+        .all(|t| !t.trim().is_empty())
+            && self.funds_yuan.is_some()
+    }
+
     /// Checks all five elements; the first missing one is named.
     pub fn check(&self, today: NaiveDate) -> Result<NaiveDate, DomainError> {
         text(
@@ -171,6 +194,7 @@ pub struct HazardFacts {
     pub state: HazardState,
     pub level: HazardLevel,
     pub deadline: Option<NaiveDate>,
+    /// It holds a rectification plan with all five elements (五落实).
     pub has_plan: bool,
     pub listing_office: Option<i64>,
     pub pending_extension: bool,
@@ -280,6 +304,9 @@ pub enum Action {
         #[serde(default)]
         note: String,
     },
+    /// closed → rectifying: the closure (销号) was wrong, or what was recorded must be
+    /// corrected; by whoever may accept the hazard, never by who handled it.
+    Reopen { reason: String },
 }
 
 impl Action {
@@ -293,6 +320,7 @@ impl Action {
             Action::SendBack { .. } => "send_back",
             Action::RequestExtension { .. } => "request_extension",
             Action::DecideExtension { .. } => "decide_extension",
+            Action::Reopen { .. } => "reopen",
         }
     }
 
@@ -325,6 +353,9 @@ pub enum TransitionError {
     /// The action's content is incomplete or invalid (HTTP 422).
     #[error(transparent)]
     Invalid(#[from] DomainError),
+    /// A closed (销号) hazard is not edited: it is reopened first, with a reason (HTTP 409).
+    #[error("the hazard is closed: reopen it before correcting it")]
+    ReopenFirst,
 }
 
 /// What a permitted action changes.
@@ -337,6 +368,8 @@ pub struct Outcome {
     /// Some(None) clears a pending extension, Some(Some(..)) records one.
     pub pending_extension: Option<Option<ExtensionRequest>>,
     pub closed: bool,
+    /// The hazard leaves `closed`: its closing time is cleared.
+    pub reopened: bool,
 }
 
 fn wrong(action: &Action, state: HazardState) -> TransitionError {
@@ -388,6 +421,7 @@ pub fn decide(
         plan: None,
         pending_extension: None,
         closed: false,
+        reopened: false,
     };
     match action {
         Action::Confirm { plan, deadline, .. } => {
@@ -485,7 +519,7 @@ pub fn decide(
             if let Some(office) = hazard.listing_office {
                 // A listed hazard is closed only on the listing office's acceptance, given by
                 // a clerk of that office who may list (never by its leader, who only follows).
-                if actor.org_id != office || !actor.role.may_list_for_supervision() {
+                if !listing_office_clerk(actor, office) {
                     return Err(refuse(action, actor, "listed_accepted_by_listing_office"));
                 }
             } else if major {
@@ -557,7 +591,49 @@ pub fn decide(
                 ..stay(Rectifying)
             })
         }
+        Action::Reopen { reason } => {
+            if hazard.state != Closed {
+                return Err(wrong(action, hazard.state));
+            }
+            text("reason", reason, 1000, true)?;
+            // Reopened by an office that may accept it (never by the enterprise on its own:
+            // it undoes a closure someone else verified): the listing office for a listed
+            // hazard, a regulator clerk or assigned expert for a major one, a government
+            // office's clerk or an assigned expert for a general one.
+            let (allowed, rule) = if let Some(office) = hazard.listing_office {
+                (
+                    listing_office_clerk(actor, office),
+                    "listed_reopened_by_listing_office",
+                )
+            } else if major {
+                (
+                    actor.major_acceptor(),
+                    "major_reopened_by_regulator_or_expert",
+                )
+            } else {
+                (
+                    actor.role.is_clerk() || actor.major_acceptor(),
+                    "general_reopened_by_office",
+                )
+            };
+            if !allowed {
+                return Err(refuse(action, actor, rule));
+            }
+            // Four eyes, as on acceptance: who handled the hazard does not reopen it either.
+            if hazard.handled_by(user_id) {
+                return Err(refuse(action, actor, "four_eyes_reopen"));
+            }
+            Ok(Outcome {
+                reopened: true,
+                ..stay(Rectifying)
+            })
+        }
     }
+}
+
+/// A clerk of the office that listed the hazard for supervision, who may list (not its leader).
+fn listing_office_clerk(actor: &ActorFacts, office: i64) -> bool {
+    actor.org_id == office && actor.role.may_list_for_supervision()
 }
 
 /// Overdue (逾期) is derived, never stored: the deadline has passed and the hazard is open.

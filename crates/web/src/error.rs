@@ -121,6 +121,7 @@ impl ApiError {
                         rule,
                         vec![("action".into(), action.to_string())],
                     ),
+                    TransitionError::ReopenFirst => simple(StatusCode::CONFLICT, "reopen_first"),
                     TransitionError::Invalid(d) => with(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         d.code(),

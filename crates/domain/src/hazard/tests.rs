@@ -575,11 +575,16 @@ fn any_action() -> impl Strategy<Value = Action> {
             approve,
             note: String::new()
         }),
+        Just(Action::Reopen {
+            reason: "验收后复查发现仍未整改到位".into()
+        }),
     ]
 }
 
 proptest! {
-    /// Whatever anyone tries, in any order: a finished hazard stays finished, a major hazard
+    /// Whatever anyone tries, in any order: a rejected hazard stays rejected, a closed one
+    /// leaves `closed` only when reopened by someone who could have accepted it and did not
+    /// handle it, a major hazard
     /// is rectified only under a plan and closed only by a regulator or an assigned expert
     /// (or, when listed, by the listing office), every closure passed through acceptance, and
     /// nobody accepts what they reported, planned or rectified.
@@ -605,7 +610,18 @@ proptest! {
             let before = hazard.clone();
             match decide(&hazard, &who, &action, user, today()) {
                 Ok(out) => {
-                    prop_assert!(!matches!(before.state, HazardState::Closed | HazardState::Rejected), "left a final state");
+                    prop_assert!(before.state != HazardState::Rejected, "left rejected");
+                    if before.state == HazardState::Closed {
+                        prop_assert!(matches!(action, Action::Reopen { .. }), "left closed without reopening");
+                        prop_assert_eq!(out.state, HazardState::Rectifying);
+                        prop_assert!(!before.handled_by(user), "reopened by whoever handled it");
+                        prop_assert!(!role.is_enterprise_role(), "reopened by the enterprise");
+                        if listed {
+                            prop_assert_eq!(who.org_id, 99);
+                        } else if major {
+                            prop_assert!(role == Role::RegulatorClerk || (role == Role::Expert && who.assigned_expert));
+                        }
+                    }
                     if out.state == HazardState::Closed {
                         prop_assert_eq!(before.state, HazardState::AwaitingAcceptance);
                         prop_assert!(matches!(action, Action::Accept { .. }), "closed without acceptance");
@@ -1005,4 +1021,101 @@ fn a_leader_of_the_listing_office_never_closes_its_hazard() {
             rule: "listed_accepted_by_listing_office"
         }
     );
+}
+
+#[test]
+fn a_closed_hazard_is_reopened_by_who_may_accept_it_never_by_who_handled_it() {
+    let closed = |level| HazardFacts {
+        state: HazardState::Closed,
+        reported_by: Some(1),
+        planned_by: Some(2),
+        rectified_by: Some(3),
+        ..facts(level)
+    };
+    let reopen = Action::Reopen {
+        reason: "复查发现安全出口仍被锁闭".into(),
+    };
+    let regulator = actor(Role::RegulatorClerk, false);
+    let out = decide(&closed(HazardLevel::Major), &regulator, &reopen, 9, today()).unwrap();
+    assert_eq!(out.state, HazardState::Rectifying);
+    assert!(out.reopened && !out.closed);
+    for (who, level, user, rule) in [
+        (
+            actor(Role::EnterpriseSafetyManager, true),
+            HazardLevel::General,
+            9,
+            "general_reopened_by_office",
+        ),
+        (
+            actor(Role::GridSupervisor, false),
+            HazardLevel::General,
+            9,
+            "general_reopened_by_office",
+        ),
+        (
+            actor(Role::TerritorialClerk, false),
+            HazardLevel::Major,
+            9,
+            "major_reopened_by_regulator_or_expert",
+        ),
+        (
+            actor(Role::RegulatorClerk, false),
+            HazardLevel::Major,
+            2,
+            "four_eyes_reopen",
+        ),
+        (
+            actor(Role::TerritorialClerk, false),
+            HazardLevel::General,
+            3,
+            "four_eyes_reopen",
+        ),
+    ] {
+        match decide(&closed(level), &who, &reopen, user, today()) {
+            Err(TransitionError::NotPermitted { rule: got, .. }) => assert_eq!(got, rule),
+            other => panic!("{:?} {user}: {other:?}", who.role),
+        }
+    }
+    assert!(
+        decide(
+            &closed(HazardLevel::General),
+            &actor(Role::TerritorialClerk, false),
+            &reopen,
+            9,
+            today()
+        )
+        .is_ok()
+    );
+    // A listed hazard: its listing office only.
+    let listed = HazardFacts {
+        listing_office: Some(99),
+        ..closed(HazardLevel::Major)
+    };
+    assert!(decide(&listed, &regulator, &reopen, 9, today()).is_err());
+    let listing = ActorFacts {
+        org_id: 99,
+        ..regulator.clone()
+    };
+    assert!(decide(&listed, &listing, &reopen, 9, today()).is_ok());
+    // With its reason, and only from closed.
+    let no_reason = Action::Reopen { reason: " ".into() };
+    assert_eq!(
+        decide(
+            &closed(HazardLevel::Major),
+            &regulator,
+            &no_reason,
+            9,
+            today()
+        )
+        .unwrap_err(),
+        TransitionError::Invalid(DomainError::Required { field: "reason" })
+    );
+    let rejected = HazardFacts {
+        state: HazardState::Rejected,
+        ..closed(HazardLevel::General)
+    };
+    assert!(matches!(
+        decide(&rejected, &regulator, &reopen, 9, today()),
+        Err(TransitionError::WrongState { .. })
+    ));
 }

@@ -162,7 +162,8 @@ impl Store {
             "SELECT t.industry_section, CAST(SUM(t.n) AS BIGINT) AS n",
             "hazard_tallies",
         );
-        sql.push(" AND t.level = 'major' AND t.state NOT IN ('closed', 'rejected') GROUP BY t.industry_section ORDER BY n DESC");
+        // A tally row a downgrade or closure brought to zero counts for nothing, as above.
+        sql.push(" AND t.level = 'major' AND t.state NOT IN ('closed', 'rejected') AND t.n > 0 GROUP BY t.industry_section ORDER BY n DESC");
         let rows: Vec<(String, i64)> = sql.query_as().fetch_all(&self.read).await?;
         self.fill_majors_by_industry(&mut d, rows).await?;
         let months = last_twelve_months(today);

@@ -3,6 +3,7 @@
 //! the ledger import (`report`), leader and supervision listing (`oversight`), scoped lists
 //! with full-text search (`list`), evidence files, the Excel export and the dashboard figures.
 
+mod correct;
 mod dashboard;
 mod evidence;
 mod export;
@@ -248,7 +249,8 @@ impl Store {
             state: HazardState::parse(&row.state).ok_or_else(|| unreadable("state", &row.state))?,
             level: HazardLevel::parse(&row.level).ok_or_else(|| unreadable("level", &row.level))?,
             deadline: row.deadline.as_deref().and_then(parse_day),
-            has_plan: row.plan_json.is_some(),
+            has_plan: stored_json::<RectificationPlan>(row.plan_json.as_deref())
+                .is_some_and(|plan| plan.has_five_elements()),
             listing_office: row.listing_org_id,
             pending_extension: pending.is_some(),
             reported_by: user("reported_by", row.reported_by)?,
@@ -312,6 +314,9 @@ impl Store {
             Action::DecideExtension {
                 approve: false,
                 note: String::new(),
+            },
+            Action::Reopen {
+                reason: String::new(),
             },
         ];
         Ok(probes
@@ -412,6 +417,8 @@ impl Store {
         let now = format_time(self.clock().now());
         let closed_at = if outcome.closed {
             Some(now.clone())
+        } else if outcome.reopened {
+            None
         } else {
             row.closed_at.clone()
         };

@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use hazardnet_domain::hazard::{Action, HazardInput};
+use hazardnet_domain::hazard::{Action, HazardCorrection, HazardInput};
 use hazardnet_store::{
     AuditEntry, Dashboard, Evidence, EvidenceUpload, Hazard, HazardCreated, HazardFilter,
     ListingRecord,
@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/hazards", get(list).post(create))
         .route("/hazards/export.xlsx", get(export))
         .route("/hazards/import", post(import))
-        .route("/hazards/{id}", get(read))
+        .route("/hazards/{id}", get(read).patch(correct))
         .route("/hazards/{id}/transitions", post(transition))
         .route(
             "/hazards/{id}/evidence",
@@ -88,14 +88,43 @@ pub async fn read(
     Ok(Json(state.store.hazard(&caller.principal, id).await?))
 }
 
+/// Corrects a hazard's title, description, place, category or level (only the fields sent
+/// change), with a required `reason` and the `expected_version` the correction was made on.
+/// Who may correct what depends on the state (the reporter and the enterprise's managers
+/// while reported; government offices and assigned experts while open); an upgrade to major
+/// brings the hazard onto the major-hazard path (a plan with five elements, the offices told);
+/// a downgrade is for a regulator or the safety committee office only. A closed hazard is
+/// reopened first (transition `reopen`, 409 `reopen_first`).
+#[utoipa::path(patch, path = "/api/v1/hazards/{id}", tag = "hazards", params(("id" = i64, Path)),
+    request_body = HazardCorrection,
+    responses((status = 200, body = Hazard), (status = 403, description = "the role or person may not make this correction; the rule is named"),
+              (status = 404, description = "absent or outside scope"),
+              (status = 409, description = "`stale_version`: changed since `expected_version` (nothing changed); `reopen_first`: the hazard is closed; `wrong_state`: rejected"),
+              (status = 422, description = "a field invalid, the reason missing, or nothing changed")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn correct(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<HazardCorrection>,
+) -> Result<Json<Hazard>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .correct_hazard(&caller.principal, id, &input)
+            .await?,
+    ))
+}
+
 /// Every lifecycle step: `{"action": "confirm" | "reject" | "immediate_fix" | "submit" |
-/// "accept" | "send_back" | "request_extension" | "decide_extension", ...}`. Whoever reported,
+/// "accept" | "send_back" | "request_extension" | "decide_extension" | "reopen", ...}`. Whoever reported,
 /// planned or rectified a hazard may not accept it (rule `four_eyes_acceptance`); a
 /// `submit` or `immediate_fix` by anyone outside the hazard's enterprise needs a `note`
 /// giving the reason it is done on the enterprise's behalf.
 #[utoipa::path(post, path = "/api/v1/hazards/{id}/transitions", tag = "hazards", params(("id" = i64, Path)),
     request_body = Action,
     responses((status = 200, body = Hazard), (status = 403, description = "the role or person may not do this to this hazard; the rule is named"),
+              (status = 404, description = "absent or outside scope"),
               (status = 409, description = "not possible from the current state"), (status = 422, description = "incomplete, e.g. a plan element missing, or the on-behalf note")),
     security(("bearer" = []), ("session" = [])))]
 pub async fn transition(

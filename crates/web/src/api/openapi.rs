@@ -20,7 +20,7 @@ use utoipa::{Modify, OpenApi};
         super::accounts::list_experts, super::accounts::assign_expert, super::accounts::end_expert_assignment,
         super::reference::list_jurisdictions, super::reference::add_local_jurisdiction, super::reference::read_jurisdiction,
         super::reference::list_industries,
-        super::hazards::list, super::hazards::create, super::hazards::read, super::hazards::transition,
+        super::hazards::list, super::hazards::create, super::hazards::read, super::hazards::correct, super::hazards::transition,
         super::hazards::list_evidence, super::hazards::upload_evidence, super::hazards::download_evidence,
         super::hazards::list_for_supervision, super::hazards::listings, super::hazards::history, super::hazards::dashboard,
         super::hazards::export, super::inbox::list, super::inbox::mark_read, super::hazards::import, super::hazards::assign_leader,

@@ -8,6 +8,7 @@ mod auth;
 mod bulletin;
 mod campaigns;
 mod enterprises;
+mod hazard_corrections;
 mod hazards;
 mod helpers;
 mod import;

@@ -1,11 +1,14 @@
 //! Hazard pages. Here: a hazard with the next steps the user may take (lifecycle actions,
 //! supervision listing, the leader who follows it). Beside it: the ledger with filters, search
-//! and import (`ledger`), the report form (`report`) and the dashboard (`dashboard`).
+//! and import (`ledger`), the report form (`report`), the correction form and the history's
+//! details (`correct`) and the dashboard (`dashboard`).
 
+mod correct;
 mod dashboard;
 mod ledger;
 mod report;
 
+use correct::{CorrectionForm, correct_hazard, hazard_history_lines};
 use dashboard::dashboard;
 use ledger::{import, import_page, list};
 use report::{create, new_form};
@@ -34,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/hazards/import", get(import_page).post(import))
         .route("/hazards/{id}", get(detail))
         .route("/hazards/{id}/act", post(act))
+        .route("/hazards/{id}/correct", post(correct_hazard))
         .route("/hazards/{id}/listing", post(listing))
         .route("/hazards/{id}/leader", post(leader))
         .route("/dashboard", get(dashboard))
@@ -75,6 +79,8 @@ struct DetailPage {
     today: String,
     error: Option<String>,
     history: Vec<crate::ui::HistoryLine>,
+    /// The correction form, when the domain lets the caller correct anything now.
+    correction: Option<CorrectionForm>,
 }
 
 /// A listing for supervision as the hazard page shows it.
@@ -95,6 +101,19 @@ async fn detail_page(
     id: i64,
     error: Option<String>,
 ) -> Response {
+    detail_page_with(state, headers, caller, id, error, None).await
+}
+
+/// The hazard's page; `typed` is a correction form refused, shown again as it was typed (with
+/// its error, and after a conflict with the current version to submit against).
+async fn detail_page_with(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &Caller,
+    id: i64,
+    error: Option<String>,
+    typed: Option<CorrectionForm>,
+) -> Response {
     let chrome = Chrome::new(headers, Some(caller), "hazards");
     let lang = chrome.lang;
     let p = &caller.principal;
@@ -105,10 +124,11 @@ async fn detail_page(
             state.store.available_actions(p, id).await?,
             state.store.audit_history("hazard", &id.to_string()).await?,
             state.store.hazard_listings(p, id).await?,
+            state.store.hazard_correction_rights(p, id).await?,
         ))
     }
     .await;
-    let (h, evidence, actions, history, listings) = match loaded {
+    let (h, evidence, actions, history, listings, rights) = match loaded {
         Ok(l) => l,
         Err(e) => return page_error(headers, Some(caller), e.into()),
     };
@@ -131,6 +151,9 @@ async fn detail_page(
         vec![]
     };
     let current_leader = h.leader_name.clone();
+    let correction = rights
+        .any()
+        .then(|| CorrectionForm::for_hazard(lang, &h, rights, typed));
     let mut response = render(&DetailPage {
         on_behalf: p.enterprise_id != Some(h.enterprise_id),
         // A listed hazard may be listed again (raised to a higher office); the page keeps
@@ -164,7 +187,8 @@ async fn detail_page(
             })
             .collect(),
         today: state.store.today().to_string(),
-        history: crate::ui::history_lines(lang, history),
+        history: hazard_history_lines(lang, history),
+        correction,
         category,
         evidence,
         actions,
@@ -249,6 +273,9 @@ fn action_from(fields: &HashMap<String, String>, evidence: Vec<i64>) -> Option<A
         "decide_extension" => Action::DecideExtension {
             approve: get("approve") == "true",
             note,
+        },
+        "reopen" => Action::Reopen {
+            reason: get("reason"),
         },
         _ => return None,
     })
