@@ -12,9 +12,11 @@
 
 mod input;
 mod search;
+mod steps;
 
 pub use input::{HazardFields, HazardInput};
 pub use search::{query_tokens, search_tokens};
+pub use steps::{HazardStep, ListingClass, NotHandledBy, StepClass, step_classes, todo_steps};
 
 use crate::enterprise::text;
 use crate::{DomainError, Role};
