@@ -8,6 +8,7 @@ mod campaigns;
 mod enterprises;
 mod hazards;
 mod helpers;
+mod home;
 mod import;
 mod inspections;
 mod jobs;
