@@ -17,6 +17,7 @@
 mod correct;
 mod input;
 mod search;
+mod steps;
 
 pub use correct::{
     CorrectableFields, Correction, CorrectionOutcome, CorrectionRights, FieldChange,
@@ -24,6 +25,7 @@ pub use correct::{
 };
 pub use input::{HazardFields, HazardInput};
 pub use search::{MAX_NAME_QUERY_CHARS, name_query, number_query, query_tokens, search_tokens};
+pub use steps::{HazardStep, ListingClass, NotHandledBy, StepClass, step_classes, todo_steps};
 
 use crate::enterprise::text;
 use crate::{DomainError, Role};

@@ -130,6 +130,12 @@ impl Role {
         }
     }
 
+    /// Follows hazards personally (包挂) when the safety committee office assigns them: a
+    /// leader, whose home page is the list of those hazards.
+    pub fn follows_hazards(self) -> bool {
+        self == Role::Leader
+    }
+
     /// May manage users and organizations (the system administrator only).
     pub fn may_administer_users(self) -> bool {
         self == Role::Admin

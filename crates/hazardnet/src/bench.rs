@@ -322,6 +322,20 @@ async fn read_workloads(session: &Session<'_>, requests: usize) -> Result<()> {
         async move { get_ok(&client, &token, &url).await.map(|_| ()) }
     })
     .await?;
+    // The home page: the to-do counts (awaiting my step, overdue, listed by my office,
+    // returns, inbox) and the enterprise figures, on every sign-in.
+    measure("HTTP home page (province)", requests / 10, |_| {
+        let url = format!("{base}/");
+        let (client, token) = (client.clone(), province_token.clone());
+        async move { get_ok(&client, &token, &url).await.map(|_| ()) }
+    })
+    .await?;
+    measure("HTTP home page (street)", requests / 10, |_| {
+        let url = format!("{base}/");
+        let (client, token) = (client.clone(), street_token.clone());
+        async move { get_ok(&client, &token, &url).await.map(|_| ()) }
+    })
+    .await?;
 
     println!(
         "ledger page: HTTP p99 / raw p99 = {:.2} (p50 {:.2})",

@@ -46,8 +46,9 @@ pub use enterprises::{Enterprise, EnterpriseFilter, EnterpriseSort, EnterpriseSt
 pub use error::{RowError, StoreError};
 pub use hazards::list::SEARCH_COUNT_CAP;
 pub use hazards::{
-    Dashboard, DashboardCount, Evidence, EvidenceUpload, Hazard, HazardCreated, HazardFilter,
-    HazardSort, LedgerRow, ListingRecord, MAX_PIXELS, MonthPoint, TransitionFailure, check_upload,
+    DUE_SOON_DAYS, Dashboard, DashboardCount, Evidence, EvidenceUpload, Followed, Hazard,
+    HazardCreated, HazardFilter, HazardSort, HazardTodo, LedgerRow, ListingRecord, MAX_PIXELS,
+    MonthPoint, OPEN_STATES, StepCount, TransitionFailure, check_upload, followed_filter,
 };
 pub use inspections::{
     ChecklistTemplate, Inspection, InspectionFilter, InspectionItem, InspectionPhoto,

@@ -57,6 +57,8 @@ pub struct UserRow {
     pub phone: String,
     pub disabled: i64,
     pub created_at: String,
+    /// Locked after repeated failed sign-ins, until this UTC time (past locks are NULL).
+    pub locked_until: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default, utoipa::ToSchema)]
@@ -364,20 +366,34 @@ impl Store {
     pub async fn users(&self) -> Result<Vec<UserRow>> {
         Ok(sqlx::query_as(
             "SELECT u.id, u.username, u.display_name, u.org_id, o.name AS org_name, o.kind AS org_kind, u.role, \
-             u.phone, u.disabled, u.created_at FROM users u \
+             u.phone, u.disabled, u.created_at, \
+             CASE WHEN u.locked_until > $1 THEN u.locked_until END AS locked_until FROM users u \
              JOIN organizations o ON o.id = u.org_id ORDER BY u.id",
         )
+        .bind(format_time(self.clock().now()))
         .fetch_all(&self.read)
         .await?)
+    }
+
+    /// Accounts locked now after repeated failed sign-ins (an administrator's to-do).
+    pub async fn locked_user_count(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE locked_until > $1")
+                .bind(format_time(self.clock().now()))
+                .fetch_one(&self.read)
+                .await?,
+        )
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<UserRow> {
         sqlx::query_as(
             "SELECT u.id, u.username, u.display_name, u.org_id, o.name AS org_name, o.kind AS org_kind, u.role, \
-             u.phone, u.disabled, u.created_at FROM users u \
+             u.phone, u.disabled, u.created_at, \
+             CASE WHEN u.locked_until > $2 THEN u.locked_until END AS locked_until FROM users u \
              JOIN organizations o ON o.id = u.org_id WHERE u.username = $1",
         )
         .bind(username.to_string())
+        .bind(format_time(self.clock().now()))
         .fetch_optional(&self.read)
         .await?
         .ok_or(StoreError::NotFound)

@@ -193,7 +193,7 @@ impl Store {
     /// every column such a count reads; on SQLite the count names it, because the planner
     /// otherwise prefers an index it has statistics for (after ANALYZE, a new index has none)
     /// and reads the rows of every hazard of the scope.
-    async fn overdue_count(&self, who: &Principal, today: &str) -> Result<i64> {
+    pub(crate) async fn overdue_count(&self, who: &Principal, today: &str) -> Result<i64> {
         let office = matches!(who.scope, Scope::Everything | Scope::Government { .. });
         let mut sql = if office && self.kind() == DbKind::Sqlite {
             let mut sql =

@@ -4,7 +4,7 @@ use super::{HAZARD_SCOPE, Hazard, HazardRow, SELECT};
 use crate::accounts::Principal;
 use crate::sql::{ENTERPRISE_SCOPE, Sql, push_scope, push_scope_of_row};
 use crate::{DbKind, Result, Store};
-use hazardnet_domain::hazard::{name_query, number_query, query_tokens};
+use hazardnet_domain::hazard::{HazardStep, name_query, number_query, query_tokens};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
@@ -39,6 +39,15 @@ pub struct HazardFilter {
     pub supervised: Option<bool>,
     /// Assigned to this leader (包挂).
     pub leader_user_id: Option<i64>,
+    /// Waiting for this step, and the caller may take it now (the lifecycle's rules, including
+    /// four eyes on acceptance): the caller's to-do list.
+    pub awaiting: Option<HazardStep>,
+    /// Open, with a deadline at most this many days from today (overdue ones included).
+    pub due_within: Option<u16>,
+    /// Listed for supervision by this office.
+    pub listing_org_id: Option<i64>,
+    /// With (true) or without (false) a request to move the deadline waiting for a decision.
+    pub pending_extension: Option<bool>,
     pub found_from: Option<String>,
     pub found_to: Option<String>,
     pub sort: Option<HazardSort>,
@@ -169,7 +178,11 @@ impl Store {
             && blank(&f.found_to)
             && f.overdue.is_none()
             && f.enterprise_id.is_none()
-            && f.leader_user_id.is_none();
+            && f.leader_user_id.is_none()
+            && f.awaiting.is_none()
+            && f.due_within.is_none()
+            && f.listing_org_id.is_none()
+            && f.pending_extension.is_none();
         if !tallied {
             return None;
         }
@@ -219,7 +232,13 @@ impl Store {
         }
     }
 
-    fn push_hazard_filters(&self, sql: &mut Sql, f: &HazardFilter, include_q: bool) {
+    fn push_hazard_filters(
+        &self,
+        sql: &mut Sql,
+        who: &Principal,
+        f: &HazardFilter,
+        include_q: bool,
+    ) {
         let today = self.today().to_string();
         if let Some(q) = f.q.as_deref().filter(|_| include_q) {
             let tokens = query_tokens(q);
@@ -247,6 +266,26 @@ impl Store {
         }
         if let Some(id) = f.leader_user_id {
             sql.push(" AND h.leader_user_id = ").bind(id);
+        }
+        if let Some(step) = f.awaiting {
+            self.push_step_condition(sql, who, step, None);
+        }
+        if let Some(days) = f.due_within {
+            let last = self.today() + chrono::Duration::days(i64::from(days));
+            sql.push(" AND h.state NOT IN ('closed', 'rejected') AND h.deadline <= ")
+                .bind(last.to_string());
+        }
+        if let Some(org) = f.listing_org_id {
+            sql.push(" AND h.listing_org_id = ").bind(org);
+        }
+        match f.pending_extension {
+            Some(true) => {
+                sql.push(" AND h.pending_extension_json IS NOT NULL");
+            }
+            Some(false) => {
+                sql.push(" AND h.pending_extension_json IS NULL");
+            }
+            None => {}
         }
         sql.push_filled(" AND h.level = ", f.level.as_deref());
         if let Some(states) = f.state.as_deref().filter(|s| !s.is_empty()) {
@@ -317,7 +356,7 @@ impl Store {
         };
         if matches.is_empty() {
             push_scope(&mut count, &who.scope, &HAZARD_SCOPE);
-            self.push_hazard_filters(&mut count, filter, search.is_none());
+            self.push_hazard_filters(&mut count, who, filter, search.is_none());
         }
         if matches.is_empty() && fts_expression(filter.q.as_deref()).is_some() {
             count
@@ -455,7 +494,7 @@ impl Store {
         } else {
             push_scope(&mut sql, &who.scope, &HAZARD_SCOPE);
         }
-        self.push_hazard_filters(&mut sql, filter, search.is_none());
+        self.push_hazard_filters(&mut sql, who, filter, search.is_none());
         let (column, direction) = sort_order(filter);
         // The other half of the same hint: a narrow scope (a county, a street, an enterprise)
         // is collected by its index and sorted, rather than found by walking the whole
@@ -570,7 +609,7 @@ impl Store {
                     .bind(expr)
                     .push(" AND ");
                 push_scope(sql, &who.scope, &HAZARD_SCOPE);
-                self.push_hazard_filters(sql, filter, false);
+                self.push_hazard_filters(sql, who, filter, false);
                 if let Some(n) = limit {
                     sql.push(" ORDER BY hazard_search.rowid DESC LIMIT ")
                         .bind(n);
@@ -580,7 +619,7 @@ impl Store {
                     .bind(tokens.join(" "))
                     .push(") AND ");
                 push_scope(sql, &who.scope, &HAZARD_SCOPE);
-                self.push_hazard_filters(sql, filter, false);
+                self.push_hazard_filters(sql, who, filter, false);
                 if let Some(n) = limit {
                     sql.push(" ORDER BY h.id DESC LIMIT ").bind(n);
                 }
@@ -600,7 +639,7 @@ impl Store {
             // Found by the enterprise index: the scope is checked on those rows only, and on
             // SQLite the sort (a unary plus) never tempts the planner to walk every id instead.
             push_scope_of_row(sql, self.kind(), &who.scope, &HAZARD_SCOPE);
-            self.push_hazard_filters(sql, filter, false);
+            self.push_hazard_filters(sql, who, filter, false);
             if let Some(n) = limit {
                 sql.push(if sqlite {
                     " ORDER BY +h.id DESC LIMIT "
@@ -617,7 +656,7 @@ impl Store {
                 .bind(number.clone())
                 .push(" AND ");
             push_scope_of_row(sql, self.kind(), &who.scope, &HAZARD_SCOPE);
-            self.push_hazard_filters(sql, filter, false);
+            self.push_hazard_filters(sql, who, filter, false);
         }
     }
 

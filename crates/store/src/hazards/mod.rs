@@ -11,6 +11,7 @@ pub mod list;
 mod oversight;
 mod report;
 pub(crate) mod tallies;
+mod todo;
 
 pub use dashboard::{Dashboard, DashboardCount, MonthPoint};
 pub(crate) use evidence::StoredFile;
@@ -18,6 +19,7 @@ pub use evidence::{Evidence, EvidenceUpload, MAX_PIXELS, check_upload};
 pub use export::LedgerRow;
 pub use list::{HazardFilter, HazardSort};
 pub use oversight::ListingRecord;
+pub use todo::{DUE_SOON_DAYS, Followed, HazardTodo, OPEN_STATES, StepCount, followed_filter};
 
 use crate::accounts::Principal;
 use crate::audit::{Change, append, to_json};

@@ -220,9 +220,17 @@ pub struct InspectionFilter {
     pub kind: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Records whose rectification notice still has a hazard to rectify (reported or under
+    /// rectification): notices not yet answered.
+    pub notice_open: Option<bool>,
     pub page: i64,
     pub per_page: i64,
 }
+
+/// The condition "its notice still has a hazard to rectify", on inspections aliased `i`.
+const NOTICE_OPEN: &str = "i.notice_number IS NOT NULL AND EXISTS (SELECT 1 FROM inspection_results r \
+    JOIN hazards h ON h.id = r.hazard_id WHERE r.inspection_id = i.id \
+    AND h.state IN ('reported', 'rectifying'))";
 
 /// A clause of the record's checklist as cited: the list's name, its edition where it has one,
 /// and the clause.
@@ -490,6 +498,15 @@ impl Store {
                 .push_filled(" AND i.kind = ", filter.kind.as_deref())
                 .push_filled(" AND i.inspected_on >= ", filter.from.as_deref())
                 .push_filled(" AND i.inspected_on <= ", filter.to.as_deref());
+            match filter.notice_open {
+                Some(true) => {
+                    target.push(" AND ").push(NOTICE_OPEN);
+                }
+                Some(false) => {
+                    target.push(" AND NOT (").push(NOTICE_OPEN).push(")");
+                }
+                None => {}
+            }
         }
         let per_page = filter.per_page.clamp(1, 5000);
         sql.push(" ORDER BY i.inspected_on DESC, i.id DESC LIMIT ")
@@ -499,6 +516,15 @@ impl Store {
         let rows: Vec<InspectionRow> = sql.query_as().fetch_all(&self.read).await?;
         let total = count.query_scalar_i64().fetch_one(&self.read).await?;
         Ok((rows.into_iter().map(Inspection::from).collect(), total))
+    }
+
+    /// How many rectification notices of the caller's scope still have a hazard to rectify
+    /// (the list `notice_open=true`).
+    pub async fn open_notice_count(&self, who: &Principal) -> Result<i64> {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM inspections i WHERE ");
+        push_scope(&mut sql, &who.scope, &INSPECTION_SCOPE);
+        sql.push(" AND ").push(NOTICE_OPEN);
+        Ok(sql.query_scalar_i64().fetch_one(&self.read).await?)
     }
 
     pub(crate) fn editable(who: &Principal, inspection: &Inspection) -> Result<()> {

@@ -270,6 +270,9 @@ pub struct InspectionQuery {
     /// YYYY-MM-DD
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Only records whose rectification notice still has a hazard to rectify (true), or only
+    /// the others (false).
+    pub notice_open: Option<bool>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -282,6 +285,7 @@ impl InspectionQuery {
             kind: self.kind.clone(),
             from: self.from.clone(),
             to: self.to.clone(),
+            notice_open: self.notice_open,
             page: self.page.unwrap_or(1),
             per_page: self.per_page.unwrap_or(20),
         }

@@ -41,7 +41,11 @@ use utoipa::{Modify, OpenApi};
     ),
     // Types that appear only inside query parameters, which utoipa refers to but does not
     // collect: without them the document has dangling `$ref`s.
-    components(schemas(hazardnet_store::EnterpriseSort, hazardnet_store::HazardSort)),
+    components(schemas(
+        hazardnet_store::EnterpriseSort,
+        hazardnet_store::HazardSort,
+        hazardnet_domain::hazard::HazardStep
+    )),
     modifiers(&Security)
 )]
 pub struct ApiDoc;

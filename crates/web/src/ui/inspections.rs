@@ -39,6 +39,7 @@ struct ListPage {
     kinds: Vec<Choice>,
     from: String,
     to: String,
+    notice_open: bool,
     query: String,
 }
 
@@ -68,6 +69,10 @@ async fn list(
                 .enterprise_id
                 .map(|e| e.to_string())
                 .unwrap_or_default(),
+        ),
+        (
+            "notice_open",
+            &query.notice_open.map(|b| b.to_string()).unwrap_or_default(),
         ),
     ] {
         if !v.is_empty() {
@@ -100,6 +105,7 @@ async fn list(
             .collect(),
         from: query.from.clone().unwrap_or_default(),
         to: query.to.clone().unwrap_or_default(),
+        notice_open: query.notice_open == Some(true),
         query: query_text,
         chrome,
         rows,

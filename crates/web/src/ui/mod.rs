@@ -10,6 +10,7 @@ mod dispatch;
 mod enforcement;
 mod enterprises;
 mod hazards;
+mod home;
 mod import;
 mod inbox;
 mod inspections;
@@ -171,6 +172,11 @@ impl Chrome {
 
     pub fn role(&self, role: &str) -> String {
         t(self.lang, &format!("role.{role}"))
+    }
+
+    /// A stored UTC time in China time, to the minute.
+    pub fn china_time(&self, utc: &str) -> String {
+        enterprises::china_time(utc)
     }
 
     pub fn with_flash(mut self, flash: Option<String>) -> Chrome {

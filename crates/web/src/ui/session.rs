@@ -3,9 +3,9 @@
 use super::{Chrome, render};
 use crate::AppState;
 use crate::api::session_login;
-use crate::auth::{Caller, PageCaller, clear_session_cookie, session_cookie};
+use crate::auth::{Caller, clear_session_cookie, session_cookie};
 use crate::error::ApiError;
-use crate::i18n::{Lang, t_args};
+use crate::i18n::Lang;
 use crate::throttle::ClientAddr;
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -13,12 +13,11 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
-use hazardnet_store::EnterpriseStats;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
+        .route("/", get(super::home::home))
         .route("/login", get(login_page).post(login))
         .route("/logout", axum::routing::post(logout))
         .route("/lang", get(switch_language).post(switch_language))
@@ -261,59 +260,4 @@ async fn switch_language(headers: HeaderMap, Query(q): Query<LangQuery>) -> Resp
         Redirect::to(&back),
     )
         .into_response()
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    chrome: Chrome,
-    welcome: String,
-    scope_label: String,
-    stats: EnterpriseStats,
-    /// Returns the user's unit still owes, most urgent first.
-    pending: Vec<super::campaigns::PendingLine>,
-}
-
-async fn home(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageCaller(caller): PageCaller,
-) -> Response {
-    let chrome = Chrome::new(&headers, Some(&caller), "home");
-    let p = &caller.principal;
-    let stats = match state.store.enterprise_stats(p).await {
-        Ok(s) => s,
-        Err(e) => return super::page_error(&headers, Some(&caller), e.into()),
-    };
-    let jurisdiction_name = match &p.scope {
-        hazardnet_domain::Scope::Government { jurisdiction, .. } => state
-            .store
-            .jurisdiction(jurisdiction.as_str())
-            .await
-            .map(|j| j.name)
-            .unwrap_or_else(|_| jurisdiction.to_string()),
-        _ => String::new(),
-    };
-    let pending = match state.store.pending_returns(p, 20).await {
-        Ok(v) => v,
-        Err(e) => return super::page_error(&headers, Some(&caller), e.into()),
-    };
-    let pending = pending
-        .into_iter()
-        .map(|r| super::campaigns::PendingLine {
-            period: super::campaigns::period_label(chrome.lang, &r.period_key),
-            r,
-        })
-        .collect();
-    render(&HomePage {
-        pending,
-        welcome: t_args(
-            chrome.lang,
-            "ui.welcome",
-            &[("name", p.display_name.as_str())],
-        ),
-        scope_label: chrome.scope_label(&p.scope, &jurisdiction_name),
-        stats,
-        chrome,
-    })
 }

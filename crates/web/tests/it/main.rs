@@ -11,6 +11,7 @@ mod enterprises;
 mod hazard_corrections;
 mod hazards;
 mod helpers;
+mod home;
 mod import;
 mod inspections;
 mod jobs;

@@ -20,6 +20,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use hazardnet_domain::Scope;
+use hazardnet_domain::enforcement::EnforcementKind;
 use hazardnet_domain::enterprise::{EnterpriseStatus, RiskGrade};
 use hazardnet_store::{Enterprise, EnterpriseFilter, EnterpriseSort, Store, StoreError};
 use serde::Deserialize;
@@ -301,6 +302,12 @@ struct DetailPage {
     accidents: Vec<hazardnet_store::Accident>,
     /// Office clerks record accidents.
     may_record_accident: bool,
+    /// On the blacklist (黑名单), and the decision that put it there.
+    blacklisted: bool,
+    blacklist_entry: Option<hazardnet_store::EnforcementAction>,
+    /// Its open hazards, earliest deadline first, and how many there are.
+    open_hazards: Vec<hazardnet_store::Hazard>,
+    open_total: i64,
     /// The experts assigned to the enterprise (seen by the offices and the administrator).
     experts: Vec<hazardnet_store::AssignedExpert>,
     /// Offices assign experts to the enterprises in their scope, and take them off.
@@ -364,6 +371,32 @@ async fn detail_page(
         Ok(r) => r,
         Err(err) => return page_error(headers, Some(caller), err.into()),
     };
+    let (actions, enforcement) = match state.store.enforcement_flags(&caller.principal, id).await {
+        Ok(v) => v,
+        Err(err) => return page_error(&headers, Some(&caller), err.into()),
+    };
+    // The entry in force is the last one: leaving the blacklist ends it.
+    let blacklist_entry = enforcement
+        .blacklisted
+        .then(|| {
+            actions
+                .into_iter()
+                .rev()
+                .find(|a| a.kind == EnforcementKind::BlacklistEntry.as_str())
+        })
+        .flatten();
+    let open_filter = hazardnet_store::HazardFilter {
+        enterprise_id: Some(id),
+        state: Some(hazardnet_store::OPEN_STATES.to_string()),
+        sort: Some(hazardnet_store::HazardSort::Deadline),
+        per_page: Some(10),
+        ..Default::default()
+    };
+    let (open_hazards, open_total) =
+        match state.store.hazards(&caller.principal, &open_filter).await {
+            Ok(v) => v,
+            Err(err) => return page_error(&headers, Some(&caller), err.into()),
+        };
     let flags = [
         (e.key_hazardous_chemicals, "field.key_hazardous_chemicals"),
         (e.crowded_place, "field.crowded_place"),
@@ -378,7 +411,12 @@ async fn detail_page(
         may_edit: Store::may_edit_enterprise(p, id),
         may_record_accident: p.role.is_clerk(),
         accidents,
-        may_inspect: !p.role.is_enterprise_role() && p.role != hazardnet_domain::Role::Leader,
+        blacklisted: enforcement.blacklisted,
+        blacklist_entry,
+        open_hazards,
+        open_total,
+        may_inspect: !caller.principal.role.is_enterprise_role()
+            && caller.principal.role != hazardnet_domain::Role::Leader,
         updated_at: china_time(&e.updated_at),
         history: crate::ui::history_lines(lang, history),
         flags,
