@@ -27,7 +27,8 @@ mod writer;
 
 pub use accidents::Accident;
 pub use accounts::{
-    LoginOutcome, NewOrganization, NewUser, Organization, Principal, SessionInfo, UserRow,
+    EnforcementDelegation, LoginOutcome, NewOrganization, NewUser, Organization, Principal,
+    SessionInfo, UserRow,
 };
 pub use audit::checkpoints::{
     AuditReport, CHECKPOINT_FILE, CheckpointPost, append_checkpoint_line, checkpoint_file,

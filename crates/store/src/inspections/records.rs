@@ -2,7 +2,9 @@
 //! answered item by item (saved and resumed as a draft), signed off once. Signing off turns
 //! every failed item into a hazard (basis = the item's standard and clause, level major when
 //! the item says so, source from the kind of inspection) and, when anything failed, numbers a
-//! rectification notice (责令限期整改指令书) in the office's series — all in one transaction.
+//! rectification notice in the office's series — all in one transaction. Which notice is
+//! decided then and kept with the record: a 责令限期整改指令书 from an office with enforcement
+//! power, a 隐患整改通知书 from one without (`domain::inspection::NoticeKind`).
 
 use crate::WriteTx;
 use crate::accounts::Principal;
@@ -13,10 +15,10 @@ use crate::{Result, Store, StoreError};
 use chrono::{Datelike, NaiveDate};
 use hazardnet_domain::hazard::{HazardFields, HazardLevel};
 use hazardnet_domain::inspection::{
-    InspectionInput, InspectionKind, InspectionState, ItemResult, ResultInput, SignOffRefusal,
-    TeamMember, check_sign_off, expert_share,
+    InspectionInput, InspectionKind, InspectionState, ItemResult, NoticeKind, ResultInput,
+    SignOffRefusal, TeamMember, check_sign_off, citation, expert_share,
 };
-use hazardnet_domain::{DomainError, Role};
+use hazardnet_domain::{DomainError, OrgKind, Role};
 use serde::Serialize;
 use sqlx::FromRow;
 
@@ -36,6 +38,7 @@ struct InspectionRow {
     jurisdiction_code: String,
     template_id: i64,
     template_name: String,
+    template_standard_key: Option<String>,
     kind: String,
     state: String,
     inspected_on: String,
@@ -45,6 +48,7 @@ struct InspectionRow {
     inspector_name: String,
     campaign_id: Option<i64>,
     notice_number: Option<String>,
+    notice_kind: Option<String>,
     notice_deadline: Option<String>,
     signed_off_at: Option<String>,
     version: i64,
@@ -61,6 +65,8 @@ pub struct Inspection {
     pub jurisdiction_code: String,
     pub template_id: i64,
     pub template_name: String,
+    /// The shipped standard the checklist is (None for an office's own list).
+    pub template_standard_key: Option<String>,
     pub kind: String,
     /// draft | signed_off
     pub state: String,
@@ -73,6 +79,9 @@ pub struct Inspection {
     pub inspector_name: String,
     pub campaign_id: Option<i64>,
     pub notice_number: Option<String>,
+    /// The notice issued at sign-off: directive (责令限期整改指令书, from an office with
+    /// enforcement power) | rectification_notice (隐患整改通知书, from one without).
+    pub notice_kind: Option<String>,
     pub notice_deadline: Option<String>,
     pub signed_off_at: Option<String>,
     pub version: i64,
@@ -93,6 +102,7 @@ impl From<InspectionRow> for Inspection {
             jurisdiction_code: r.jurisdiction_code,
             template_id: r.template_id,
             template_name: r.template_name,
+            template_standard_key: r.template_standard_key,
             kind: r.kind,
             state: r.state,
             inspected_on: r.inspected_on,
@@ -101,11 +111,40 @@ impl From<InspectionRow> for Inspection {
             inspector_name: r.inspector_name,
             campaign_id: r.campaign_id,
             notice_number: r.notice_number,
+            notice_kind: r.notice_kind,
             notice_deadline: r.notice_deadline,
             signed_off_at: r.signed_off_at,
             version: r.version,
             failed: r.failed,
             answered: r.answered,
+        }
+    }
+}
+
+impl Inspection {
+    /// The basis of a failed item as documents print it and the hazard keeps it: the
+    /// standard's name and clause (`domain::inspection::citation`), never the shipped data's
+    /// free remarks.
+    pub fn item_citation(&self, item: &InspectionItem) -> String {
+        citation(
+            &self.template_name,
+            self.template_standard_key.is_some(),
+            &item.clause,
+            &item.source,
+        )
+    }
+
+    /// The kind of notice issued at sign-off, if one was. A stored value that names no kind is
+    /// an error naming the record.
+    pub fn notice_kind(&self) -> Result<Option<NoticeKind>> {
+        match self.notice_kind.as_deref() {
+            None => Ok(None),
+            Some(text) => NoticeKind::parse(text).map(Some).ok_or_else(|| {
+                StoreError::Internal(format!(
+                    "inspection {}: unknown notice kind {text:?}",
+                    self.number
+                ))
+            }),
         }
     }
 }
@@ -125,8 +164,9 @@ pub struct InspectionItem {
 }
 
 const SELECT: &str = "SELECT i.id, i.number, i.enterprise_id, e.name AS enterprise_name, i.jurisdiction_code, \
-    i.template_id, t.name AS template_name, i.kind, i.state, i.inspected_on, i.team_json, i.org_id, \
-    o.name AS org_name, u.display_name AS inspector_name, i.campaign_id, i.notice_number, i.notice_deadline, \
+    i.template_id, t.name AS template_name, t.standard_key AS template_standard_key, i.kind, i.state, i.inspected_on, i.team_json, i.org_id, \
+    o.name AS org_name, u.display_name AS inspector_name, i.campaign_id, i.notice_number, i.notice_kind, \
+    i.notice_deadline, \
     i.signed_off_at, i.version, \
     (SELECT COUNT(*) FROM inspection_results r WHERE r.inspection_id = i.id AND r.result = 'fail') AS failed, \
     (SELECT COUNT(*) FROM inspection_results r WHERE r.inspection_id = i.id AND r.result IS NOT NULL) AS answered \
@@ -512,11 +552,7 @@ impl Store {
                     HazardLevel::General
                 },
                 category: item.category.clone(),
-                basis: if item.source.is_empty() {
-                    format!("{} {}", inspection.template_name, item.clause)
-                } else {
-                    item.source.clone()
-                },
+                basis: inspection.item_citation(item),
                 source: kind.hazard_source(),
                 found_at: inspected_on,
                 found_by: format!("{}（{}）", inspection.org_name, inspection.number),
@@ -537,19 +573,43 @@ impl Store {
         }
         let notice = match deadline {
             Some(deadline) => {
+                // The issuing office's power now decides the document for good: a later change
+                // of the setting does not turn an issued notice into an order or back.
+                let (org_kind, delegated): (String, i64) = sqlx::query_as(
+                    "SELECT kind, delegated_enforcement FROM organizations WHERE id = $1",
+                )
+                .bind(inspection.org_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let notice_kind = NoticeKind::issued_by(
+                    OrgKind::parse(&org_kind)?.holds_enforcement_power(delegated != 0),
+                );
                 let n = self
-                    .next_document_number(&mut tx, inspection.org_id, "notice", today.year())
+                    .next_document_number(
+                        &mut tx,
+                        inspection.org_id,
+                        notice_kind.series(),
+                        today.year(),
+                    )
                     .await?;
-                let number = format!("{}责改〔{}〕{}号", inspection.org_name, today.year(), n);
+                let number = format!(
+                    "{}{}〔{}〕{}号",
+                    inspection.org_name,
+                    notice_kind.number_mark(),
+                    today.year(),
+                    n
+                );
                 sqlx::query(
-                    "UPDATE inspections SET notice_number = $1, notice_deadline = $2 WHERE id = $3",
+                    "UPDATE inspections SET notice_number = $1, notice_kind = $2, notice_deadline = $3 \
+                     WHERE id = $4",
                 )
                 .bind(number.clone())
+                .bind(notice_kind.as_str().to_string())
                 .bind(deadline.to_string())
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-                Some((number, deadline))
+                Some((number, notice_kind, deadline))
             }
             None => None,
         };
@@ -565,7 +625,7 @@ impl Store {
                 before: None,
                 after: to_json(&serde_json::json!({
                     "number": inspection.number, "hazards": hazards,
-                    "notice": notice.as_ref().map(|(n, d)| serde_json::json!({"number": n, "deadline": d})),
+                    "notice": notice.as_ref().map(|(n, k, d)| serde_json::json!({"number": n, "kind": k.as_str(), "deadline": d})),
                 })),
             },
         )

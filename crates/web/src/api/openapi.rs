@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         super::accounts::list_users, super::accounts::create_user, super::accounts::disable_user,
         super::accounts::enable_user, super::accounts::set_password, super::accounts::create_token,
         super::accounts::list_organizations, super::accounts::create_organization,
+        super::accounts::set_enforcement_delegation,
         super::reference::list_jurisdictions, super::reference::add_local_jurisdiction, super::reference::read_jurisdiction,
         super::reference::list_industries,
         super::hazards::list, super::hazards::create, super::hazards::read, super::hazards::transition,
