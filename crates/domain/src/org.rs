@@ -119,7 +119,8 @@ impl Role {
     }
 
     /// The government clerks and the administrator: they register enterprises, issue
-    /// campaigns, keep checklists, plan inspections and record enforcement decisions.
+    /// campaigns, keep checklists and plan inspections; those of an office with enforcement
+    /// power also record enforcement decisions (`may_record_enforcement`).
     pub fn is_clerk(self) -> bool {
         matches!(
             self,
