@@ -142,6 +142,107 @@ impl InspectionKind {
     }
 }
 
+text_enum!(NoticeKind {
+    Directive => "directive",
+    RectificationNotice => "rectification_notice",
+});
+
+impl NoticeKind {
+    /// The document an office issues when an inspection finds hazards. An office with
+    /// enforcement power orders rectification (责令限期整改指令书, 安全生产法 第六十五条, with the
+    /// enterprise's right to review and sue); one without can only tell the enterprise what to
+    /// fix by when and report a refusal to the department that enforces (隐患整改通知书).
+    pub fn issued_by(holds_enforcement_power: bool) -> Self {
+        if holds_enforcement_power {
+            NoticeKind::Directive
+        } else {
+            NoticeKind::RectificationNotice
+        }
+    }
+
+    /// The office's numbering series (a counter per office, series and year).
+    pub fn series(self) -> &'static str {
+        match self {
+            NoticeKind::Directive => "notice",
+            NoticeKind::RectificationNotice => "rectification_notice",
+        }
+    }
+
+    /// The mark in the document number: `公园街道办事处整改通知〔2026〕1号`.
+    pub fn number_mark(self) -> &'static str {
+        match self {
+            NoticeKind::Directive => "责改",
+            NoticeKind::RectificationNotice => "整改通知",
+        }
+    }
+
+    /// Whether the document carries enforcement wording: the legal order, the withdrawal of
+    /// workers and suspension, the review and litigation rights.
+    pub fn is_order(self) -> bool {
+        self == NoticeKind::Directive
+    }
+}
+
+/// The basis a document prints and a hazard keeps for a failed item: the standard's name and
+/// the clause, as a citation. For a shipped standard it is built from the template's name and
+/// the item's clause only — the data's free `source` column may carry remarks about the data
+/// that must never reach a document. An office's own list prints the 依据 its clerk typed for
+/// the item, or else the list's name and the clause.
+pub fn citation(list_name: &str, shipped: bool, clause: &str, source: &str) -> String {
+    let source = source.trim();
+    if !shipped && !source.is_empty() {
+        return source.to_string();
+    }
+    format!(
+        "{}{}",
+        cited_title(list_name.trim()),
+        cited_clause(clause.trim())
+    )
+}
+
+/// A standard's name as cited, carrying the edition the record was judged by:
+/// `重大火灾隐患判定方法（GB 35181）` of edition `GB 35181-2017` →
+/// `重大火灾隐患判定方法（GB 35181-2017）`; a name that already names its edition stays; an
+/// office's own list (no edition) keeps its name.
+pub fn edition_title(name: &str, edition: &str) -> String {
+    let (name, edition) = (name.trim(), edition.trim());
+    if edition.is_empty() || name.contains(edition) {
+        return name.to_string();
+    }
+    if let Some(body) = name.strip_suffix('）')
+        && let Some(open) = body.rfind('（')
+        && edition.starts_with(&body[open + '（'.len_utf8()..])
+    {
+        return format!("{}（{edition}）", &body[..open]);
+    }
+    format!("{name}（{edition}）")
+}
+
+/// `重大火灾隐患判定方法（GB 35181-2017）` → `《重大火灾隐患判定方法》（GB 35181-2017）`: a
+/// national standard's code stands after its title marks (GB/T 7714 style).
+fn cited_title(name: &str) -> String {
+    if let Some(body) = name.strip_suffix('）')
+        && let Some(open) = body.rfind('（')
+    {
+        let code = &body[open + '（'.len_utf8()..];
+        if code.starts_with("GB") {
+            return format!("《{}》（{}）", &body[..open], code);
+        }
+    }
+    format!("《{name}》")
+}
+
+/// `6.2` → `第6.2条`; `第三条（一）` stays; an item number `一` → `第一项`.
+fn cited_clause(clause: &str) -> String {
+    if clause.is_empty() || clause.starts_with('第') {
+        clause.to_string()
+    } else if clause.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        format!("第{clause}条")
+    } else {
+        format!("第{clause}项")
+    }
+}
+
 text_enum!(ItemResult {
     Pass => "pass",
     Fail => "fail",
@@ -277,9 +378,128 @@ pub fn expert_share(team: &[TeamMember]) -> u32 {
 }
 
 #[cfg(test)]
+mod edition_title_tests {
+    use super::*;
+
+    #[test]
+    fn a_citation_names_the_edition_the_record_was_judged_by() {
+        assert_eq!(
+            edition_title("重大火灾隐患判定方法（GB 35181）", "GB 35181-2017"),
+            "重大火灾隐患判定方法（GB 35181-2017）"
+        );
+        assert_eq!(
+            edition_title(
+                "工贸企业重大事故隐患判定标准（应急管理部令第10号）",
+                "应急管理部令第10号"
+            ),
+            "工贸企业重大事故隐患判定标准（应急管理部令第10号）"
+        );
+        assert_eq!(
+            edition_title(
+                "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准（试行）",
+                "安监总管三〔2017〕121号"
+            ),
+            "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准（试行）（安监总管三〔2017〕121号）"
+        );
+        assert_eq!(
+            edition_title("公园街道重点检查事项", ""),
+            "公园街道重点检查事项"
+        );
+        assert_eq!(
+            citation(
+                &edition_title("重大火灾隐患判定方法（GB 35181）", "GB 35181-2017"),
+                true,
+                "6.2",
+                "（备注）"
+            ),
+            "《重大火灾隐患判定方法》（GB 35181-2017）第6.2条"
+        );
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_notice_follows_the_issuers_power() {
+        for (power, kind, series, mark, order) in [
+            (true, NoticeKind::Directive, "notice", "责改", true),
+            (
+                false,
+                NoticeKind::RectificationNotice,
+                "rectification_notice",
+                "整改通知",
+                false,
+            ),
+        ] {
+            let issued = NoticeKind::issued_by(power);
+            assert_eq!(issued, kind);
+            assert_eq!(
+                (issued.series(), issued.number_mark(), issued.is_order()),
+                (series, mark, order)
+            );
+            assert_eq!(NoticeKind::parse(issued.as_str()), Some(issued));
+        }
+        assert_eq!(NoticeKind::parse("order"), None);
+    }
+
+    #[test]
+    fn a_citation_is_the_standard_and_clause_never_the_datas_remarks() {
+        let noted = "重大火灾隐患判定方法 GB 35181-2017（未取得GB 35181-2025文本，按2017版） 6.2";
+        for (name, shipped, clause, source, want) in [
+            (
+                "重大火灾隐患判定方法（GB 35181）",
+                true,
+                "6.2",
+                noted,
+                "《重大火灾隐患判定方法》（GB 35181）第6.2条",
+            ),
+            (
+                "重大火灾隐患判定规则（GB 35181-2025）",
+                true,
+                "5.1.3",
+                "",
+                "《重大火灾隐患判定规则》（GB 35181-2025）第5.1.3条",
+            ),
+            (
+                "工贸企业重大事故隐患判定标准（应急管理部令第10号）",
+                true,
+                "第三条（一）",
+                "工贸企业重大事故隐患判定标准（应急管理部令第10号）第三条（一）",
+                "《工贸企业重大事故隐患判定标准（应急管理部令第10号）》第三条（一）",
+            ),
+            (
+                "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准（试行）",
+                true,
+                "一",
+                "",
+                "《化工和危险化学品生产经营单位重大生产安全事故隐患判定标准（试行）》第一项",
+            ),
+            (
+                "公园街道重点检查事项",
+                false,
+                "3",
+                " 《广西壮族自治区安全生产条例》第二十条 ",
+                "《广西壮族自治区安全生产条例》第二十条",
+            ),
+            (
+                "公园街道重点检查事项",
+                false,
+                "3",
+                "",
+                "《公园街道重点检查事项》第3条",
+            ),
+        ] {
+            let got = citation(name, shipped, clause, source);
+            assert_eq!(got, want);
+            assert!(
+                !got.contains("未取得") && !got.contains("按2017版"),
+                "{got}"
+            );
+        }
+    }
 
     fn item(clause: &str) -> ChecklistItemInput {
         ChecklistItemInput {

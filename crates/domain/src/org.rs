@@ -74,6 +74,32 @@ impl OrgKind {
         }
     }
 
+    /// Whether an office of this kind holds administrative enforcement power (行政执法权) in work
+    /// safety — the power to order rectification by a 责令限期整改指令书 and to file cases, fine,
+    /// suspend (安全生产法 第六十五条: "应急管理部门和其他负有安全生产监督管理职责的部门").
+    /// A regulator holds it by law. A street office holds it only where it was delegated under
+    /// the 综合执法 reform (第九条: streets "协助……或者按照授权依法履行安全生产监督管理职责"),
+    /// which is the office's `delegated` setting. The safety committee office coordinates and a
+    /// community is a self-governing body: neither enforces. The system organization is the
+    /// administrator's, who enters decisions of every office (paper files, corrections).
+    pub fn holds_enforcement_power(self, delegated: bool) -> bool {
+        match self {
+            OrgKind::IndustryRegulator | OrgKind::System => true,
+            OrgKind::StreetOffice => delegated,
+            OrgKind::SafetyCommitteeOffice
+            | OrgKind::Community
+            | OrgKind::Enterprise
+            | OrgKind::ExpertPanel => false,
+        }
+    }
+
+    /// Whether enforcement power can be delegated to an office of this kind (行政处罚法
+    /// 第二十四条: to 乡镇人民政府、街道办事处). A regulator has it anyway; other kinds cannot
+    /// receive it.
+    pub fn may_receive_delegated_enforcement(self) -> bool {
+        self == OrgKind::StreetOffice
+    }
+
     pub fn check_role(self, role: Role) -> Result<(), DomainError> {
         if self.allowed_roles().contains(&role) {
             Ok(())
@@ -93,7 +119,8 @@ impl Role {
     }
 
     /// The government clerks and the administrator: they register enterprises, issue
-    /// campaigns, keep checklists, plan inspections and record enforcement decisions.
+    /// campaigns, keep checklists and plan inspections; those of an office with enforcement
+    /// power also record enforcement decisions (`may_record_enforcement`).
     pub fn is_clerk(self) -> bool {
         matches!(
             self,
@@ -134,6 +161,12 @@ impl Role {
     /// leader, whose home page is the list of those hazards.
     pub fn follows_hazards(self) -> bool {
         self == Role::Leader
+    }
+
+    /// May record an enforcement decision (立案, 罚款, 停产整顿, 黑名单, 移送) on behalf of its
+    /// office: a clerk of an office that holds enforcement power.
+    pub fn may_record_enforcement(self, kind: OrgKind, delegated: bool) -> bool {
+        self.is_clerk() && kind.holds_enforcement_power(delegated)
     }
 
     /// May manage users and organizations (the system administrator only).
@@ -522,6 +555,56 @@ mod tests {
         }
         assert!(Role::GridSupervisor.may_inspect() && Role::Expert.may_inspect());
         assert!(!Role::EnterprisePrincipal.may_inspect() && !Role::Leader.may_inspect());
+    }
+
+    #[test]
+    fn only_offices_with_enforcement_power_order_and_file_cases() {
+        use OrgKind::*;
+        // (kind, delegated setting, holds the power, a clerk may record enforcement)
+        let table = [
+            (IndustryRegulator, false, true, true),
+            (IndustryRegulator, true, true, true),
+            (StreetOffice, false, false, false),
+            (StreetOffice, true, true, true),
+            (Community, false, false, false),
+            (Community, true, false, false),
+            (SafetyCommitteeOffice, false, false, false),
+            (SafetyCommitteeOffice, true, false, false),
+            (System, false, true, true),
+            (Enterprise, true, false, false),
+            (ExpertPanel, true, false, false),
+        ];
+        for (kind, delegated, power, clerk_may) in table {
+            assert_eq!(
+                kind.holds_enforcement_power(delegated),
+                power,
+                "{kind:?} {delegated}"
+            );
+            let clerk = match kind {
+                IndustryRegulator => Role::RegulatorClerk,
+                StreetOffice | Community => Role::TerritorialClerk,
+                SafetyCommitteeOffice => Role::CommitteeClerk,
+                System => Role::Admin,
+                Enterprise => Role::EnterprisePrincipal,
+                ExpertPanel => Role::Expert,
+            };
+            assert_eq!(
+                clerk.may_record_enforcement(kind, delegated),
+                clerk_may,
+                "{kind:?} {delegated}"
+            );
+        }
+        // Grid staff and leaders of a delegated street do not decide; only its clerks do.
+        for role in [Role::GridSupervisor, Role::Leader] {
+            assert!(!role.may_record_enforcement(StreetOffice, true), "{role:?}");
+        }
+        assert!(!Role::Leader.may_record_enforcement(IndustryRegulator, false));
+        let receivers: Vec<OrgKind> = OrgKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| k.may_receive_delegated_enforcement())
+            .collect();
+        assert_eq!(receivers, vec![StreetOffice]);
     }
 
     #[test]

@@ -81,15 +81,24 @@ fn push_filter(sql: &mut Sql, f: &EnforcementFilter) {
 
 impl Store {
     /// Records a decision on an enterprise in the caller's scope. Refused: a role that does
-    /// not enforce, an action the enterprise's state does not allow (a second suspension …),
+    /// not enforce, an office without enforcement power (a street office the power was not
+    /// delegated to), an action the enterprise's state does not allow (a second suspension …),
     /// an inspection of another enterprise.
     pub async fn record_enforcement(
         &self,
         who: &Principal,
         input: &EnforcementInput,
     ) -> Result<i64> {
-        if !who.role.is_clerk() {
-            return Err(StoreError::Forbidden);
+        if !who.may_record_enforcement() {
+            // A clerk is told why: the office, not the role, lacks the power.
+            return Err(if who.role.is_clerk() {
+                StoreError::Denied {
+                    code: "no_enforcement_power",
+                    value: who.org_name.clone(),
+                }
+            } else {
+                StoreError::Forbidden
+            });
         }
         let f = input.validate(self.today())?;
         let enterprise = self.enterprise(who, f.enterprise_id).await?;

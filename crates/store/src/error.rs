@@ -31,6 +31,10 @@ pub enum StoreError {
     /// The caller's role may not perform this action.
     #[error("forbidden")]
     Forbidden,
+    /// The caller's office lacks the authority the action needs (enforcement power …); `code`
+    /// names it, `value` the office.
+    #[error("denied: {code}")]
+    Denied { code: &'static str, value: String },
     #[error("unknown jurisdiction {0}")]
     UnknownJurisdiction(String),
     #[error("unknown enterprise {0}")]

@@ -27,8 +27,8 @@ mod writer;
 
 pub use accidents::Accident;
 pub use accounts::{
-    AccountFilter, AssignedExpert, ExpertChoice, LoginOutcome, NewAccount, NewOrganization,
-    NewUser, Organization, Principal, SessionInfo, UserRow,
+    AccountFilter, AssignedExpert, EnforcementDelegation, ExpertChoice, LoginOutcome, NewAccount,
+    NewOrganization, NewUser, Organization, Principal, SessionInfo, UserRow,
 };
 pub use audit::checkpoints::{
     AuditReport, CHECKPOINT_FILE, CheckpointPost, append_checkpoint_line, checkpoint_file,

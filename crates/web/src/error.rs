@@ -168,6 +168,11 @@ impl ApiError {
                     vec![("value".into(), v.to_string())],
                 ),
                 StoreError::OutOfScope => simple(StatusCode::FORBIDDEN, "out_of_scope"),
+                StoreError::Denied { code, value } => with(
+                    StatusCode::FORBIDDEN,
+                    code,
+                    vec![("value".into(), value.clone())],
+                ),
                 StoreError::UnknownJurisdiction(v) => with(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "unknown_jurisdiction",

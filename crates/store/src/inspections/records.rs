@@ -2,7 +2,9 @@
 //! answered item by item (saved and resumed as a draft), signed off once. Signing off turns
 //! every failed item into a hazard (basis = the item's standard and clause, level major when
 //! the item says so, source from the kind of inspection) and, when anything failed, numbers a
-//! rectification notice (责令限期整改指令书) in the office's series — all in one transaction.
+//! rectification notice in the office's series — all in one transaction. Which notice is
+//! decided then and kept with the record: a 责令限期整改指令书 from an office with enforcement
+//! power, a 隐患整改通知书 from one without (`domain::inspection::NoticeKind`).
 
 use crate::WriteTx;
 use crate::accounts::Principal;
@@ -13,11 +15,12 @@ use crate::{Result, Store, StoreError};
 use chrono::{Datelike, NaiveDate};
 use hazardnet_domain::hazard::{HazardFields, HazardLevel};
 use hazardnet_domain::inspection::{
-    InspectionInput, InspectionKind, InspectionState, ItemResult, ResultInput, SignOffRefusal,
-    TeamMember, check_sign_off, expert_share, item_applies, parse_industries,
+    InspectionInput, InspectionKind, InspectionState, ItemResult, NoticeKind, ResultInput,
+    SignOffRefusal, TeamMember, check_sign_off, citation, edition_title, expert_share,
+    item_applies, parse_industries,
 };
 use hazardnet_domain::standard::{Edition, EditionRefusal, PlaceKind, composite_rule};
-use hazardnet_domain::{DomainError, IndustryCode, Role};
+use hazardnet_domain::{DomainError, IndustryCode, OrgKind, Role};
 use serde::Serialize;
 use sqlx::FromRow;
 
@@ -37,6 +40,7 @@ struct InspectionRow {
     jurisdiction_code: String,
     template_id: i64,
     template_name: String,
+    template_standard_key: Option<String>,
     kind: String,
     state: String,
     inspected_on: String,
@@ -46,6 +50,7 @@ struct InspectionRow {
     inspector_name: String,
     campaign_id: Option<i64>,
     notice_number: Option<String>,
+    notice_kind: Option<String>,
     notice_deadline: Option<String>,
     signed_off_at: Option<String>,
     version: i64,
@@ -68,6 +73,8 @@ pub struct Inspection {
     pub jurisdiction_code: String,
     pub template_id: i64,
     pub template_name: String,
+    /// The shipped standard the checklist is (None for an office's own list).
+    pub template_standard_key: Option<String>,
     pub kind: String,
     /// draft | signed_off
     pub state: String,
@@ -80,6 +87,9 @@ pub struct Inspection {
     pub inspector_name: String,
     pub campaign_id: Option<i64>,
     pub notice_number: Option<String>,
+    /// The notice issued at sign-off: directive (责令限期整改指令书, from an office with
+    /// enforcement power) | rectification_notice (隐患整改通知书, from one without).
+    pub notice_kind: Option<String>,
     pub notice_deadline: Option<String>,
     pub signed_off_at: Option<String>,
     pub version: i64,
@@ -162,6 +172,7 @@ impl From<InspectionRow> for Inspection {
             jurisdiction_code: r.jurisdiction_code,
             template_id: r.template_id,
             template_name: r.template_name,
+            template_standard_key: r.template_standard_key,
             kind: r.kind,
             state: r.state,
             inspected_on: r.inspected_on,
@@ -170,6 +181,7 @@ impl From<InspectionRow> for Inspection {
             inspector_name: r.inspector_name,
             campaign_id: r.campaign_id,
             notice_number: r.notice_number,
+            notice_kind: r.notice_kind,
             notice_deadline: r.notice_deadline,
             signed_off_at: r.signed_off_at,
             version: r.version,
@@ -181,6 +193,34 @@ impl From<InspectionRow> for Inspection {
             standard_effective_on: r.standard_effective_on,
             standard_ends_on: r.standard_ends_on,
             standard_successor: r.standard_successor,
+        }
+    }
+}
+
+impl Inspection {
+    /// The basis of a failed item as documents print it and the hazard keeps it: the
+    /// standard's name and clause (`domain::inspection::citation`), never the shipped data's
+    /// free remarks.
+    pub fn item_citation(&self, item: &InspectionItem) -> String {
+        citation(
+            &edition_title(&self.template_name, &self.standard_edition),
+            self.template_standard_key.is_some(),
+            &item.clause,
+            &item.source,
+        )
+    }
+
+    /// The kind of notice issued at sign-off, if one was. A stored value that names no kind is
+    /// an error naming the record.
+    pub fn notice_kind(&self) -> Result<Option<NoticeKind>> {
+        match self.notice_kind.as_deref() {
+            None => Ok(None),
+            Some(text) => NoticeKind::parse(text).map(Some).ok_or_else(|| {
+                StoreError::Internal(format!(
+                    "inspection {}: unknown notice kind {text:?}",
+                    self.number
+                ))
+            }),
         }
     }
 }
@@ -203,8 +243,8 @@ pub struct InspectionItem {
 }
 
 const SELECT: &str = "SELECT i.id, i.number, i.enterprise_id, e.name AS enterprise_name, i.jurisdiction_code, \
-    i.template_id, t.name AS template_name, i.kind, i.state, i.inspected_on, i.team_json, i.org_id, \
-    o.name AS org_name, u.display_name AS inspector_name, i.campaign_id, i.notice_number, i.notice_deadline, \
+    i.template_id, t.name AS template_name, t.standard_key AS template_standard_key, i.kind, i.state, i.inspected_on, i.team_json, i.org_id, \
+    o.name AS org_name, u.display_name AS inspector_name, i.campaign_id, i.notice_number, i.notice_kind, i.notice_deadline, \
     i.signed_off_at, i.version, i.all_items, i.items_left_out, t.edition AS standard_edition, \
     t.effective_on AS standard_effective_on, t.ends_on AS standard_ends_on, t.successor AS standard_successor, \
     (SELECT COUNT(*) FROM inspection_results r WHERE r.inspection_id = i.id AND r.result = 'fail') AS failed, \
@@ -231,19 +271,6 @@ pub struct InspectionFilter {
 const NOTICE_OPEN: &str = "i.notice_number IS NOT NULL AND EXISTS (SELECT 1 FROM inspection_results r \
     JOIN hazards h ON h.id = r.hazard_id WHERE r.inspection_id = i.id \
     AND h.state IN ('reported', 'rectifying'))";
-
-/// A clause of the record's checklist as cited: the list's name, its edition where it has one,
-/// and the clause.
-fn cite(inspection: &Inspection, clause: &str) -> String {
-    if inspection.standard_edition.is_empty() {
-        format!("{} {}", inspection.template_name, clause)
-    } else {
-        format!(
-            "{}（{}）{}",
-            inspection.template_name, inspection.standard_edition, clause
-        )
-    }
-}
 
 impl Store {
     /// Links answered items to the hazard they became; their photos become its evidence.
@@ -738,11 +765,7 @@ impl Store {
                     HazardLevel::General
                 },
                 category: item.category.clone(),
-                basis: if item.source.is_empty() {
-                    cite(&inspection, &item.clause)
-                } else {
-                    item.source.clone()
-                },
+                basis: inspection.item_citation(item),
                 source: kind.hazard_source(),
                 found_at: inspected_on,
                 found_by: found_by.clone(),
@@ -782,7 +805,15 @@ impl Store {
                                 .unwrap_or_else(|| "49".into()),
                             basis: format!(
                                 "{} {}：{}（要素 {}）",
-                                cite(&inspection, rule.clause),
+                                citation(
+                                    &edition_title(
+                                        &inspection.template_name,
+                                        &inspection.standard_edition
+                                    ),
+                                    true,
+                                    rule.clause,
+                                    ""
+                                ),
                                 "综合判定",
                                 condition.reads,
                                 clauses
@@ -816,19 +847,43 @@ impl Store {
         };
         let notice = match deadline {
             Some(deadline) => {
+                // The issuing office's power now decides the document for good: a later change
+                // of the setting does not turn an issued notice into an order or back.
+                let (org_kind, delegated): (String, i64) = sqlx::query_as(
+                    "SELECT kind, delegated_enforcement FROM organizations WHERE id = $1",
+                )
+                .bind(inspection.org_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let notice_kind = NoticeKind::issued_by(
+                    OrgKind::parse(&org_kind)?.holds_enforcement_power(delegated != 0),
+                );
                 let n = self
-                    .next_document_number(&mut tx, inspection.org_id, "notice", today.year())
+                    .next_document_number(
+                        &mut tx,
+                        inspection.org_id,
+                        notice_kind.series(),
+                        today.year(),
+                    )
                     .await?;
-                let number = format!("{}责改〔{}〕{}号", inspection.org_name, today.year(), n);
+                let number = format!(
+                    "{}{}〔{}〕{}号",
+                    inspection.org_name,
+                    notice_kind.number_mark(),
+                    today.year(),
+                    n
+                );
                 sqlx::query(
-                    "UPDATE inspections SET notice_number = $1, notice_deadline = $2 WHERE id = $3",
+                    "UPDATE inspections SET notice_number = $1, notice_kind = $2, notice_deadline = $3 \
+                     WHERE id = $4",
                 )
                 .bind(number.clone())
+                .bind(notice_kind.as_str().to_string())
                 .bind(deadline.to_string())
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-                Some((number, deadline))
+                Some((number, notice_kind, deadline))
             }
             None => None,
         };
@@ -844,7 +899,7 @@ impl Store {
                 before: None,
                 after: to_json(&serde_json::json!({
                     "number": inspection.number, "hazards": hazards, "composite": composite_json,
-                    "notice": notice.as_ref().map(|(n, d)| serde_json::json!({"number": n, "deadline": d})),
+                    "notice": notice.as_ref().map(|(n, k, d)| serde_json::json!({"number": n, "kind": k.as_str(), "deadline": d})),
                 })),
             },
         )

@@ -8,10 +8,11 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hazardnet_store::{
-    AccountFilter, AssignedExpert, NewAccount, NewOrganization, Organization, UserRow,
+    AccountFilter, AssignedExpert, EnforcementDelegation, NewAccount, NewOrganization, NewUser,
+    Organization, UserRow,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -34,6 +35,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/organizations",
             get(list_organizations).post(create_organization),
+        )
+        .route(
+            "/organizations/{id}/enforcement-delegation",
+            put(set_enforcement_delegation),
         )
 }
 
@@ -307,4 +312,28 @@ pub async fn create_organization(
         .create_organization(&caller.principal.actor(), new)
         .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// Records whether work-safety enforcement power (行政执法权) was delegated to a street office
+/// under the 综合执法 reform. With it the street issues 责令限期整改指令书 and may file cases;
+/// without it, 隐患整改通知书 only. Notices issued before the change keep their kind.
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/enforcement-delegation", tag = "organizations",
+    params(("id" = i64, Path)), request_body = EnforcementDelegation,
+    responses((status = 200, body = Organization), (status = 403, description = "administrators only"),
+              (status = 404, description = "no such organization"),
+              (status = 422, description = "not a street office, or turned on without the delegating document")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn set_enforcement_delegation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(setting): ApiJson<EnforcementDelegation>,
+) -> Result<Json<Organization>, ApiError> {
+    require_admin(&caller)?;
+    Ok(Json(
+        state
+            .store
+            .set_enforcement_delegation(&caller.principal, id, &setting)
+            .await?,
+    ))
 }

@@ -75,7 +75,7 @@ pub async fn list(
 }
 
 #[utoipa::path(post, path = "/api/v1/enforcement", tag = "enforcement", request_body = EnforcementInput,
-    responses((status = 201, body = Created), (status = 403, description = "role does not enforce"),
+    responses((status = 201, body = Created), (status = 403, description = "the role does not enforce, or the office holds no enforcement power (no_enforcement_power: a street office the power was not delegated to)"),
               (status = 404, description = "enterprise not in scope"),
               (status = 422, description = "invalid field, or an action the enterprise's state refuses")),
     security(("bearer" = []), ("session" = [])))]

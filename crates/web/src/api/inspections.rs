@@ -371,7 +371,8 @@ pub struct SignOff {
 
 #[utoipa::path(post, path = "/api/v1/inspections/{id}/sign-off", tag = "inspections", params(("id" = i64, Path)),
     request_body = SignOff,
-    responses((status = 200, body = Inspection), (status = 409, description = "signed off already"),
+    responses((status = 200, body = Inspection, description = "Signed off. If an item failed, a notice was numbered and its notice_kind fixed for good: directive (责令限期整改指令书) when the office holds enforcement power, rectification_notice (隐患整改通知书) when it does not"),
+              (status = 409, description = "signed off already"),
               (status = 422, description = "unanswered items, a failure without a note, no deadline")),
     security(("bearer" = []), ("session" = [])))]
 pub async fn sign_off(
@@ -412,15 +413,19 @@ async fn document(
 ) -> Result<crate::documents::OfficialDocument, ApiError> {
     let lang = Lang::from_headers(headers);
     let (inspection, items) = state.store.inspection(&caller.principal, id).await?;
+    let notice_kind = inspection.notice_kind()?;
     if notice {
         // A notice cites the edition the record was judged by; not one that had ended by then.
         inspection.citable()?;
-        crate::documents::inspection::notice(lang, &inspection, &items).ok_or(ApiError::NotFound)
+        notice_kind
+            .and_then(|kind| crate::documents::inspection::notice(lang, &inspection, &items, kind))
+            .ok_or(ApiError::NotFound)
     } else {
         Ok(crate::documents::inspection::record(
             lang,
             &inspection,
             &items,
+            notice_kind,
         ))
     }
 }
@@ -458,7 +463,7 @@ pub async fn record_docx(
 }
 
 #[utoipa::path(get, path = "/api/v1/inspections/{id}/notice.pdf", tag = "inspections", params(("id" = i64, Path)),
-    responses((status = 200, description = "责令限期整改指令书", content_type = "application/pdf"), (status = 404, description = "no notice: nothing failed")),
+    responses((status = 200, description = "The notice issued at sign-off, of the record's notice_kind: 责令限期整改指令书 (directive, from an office with enforcement power) or 隐患整改通知书 (rectification_notice, from one without)", content_type = "application/pdf"), (status = 404, description = "no notice: nothing failed")),
     security(("bearer" = []), ("session" = [])))]
 pub async fn notice_pdf(
     State(state): State<AppState>,
@@ -470,7 +475,7 @@ pub async fn notice_pdf(
 }
 
 #[utoipa::path(get, path = "/api/v1/inspections/{id}/notice.docx", tag = "inspections", params(("id" = i64, Path)),
-    responses((status = 200, description = "责令限期整改指令书 (editable)"), (status = 404, description = "no notice")),
+    responses((status = 200, description = "The notice issued at sign-off (editable): 责令限期整改指令书 or 隐患整改通知书, by the record's notice_kind"), (status = 404, description = "no notice")),
     security(("bearer" = []), ("session" = [])))]
 pub async fn notice_docx(
     State(state): State<AppState>,

@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         super::accounts::enable_user, super::accounts::set_password, super::accounts::create_token,
         super::accounts::list_organizations, super::accounts::create_organization,
         super::accounts::list_experts, super::accounts::assign_expert, super::accounts::end_expert_assignment,
+        super::accounts::set_enforcement_delegation,
         super::reference::list_jurisdictions, super::reference::add_local_jurisdiction, super::reference::read_jurisdiction,
         super::reference::list_industries,
         super::hazards::list, super::hazards::create, super::hazards::read, super::hazards::correct, super::hazards::transition,

@@ -1,8 +1,14 @@
 //! The documents of an inspection: the on-site inspection record (现场检查记录) and the
-//! rectification notice (责令限期整改指令书), as [`OfficialDocument`]s.
+//! rectification notice, as [`OfficialDocument`]s. The notice is the one decided at sign-off:
+//! an office with enforcement power orders (责令限期整改指令书: 安全生产法 第六十五条, review and
+//! litigation rights); one without notifies (隐患整改通知书: what to fix by when, and that a
+//! failure is reported to the department that enforces) and uses no enforcement wording.
+//! Each failed item cites its standard and clause (`Inspection::item_citation`), never the
+//! data's free remarks.
 
 use super::{Block, OfficialDocument, chinese_date};
 use crate::i18n::{Lang, t, t_args};
+use hazardnet_domain::inspection::NoticeKind;
 use hazardnet_store::{Inspection, InspectionItem};
 
 fn day(text: &str) -> String {
@@ -26,7 +32,13 @@ fn team_line(lang: Lang, inspection: &Inspection) -> String {
         .join("、")
 }
 
-pub fn record(lang: Lang, inspection: &Inspection, items: &[InspectionItem]) -> OfficialDocument {
+/// The on-site record; `notice_kind` is the notice issued at sign-off, if any.
+pub fn record(
+    lang: Lang,
+    inspection: &Inspection,
+    items: &[InspectionItem],
+    notice_kind: Option<NoticeKind>,
+) -> OfficialDocument {
     let failed = items
         .iter()
         .filter(|i| i.result.as_deref() == Some("fail"))
@@ -97,12 +109,19 @@ pub fn record(lang: Lang, inspection: &Inspection, items: &[InspectionItem]) -> 
             ],
         )),
     ];
-    if let (Some(number), Some(deadline)) = (&inspection.notice_number, &inspection.notice_deadline)
-    {
+    if let (Some(number), Some(deadline), Some(kind)) = (
+        &inspection.notice_number,
+        &inspection.notice_deadline,
+        notice_kind,
+    ) {
         blocks.push(Block::Paragraph(t_args(
             lang,
             "inspection.doc_notice_issued",
-            &[("number", number.clone()), ("deadline", day(deadline))],
+            &[
+                ("title", t(lang, &format!("notice_kind.{}", kind.as_str()))),
+                ("number", number.clone()),
+                ("deadline", day(deadline)),
+            ],
         )));
     }
     blocks.push(Block::Paragraph(t(lang, "inspection.doc_signatures")));
@@ -121,11 +140,13 @@ pub fn record(lang: Lang, inspection: &Inspection, items: &[InspectionItem]) -> 
     }
 }
 
-/// The rectification notice; None when nothing failed (no notice was issued).
+/// The rectification notice of the kind issued at sign-off; None when nothing failed (no
+/// notice was issued).
 pub fn notice(
     lang: Lang,
     inspection: &Inspection,
     items: &[InspectionItem],
+    kind: NoticeKind,
 ) -> Option<OfficialDocument> {
     let number = inspection.notice_number.clone()?;
     let deadline = day(inspection.notice_deadline.as_deref()?);
@@ -151,38 +172,31 @@ pub fn notice(
             String::new()
         };
         blocks.push(Block::Paragraph(format!(
-            "{}. {}{}（{} {}）",
+            "{}. {}{}（{}{}）",
             n + 1,
             item.note,
             mark,
             t(lang, "notice.basis"),
-            if item.source.is_empty() {
-                format!(
-                    "{}{} {}",
-                    inspection.template_name,
-                    if inspection.standard_edition.is_empty() {
-                        String::new()
-                    } else {
-                        format!("（{}）", inspection.standard_edition)
-                    },
-                    item.clause
-                )
-            } else {
-                item.source.clone()
-            },
+            inspection.item_citation(item),
         )));
     }
+    let prefix = match kind {
+        NoticeKind::Directive => "notice",
+        NoticeKind::RectificationNotice => "rectification_notice",
+    };
     blocks.push(Block::Paragraph(t_args(
         lang,
-        "notice.order",
+        &format!("{prefix}.order"),
         &[("deadline", deadline.clone())],
     )));
-    blocks.push(Block::Paragraph(t(lang, "notice.major_rule")));
-    blocks.push(Block::Paragraph(t(lang, "notice.appeal")));
+    blocks.push(Block::Paragraph(t(lang, &format!("{prefix}.major_rule"))));
+    if kind.is_order() {
+        blocks.push(Block::Paragraph(t(lang, "notice.appeal")));
+    }
     Some(OfficialDocument {
         mark: inspection.org_name.clone(),
         doc_number: number,
-        title: t(lang, "notice.title"),
+        title: t(lang, &format!("notice_kind.{}", kind.as_str())),
         recipients: format!("{}：", inspection.enterprise_name),
         blocks,
         signature: inspection.org_name.clone(),

@@ -40,6 +40,7 @@ struct ListPage {
     from: String,
     to: String,
     query: String,
+    may_enforce: bool,
 }
 
 async fn list(
@@ -83,6 +84,7 @@ async fn list(
         |p| format!("/enforcement?{query}&page={p}"),
     );
     render(&ListPage {
+        may_enforce: caller.principal.may_record_enforcement(),
         kinds: EnforcementKind::ALL
             .iter()
             .map(|k| Choice::new(k.as_str(), chrome.tk("enforcement_kind", k.as_str()), &kind))
@@ -138,6 +140,7 @@ struct FormPage {
     inspections: Vec<Choice>,
     kinds: Vec<Choice>,
     errors: Vec<String>,
+    may_enforce: bool,
 }
 
 async fn form_page(
@@ -197,6 +200,7 @@ async fn form_page(
         form.kind.clone()
     };
     render(&FormPage {
+        may_enforce: who.may_record_enforcement(),
         enterprise_name: enterprises
             .iter()
             .find(|e| Some(e.id) == enterprise_id)

@@ -14,7 +14,9 @@ use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use hazardnet_domain::inspection::{InspectionInput, InspectionKind, ResultInput, TeamMember};
+use hazardnet_domain::inspection::{
+    InspectionInput, InspectionKind, NoticeKind, ResultInput, TeamMember,
+};
 use hazardnet_store::{EnterpriseFilter, Inspection, InspectionItem, StoreError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -303,6 +305,8 @@ pub struct ItemLine {
 struct DetailPage {
     chrome: Chrome,
     i: Inspection,
+    /// The notice issued at sign-off, or for a draft the one its office would issue.
+    notice_kind: &'static str,
     items: Vec<ItemLine>,
     progress: String,
     left_out: String,
@@ -331,8 +335,16 @@ async fn detail_page(
         Ok(v) => v,
         Err(e) => return page_error(headers, Some(caller), e.into()),
     };
+    let issued = match i.notice_kind() {
+        Ok(kind) => kind,
+        Err(e) => return page_error(headers, Some(caller), e.into()),
+    };
     let chrome = Chrome::new(headers, Some(caller), "inspections");
     let editable = i.state == "draft" && i.org_id == caller.principal.org_id;
+    // Only the record's own office edits and signs it, so its power is the caller's.
+    let notice_kind = issued
+        .unwrap_or_else(|| NoticeKind::issued_by(caller.principal.holds_enforcement_power()))
+        .as_str();
     let progress = t_args(
         chrome.lang,
         "ui.progress_answered",
@@ -348,6 +360,7 @@ async fn detail_page(
     );
     render(&DetailPage {
         left_out,
+        notice_kind,
         items: items
             .into_iter()
             .map(|item| ItemLine {

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use hazardnet_domain::OrgKind;
-use hazardnet_store::{NewOrganization, StoreError};
+use hazardnet_store::{EnforcementDelegation, NewOrganization, StoreError};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -23,6 +23,18 @@ pub fn router() -> Router<AppState> {
             "/organizations/jurisdictions",
             axum::routing::post(add_jurisdiction),
         )
+        .route(
+            "/organizations/{id}/enforcement-delegation",
+            axum::routing::post(set_delegation),
+        )
+}
+
+/// The administrator delegating (or revoking) work-safety enforcement power to a street office.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct DelegationForm {
+    delegated: String,
+    basis: String,
 }
 
 /// A division below the shipped tree (a community the official table does not list yet).
@@ -44,10 +56,19 @@ struct OrgForm {
 }
 
 struct OrgLine {
+    id: i64,
     name: String,
     kind: String,
     jurisdiction: String,
     industries: String,
+    /// 依法具有 / 已赋权 / 无
+    power: String,
+    delegated: bool,
+    delegation_basis: String,
+    /// The setting applies to this kind of office (a street office).
+    delegable: bool,
+    /// What the administrator typed before a refusal, kept for the row it was typed in.
+    typed_basis: String,
 }
 
 #[derive(Template)]
@@ -68,6 +89,7 @@ async fn page(
     caller: &Caller,
     (form, division): (OrgForm, JurisdictionForm),
     errors: Vec<String>,
+    typed: Option<(i64, String)>,
 ) -> Response {
     if !caller.principal.role.may_administer_users() {
         return page_error(headers, Some(caller), ApiError::Forbidden);
@@ -89,20 +111,39 @@ async fn page(
     let mut response = render(&OrganizationsPage {
         orgs: orgs
             .iter()
-            .map(|o| OrgLine {
-                name: o.name.clone(),
-                kind: t(lang, &format!("org_kind.{}", o.kind)),
-                jurisdiction: o
-                    .jurisdiction_code
-                    .as_deref()
-                    .map(|c| {
-                        names
-                            .get(c)
-                            .map(|n| n.to_string())
-                            .unwrap_or_else(|| c.to_string())
-                    })
-                    .unwrap_or_default(),
-                industries: o.industries.clone(),
+            .map(|o| {
+                let kind = OrgKind::parse(&o.kind).ok();
+                let delegable = kind.is_some_and(|k| k.may_receive_delegated_enforcement());
+                let power = match (o.enforcement_power, delegable) {
+                    (true, true) => "ui.enforcement_power_delegated",
+                    (true, false) => "ui.enforcement_power_by_law",
+                    (false, _) => "ui.enforcement_power_none",
+                };
+                OrgLine {
+                    id: o.id,
+                    power: t(lang, power),
+                    delegated: o.delegated_enforcement != 0,
+                    delegation_basis: o.delegated_enforcement_basis.clone(),
+                    delegable,
+                    typed_basis: typed
+                        .as_ref()
+                        .filter(|(id, _)| *id == o.id)
+                        .map(|(_, b)| b.clone())
+                        .unwrap_or_default(),
+                    name: o.name.clone(),
+                    kind: t(lang, &format!("org_kind.{}", o.kind)),
+                    jurisdiction: o
+                        .jurisdiction_code
+                        .as_deref()
+                        .map(|c| {
+                            names
+                                .get(c)
+                                .map(|n| n.to_string())
+                                .unwrap_or_else(|| c.to_string())
+                        })
+                        .unwrap_or_default(),
+                    industries: o.industries.clone(),
+                }
             })
             .collect(),
         kinds: OrgKind::ALL
@@ -145,7 +186,7 @@ async fn list(
     headers: HeaderMap,
     PageCaller(caller): PageCaller,
 ) -> Response {
-    page(&state, &headers, &caller, Default::default(), vec![]).await
+    page(&state, &headers, &caller, Default::default(), vec![], None).await
 }
 
 async fn create(
@@ -202,6 +243,7 @@ async fn create(
                 &caller,
                 (form, JurisdictionForm::default()),
                 vec![message],
+                None,
             )
             .await
         }
@@ -229,6 +271,42 @@ async fn add_jurisdiction(
                 &caller,
                 (OrgForm::default(), division),
                 vec![message],
+                None,
+            )
+            .await
+        }
+    }
+}
+
+async fn set_delegation(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(form): Form<DelegationForm>,
+) -> Response {
+    let setting = EnforcementDelegation {
+        delegated: form.delegated.trim() == "1",
+        basis: form.basis.clone(),
+    };
+    match state
+        .store
+        .set_enforcement_delegation(&caller.principal, id, &setting)
+        .await
+    {
+        Ok(_) => Redirect::to("/organizations").into_response(),
+        Err(e @ (StoreError::Forbidden | StoreError::NotFound)) => {
+            page_error(&headers, Some(&caller), e.into())
+        }
+        Err(e) => {
+            let message = Chrome::new(&headers, Some(&caller), "").error_message(&e.into());
+            page(
+                &state,
+                &headers,
+                &caller,
+                Default::default(),
+                vec![message],
+                Some((id, form.basis)),
             )
             .await
         }

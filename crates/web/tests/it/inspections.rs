@@ -19,6 +19,74 @@ fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// The text of a DOCX's body, without its markup.
+async fn docx_text(response: reqwest::Response) -> String {
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a docx package");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in xml.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    squeeze(&text)
+}
+
+/// A notice from an office without enforcement power orders nothing and names no appeal.
+fn assert_notifies_without_enforcement_wording(text: &str) {
+    for forbidden in [
+        "责令",
+        "第六十五条",
+        "行政复议",
+        "行政诉讼",
+        "指令书",
+        "从重处罚",
+    ] {
+        assert!(!text.contains(forbidden), "{forbidden} in {text}");
+    }
+    assert!(
+        text.contains("负有安全生产监督管理职责的部门"),
+        "a refusal is reported to the department that enforces: {text}"
+    );
+}
+
+/// An order names the law it rests on and the enterprise's rights against it.
+fn assert_orders_with_the_law_and_appeal(text: &str) {
+    for needed in ["责令限期整改指令书", "第六十五条", "行政复议", "行政诉讼"]
+    {
+        assert!(text.contains(needed), "{needed} missing from {text}");
+    }
+}
+
+/// The printed basis is a citation: no remark about the data, no editorial note in brackets.
+fn assert_clean_basis(text: &str) {
+    assert!(!text.contains("未取得"), "{text}");
+    let mut rest = text;
+    while let Some(open) = rest.find('（') {
+        let inner = &rest[open + '（'.len_utf8()..];
+        let close = inner.find('）').unwrap_or(inner.len());
+        let bracket = &inner[..close];
+        for note in ["未取得", "按2017版", "文本", "注：", "待核"] {
+            assert!(
+                !bracket.contains(note),
+                "note in brackets: （{bracket}） in {text}"
+            );
+        }
+        rest = inner;
+    }
+    assert!(
+        text.contains("依据《"),
+        "the basis is cited by its title: {text}"
+    );
+}
+
 async fn fire_standard(session: &Session) -> (i64, usize) {
     let (status, list) = session.get_json("/api/v1/checklists").await;
     assert_eq!(status, StatusCode::OK);
@@ -206,7 +274,9 @@ async fn a_record_is_resumed_signed_off_once_and_becomes_hazards_and_a_notice() 
     assert_eq!(status, StatusCode::OK, "{signed}");
     assert_eq!(signed["state"], "signed_off");
     let notice = signed["notice_number"].as_str().unwrap().to_string();
-    assert_eq!(notice, "公园街道办事处责改〔2026〕1号");
+    // The street holds no enforcement power: it notifies, in its own series.
+    assert_eq!(notice, "公园街道办事处整改通知〔2026〕1号");
+    assert_eq!(signed["notice_kind"], "rectification_notice");
 
     // The failed item is a hazard in the ledger, with its basis, level and source.
     let (_, record) = clerk.get_json(&path).await;
@@ -257,7 +327,9 @@ async fn a_record_is_resumed_signed_off_once_and_becomes_hazards_and_a_notice() 
     assert!(text.contains(&squeeze(&enterprise_name)), "{text}");
     assert!(text.contains(&notice), "{text}");
     assert!(text.contains("2026年12月31日"), "{text}");
-    assert!(text.contains("责令限期整改指令书"));
+    assert!(text.contains("隐患整改通知书"), "{text}");
+    assert_notifies_without_enforcement_wording(&text);
+    assert_clean_basis(&text);
     let response = clerk.get(&format!("{path}/record.pdf")).await;
     let text =
         squeeze(&pdf_extract::extract_text_from_mem(&response.bytes().await.unwrap()).unwrap());
@@ -265,6 +337,10 @@ async fn a_record_is_resumed_signed_off_once_and_becomes_hazards_and_a_notice() 
     assert!(text.contains(signed["number"].as_str().unwrap()), "{text}");
     let response = clerk.get(&format!("{path}/notice.docx")).await;
     assert_eq!(response.status(), StatusCode::OK);
+    let xml = docx_text(response).await;
+    assert!(xml.contains("隐患整改通知书"), "{xml}");
+    assert_notifies_without_enforcement_wording(&xml);
+    assert_clean_basis(&xml);
     // The list and its export.
     let (_, list) = clerk.get_json("/api/v1/inspections?state=signed_off").await;
     assert_eq!(list["total"], 1);
@@ -417,7 +493,10 @@ async fn flags(s: &Session, enterprise: i64) -> Value {
 #[tokio::test]
 async fn enforcement_sets_status_keeps_the_blacklist_and_flags_the_clerk() {
     let app = TestApp::spawn_demo().await;
+    // The street inspects and sees the flags; the district's regulator, which holds enforcement
+    // power by law, decides.
     let clerk = app.bearer("street-office").await;
+    let regulator = app.bearer("regulator").await;
     let (enterprise, _) = first_enterprise(&clerk).await;
     let decide = |kind: &str, extra: Value| {
         let mut body = json!({"enterprise_id": enterprise, "kind": kind, "decided_on": "2026-11-23", "basis": "《安全生产法》第一百零二条"});
@@ -437,7 +516,7 @@ async fn enforcement_sets_status_keeps_the_blacklist_and_flags_the_clerk() {
     );
 
     // A fine needs its amount; enterprises and grid staff do not decide.
-    let (status, body) = clerk
+    let (status, body) = regulator
         .post_json("/api/v1/enforcement", &decide("fine", json!({})))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -451,14 +530,14 @@ async fn enforcement_sets_status_keeps_the_blacklist_and_flags_the_clerk() {
         ("case_filed", json!({"doc_number": "城中应急立〔2026〕3号"})),
         ("fine", json!({"amount_yuan": 50000})),
     ] {
-        let (status, body) = clerk
+        let (status, body) = regulator
             .post_json("/api/v1/enforcement", &decide(kind, extra))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{kind}: {body}");
     }
     assert_eq!(flags(&clerk, enterprise).await["repeat_offender"], true);
     // The same document number twice from one office is refused, and changes nothing.
-    let (status, body) = clerk
+    let (status, body) = regulator
         .post_json(
             "/api/v1/enforcement",
             &decide("case_filed", json!({"doc_number": "城中应急立〔2026〕3号"})),
@@ -471,7 +550,7 @@ async fn enforcement_sets_status_keeps_the_blacklist_and_flags_the_clerk() {
     );
 
     // 停产整顿 sets the enterprise's status; twice is refused; lifting restores it.
-    let (status, _) = clerk
+    let (status, _) = regulator
         .post_json("/api/v1/enforcement", &decide("suspension", json!({})))
         .await;
     assert_eq!(status, StatusCode::CREATED);
@@ -479,12 +558,12 @@ async fn enforcement_sets_status_keeps_the_blacklist_and_flags_the_clerk() {
         .get_json(&format!("/api/v1/enterprises/{enterprise}"))
         .await;
     assert_eq!(e["status"], "suspended");
-    let (status, body) = clerk
+    let (status, body) = regulator
         .post_json("/api/v1/enforcement", &decide("suspension", json!({})))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["code"], "already_suspended");
-    let (status, _) = clerk
+    let (status, _) = regulator
         .post_json(
             "/api/v1/enforcement",
             &decide("suspension_lifted", json!({"basis": ""})),
@@ -497,14 +576,14 @@ async fn enforcement_sets_status_keeps_the_blacklist_and_flags_the_clerk() {
     assert_eq!(e["status"], "operating");
 
     // The blacklist: leaving it without being on it is refused.
-    let (status, body) = clerk
+    let (status, body) = regulator
         .post_json("/api/v1/enforcement", &decide("blacklist_exit", json!({})))
         .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("not_blacklisted"))
     );
-    clerk
+    regulator
         .post_json("/api/v1/enforcement", &decide("blacklist_entry", json!({})))
         .await;
     assert_eq!(flags(&clerk, enterprise).await["blacklisted"], true);
@@ -552,18 +631,14 @@ async fn enforcement_sets_status_keeps_the_blacklist_and_flags_the_clerk() {
     assert_eq!(stats["suspended_now"], 0);
     // The district's regulator covers the enterprise's trade and sees the same five decisions.
     let (_, mine) = clerk.get_json("/api/v1/enforcement").await;
-    let (_, theirs) = app
-        .bearer("regulator")
-        .await
-        .get_json("/api/v1/enforcement")
-        .await;
+    let (_, theirs) = regulator.get_json("/api/v1/enforcement").await;
     assert_eq!(mine["total"], 5);
     assert_eq!(theirs["total"], mine["total"]);
     let (_, workload) = clerk
         .get_json("/api/v1/inspectors/workload?from=2026-01-01")
         .await;
     assert_eq!(workload[0]["inspections"], 1);
-    let session = app.login("street-office", "hazardnet-demo").await;
+    let session = app.login("regulator", "hazardnet-demo").await;
     for page in [
         "/enforcement".to_string(),
         format!("/enforcement/new?enterprise_id={enterprise}"),
@@ -818,4 +893,233 @@ fn with(object: &Value, field: &str, value: Value) -> Value {
     let mut changed = object.clone();
     changed[field] = value;
     changed
+}
+
+/// Opens a record of the fire standard for `enterprise`, fails item 5 and signs it off with a
+/// deadline; the signed-off record.
+async fn sign_off_with_one_failure(session: &Session, enterprise: i64) -> Value {
+    let (template, items) = fire_standard(session).await;
+    let (status, created) = session
+        .post_json("/api/v1/inspections", &json!({"enterprise_id": enterprise, "template_id": template, "kind": "routine", "inspected_on": "2026-11-23", "team": [{"name": "李检查"}]}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let mut answers: Vec<Value> = (1..=items as i64)
+        .map(|n| json!({"item": n, "result": "pass"}))
+        .collect();
+    answers[4] = json!({"item": 5, "result": "fail", "note": "安全出口数量不足"});
+    let (status, _) = session
+        .put_json(
+            &format!("/api/v1/inspections/{id}/results"),
+            &Value::Array(answers),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, signed) = session
+        .post_json(
+            &format!("/api/v1/inspections/{id}/sign-off"),
+            &json!({"deadline": "2026-12-31"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    signed
+}
+
+async fn notice_text(session: &Session, inspection: &Value) -> String {
+    let response = session
+        .get(&format!(
+            "/api/v1/inspections/{}/notice.pdf",
+            inspection["id"]
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    squeeze(&pdf_extract::extract_text_from_mem(&response.bytes().await.unwrap()).unwrap())
+}
+
+async fn org_id(admin: &Session, name: &str) -> i64 {
+    let (_, orgs) = admin.get_json("/api/v1/organizations").await;
+    orgs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == name)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// The issue's user path: a street office without enforcement power notifies and cannot file a
+/// case; the regulator orders; once the administrator records the street's delegated power, its
+/// next notice is an order and it files cases — while the notice it issued before stays a
+/// notice.
+#[tokio::test]
+async fn a_street_notifies_until_enforcement_power_is_delegated_and_a_regulator_orders() {
+    let app = TestApp::spawn_demo().await;
+    let street = app.bearer("street-office").await;
+    let regulator = app.bearer("regulator").await;
+    let admin = app.bearer("admin").await;
+    let (enterprise, _) = first_enterprise(&street).await;
+    let case = |doc: &str| {
+        json!({"enterprise_id": enterprise, "kind": "case_filed", "decided_on": "2026-11-23",
+               "doc_number": doc, "basis": "《中华人民共和国安全生产法》第一百零二条"})
+    };
+
+    // The street notifies: 隐患整改通知书, no enforcement wording, its own series.
+    let first = sign_off_with_one_failure(&street, enterprise).await;
+    assert_eq!(first["notice_kind"], "rectification_notice");
+    assert_eq!(first["notice_number"], "公园街道办事处整改通知〔2026〕1号");
+    let text = notice_text(&street, &first).await;
+    assert!(text.contains("隐患整改通知书"), "{text}");
+    assert_notifies_without_enforcement_wording(&text);
+    assert_clean_basis(&text);
+    let html = app
+        .login("street-office", "hazardnet-demo")
+        .await
+        .get(&format!("/inspections/{}", first["id"]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("整改通知书（PDF）") && !html.contains("指令书"),
+        "{html}"
+    );
+
+    // It cannot file a case: a clear Chinese refusal, nothing recorded, no button.
+    let (status, body) = street
+        .post_json("/api/v1/enforcement", &case("公园街道立〔2026〕1号"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "no_enforcement_power");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("公园街道办事处") && message.contains("行政执法权"),
+        "{message}"
+    );
+    assert_eq!(street.get_json("/api/v1/enforcement").await.1["total"], 0);
+    let page = app.login("street-office", "hazardnet-demo").await;
+    for path in [
+        "/enforcement".to_string(),
+        format!("/enforcement/new?enterprise_id={enterprise}"),
+    ] {
+        let html = page.get(&path).await.text().await.unwrap();
+        assert!(!html.contains(r#"href="/enforcement/new""#), "{path}");
+        assert!(
+            !html.contains(r#"method="post" action="/enforcement""#),
+            "{path}"
+        );
+        assert!(
+            html.contains("未被赋予安全生产行政执法权"),
+            "{path}: {html}"
+        );
+    }
+    let html = page
+        .get(&format!("/enterprises/{enterprise}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("/enforcement/new"), "{html}");
+
+    // The regulator orders: 责令限期整改指令书 under 第六十五条, with the appeal rights.
+    let ordered = sign_off_with_one_failure(&regulator, enterprise).await;
+    assert_eq!(ordered["notice_kind"], "directive");
+    assert_eq!(ordered["notice_number"], "城中区应急管理局责改〔2026〕1号");
+    let text = notice_text(&regulator, &ordered).await;
+    assert_orders_with_the_law_and_appeal(&text);
+    assert_clean_basis(&text);
+
+    // Only the administrator sets the power, only on a street office, and not without the
+    // delegating document; each refusal changes nothing.
+    let street_org = org_id(&admin, "公园街道办事处").await;
+    let regulator_org = org_id(&admin, "城中区应急管理局").await;
+    let path = |id: i64| format!("/api/v1/organizations/{id}/enforcement-delegation");
+    let on = json!({"delegated": true, "basis": "桂政发〔2021〕12号"});
+    let (status, _) = street.put_json(&path(street_org), &on, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = admin
+        .put_json(&path(street_org), &json!({"delegated": true}), None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = admin.put_json(&path(regulator_org), &on, None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("delegation_not_for_kind")
+        )
+    );
+    let (_, orgs) = admin.get_json("/api/v1/organizations").await;
+    let power = |orgs: &Value, id: i64| {
+        orgs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == id)
+            .unwrap()["enforcement_power"]
+            .clone()
+    };
+    assert_eq!(power(&orgs, street_org), false);
+    assert_eq!(power(&orgs, regulator_org), true);
+
+    let (status, org) = admin.put_json(&path(street_org), &on, None).await;
+    assert_eq!(status, StatusCode::OK, "{org}");
+    assert_eq!(
+        (
+            org["enforcement_power"].as_bool(),
+            org["delegated_enforcement_basis"].as_str()
+        ),
+        (Some(true), Some("桂政发〔2021〕12号"))
+    );
+    let raw = app.raw().await;
+    let audited: Vec<(String,)> = sqlx::query_as(
+        "SELECT after_json FROM audit_log WHERE action = 'organization.enforcement_delegation'",
+    )
+    .fetch_all(&raw)
+    .await
+    .unwrap();
+    assert_eq!(audited.len(), 1);
+    assert!(audited[0].0.contains("桂政发〔2021〕12号"), "{audited:?}");
+    let html = app
+        .login("admin", "hazardnet-demo")
+        .await
+        .get("/organizations")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("已赋权") && html.contains("依法具有"),
+        "{html}"
+    );
+
+    // Now the street orders, in the order series, and files its case.
+    let second = sign_off_with_one_failure(&street, enterprise).await;
+    assert_eq!(second["notice_kind"], "directive");
+    assert_eq!(second["notice_number"], "公园街道办事处责改〔2026〕1号");
+    assert_orders_with_the_law_and_appeal(&notice_text(&street, &second).await);
+    let (status, body) = street
+        .post_json("/api/v1/enforcement", &case("公园街道立〔2026〕1号"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let html = page.get("/enforcement").await.text().await.unwrap();
+    assert!(html.contains(r#"href="/enforcement/new""#), "{html}");
+    // The notice issued before the delegation is still the notice it was.
+    let (_, again) = street
+        .get_json(&format!("/api/v1/inspections/{}", first["id"]))
+        .await;
+    assert_eq!(again["notice_kind"], "rectification_notice");
+    assert_notifies_without_enforcement_wording(&notice_text(&street, &first).await);
+
+    // Revoked: the power goes, and with it the right to file; the order stays an order.
+    let (status, _) = admin
+        .put_json(&path(street_org), &json!({"delegated": false}), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = street
+        .post_json("/api/v1/enforcement", &case("公园街道立〔2026〕2号"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_orders_with_the_law_and_appeal(&notice_text(&street, &second).await);
 }

@@ -297,6 +297,8 @@ struct DetailPage {
     may_edit: bool,
     /// Government staff: links to the enterprise's inspections and enforcement.
     may_inspect: bool,
+    /// The caller's office may record enforcement decisions (enforcement power).
+    may_enforce: bool,
     updated_at: String,
     history: Vec<crate::ui::HistoryLine>,
     accidents: Vec<hazardnet_store::Accident>,
@@ -415,6 +417,7 @@ async fn detail_page(
         blacklist_entry,
         open_hazards,
         open_total,
+        may_enforce: caller.principal.may_record_enforcement(),
         may_inspect: !caller.principal.role.is_enterprise_role()
             && caller.principal.role != hazardnet_domain::Role::Leader,
         updated_at: china_time(&e.updated_at),
