@@ -407,7 +407,7 @@ async fn detail(
         let tasks = state.store.tasks(who, id).await?;
         let mut lines = Vec::new();
         for task in tasks {
-            let grid = state.store.report_grid(who, &c, &task).await?;
+            let grid = state.store.report_grid(who, &c, Some(&task)).await?;
             lines.push(TaskLine {
                 units: unit_lines(&task),
                 cadence: cadence_label(Chrome::new(&headers, None, "").lang, &task.cadence),
