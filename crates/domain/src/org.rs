@@ -296,6 +296,21 @@ impl Role {
         )
     }
 
+    /// May file (and replace) its unit's returns on a campaign: every member of a responsible
+    /// unit but a leader (who follows, not reports), an expert and an enterprise's staff.
+    pub fn may_file_returns(self) -> bool {
+        !matches!(self, Role::Leader | Role::Expert | Role::EnterpriseStaff)
+    }
+
+    /// May correct a campaign, its tasks and its units' aliases: the issuing office's clerks
+    /// (the caller's organization is checked beside this) and the administrator.
+    pub fn may_manage_campaigns(self) -> bool {
+        matches!(
+            self,
+            Role::Admin | Role::CommitteeClerk | Role::RegulatorClerk | Role::TerritorialClerk
+        )
+    }
+
     pub fn is_enterprise_role(self) -> bool {
         matches!(
             self,
@@ -387,6 +402,26 @@ mod tests {
             assert_eq!(OrgKind::parse(kind.as_str()).unwrap(), *kind);
         }
         assert!(Role::parse("root").is_err());
+    }
+
+    #[test]
+    fn who_files_returns_and_who_manages_campaigns() {
+        use Role::*;
+        let table = [
+            (Admin, true, true),
+            (CommitteeClerk, true, true),
+            (RegulatorClerk, true, true),
+            (TerritorialClerk, true, true),
+            (Leader, false, false),
+            (Expert, false, false),
+            (EnterpriseStaff, false, false),
+            (EnterprisePrincipal, true, false),
+            (GridSupervisor, true, false),
+        ];
+        for (role, files, manages) in table {
+            assert_eq!(role.may_file_returns(), files, "{role:?}");
+            assert_eq!(role.may_manage_campaigns(), manages, "{role:?}");
+        }
     }
 
     #[test]

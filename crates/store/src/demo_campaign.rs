@@ -86,7 +86,7 @@ pub(crate) async fn load_demo_campaign(store: &Store, enterprises: &[i64]) -> Re
         lead_units: units.iter().map(|u| u.to_string()).collect(),
         co_units: Vec::new(),
         deadline: deadline.into(),
-        cadence: String::new(),
+        ..Default::default()
     };
     store
         .add_tasks(
@@ -111,11 +111,6 @@ pub(crate) async fn load_demo_campaign(store: &Store, enterprises: &[i64]) -> Re
             ],
         )
         .await?;
-    let dispatch: i64 =
-        sqlx::query_scalar("SELECT id FROM campaign_tasks WHERE campaign_id = $1 AND number = 0")
-            .bind(campaign_id)
-            .fetch_one(&store.read)
-            .await?;
     // Two months of returns before this one: the street's first on time, its second late; the
     // other street and the regulator on time.
     let months: Vec<NaiveDate> = (1..=2)
@@ -150,7 +145,6 @@ pub(crate) async fn load_demo_campaign(store: &Store, enterprises: &[i64]) -> Re
                 .file_report(
                     &who,
                     campaign_id,
-                    dispatch,
                     &ReportInput {
                         period_key: format!("{:04}-{:02}", month.year(), month.month()),
                         body: format!(
@@ -158,6 +152,7 @@ pub(crate) async fn load_demo_campaign(store: &Store, enterprises: &[i64]) -> Re
                              重大事故隐患已登记建档、挂图作战。"
                         ),
                         figures,
+                        lines: Vec::new(),
                     },
                 )
                 .await?;

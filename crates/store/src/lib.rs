@@ -37,8 +37,8 @@ pub use audit::checkpoints::{
 pub use audit::{Actor, AuditBreak, AuditEntry};
 pub use campaigns::{
     Campaign, CampaignFilter, CampaignPhase, CampaignTarget, DispatchRow, DispatchTable,
-    LedgerFigures, PendingReturn, Report, ReportAttachment, ReportCell, ReportStatus,
-    TargetProgress, Task, TaskReportGrid, TaskUnit, UnitMatch, WorkFigures,
+    LedgerFigures, PendingReturn, Report, ReportAttachment, ReportCell, ReportStatus, ReturnLine,
+    TargetProgress, Task, TaskReportGrid, TaskUnit, UnitAlias, UnitMatch, WorkFigures,
 };
 pub use clock::Clock;
 pub use enforcement::{EnforcementAction, EnforcementFilter, EnforcementStats, InspectorLoad};

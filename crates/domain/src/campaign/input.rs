@@ -189,6 +189,12 @@ pub struct TaskInput {
     pub deadline: String,
     /// Empty = the campaign's cadence.
     pub cadence: String,
+    /// Keep unit names that resolve to no organization as written, unlinked (nobody reports
+    /// on them); without it, saving a task with such a name is refused.
+    pub keep_unlinked: bool,
+    /// The deadline's dates lie outside the campaign's period and are meant so; without it,
+    /// such a task is refused.
+    pub confirm_dates: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,11 +279,39 @@ pub struct ReportInput {
     pub body: String,
     /// Figures by key (see FILLED_FIGURES); non-negative whole numbers.
     pub figures: BTreeMap<String, i64>,
+    /// Progress on each of the unit's tasks (optional per task).
+    pub lines: Vec<LineInput>,
+}
+
+/// One task's progress in a unit's return.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct LineInput {
+    pub task_id: i64,
+    pub text: String,
 }
 
 impl ReportInput {
-    pub fn validate(&self) -> Result<(String, BTreeMap<String, i64>), DomainError> {
+    /// The summary, the figures and the non-empty lines (each task once).
+    #[allow(clippy::type_complexity)]
+    pub fn validate(
+        &self,
+    ) -> Result<(String, BTreeMap<String, i64>, Vec<(i64, String)>), DomainError> {
         let body = long_text("report_body", &self.body, 20_000, true)?;
+        let mut lines: Vec<(i64, String)> = Vec::new();
+        for line in &self.lines {
+            let text = long_text("report_line", &line.text, 5_000, false)?;
+            if text.is_empty() {
+                continue;
+            }
+            if lines.iter().any(|(t, _)| *t == line.task_id) {
+                return Err(DomainError::InvalidValue {
+                    field: "lines",
+                    value: line.task_id.to_string(),
+                });
+            }
+            lines.push((line.task_id, text));
+        }
         for (key, value) in &self.figures {
             if !FILLED_FIGURES.contains(&key.as_str()) || *value < 0 || *value > 1_000_000_000_000 {
                 return Err(DomainError::InvalidValue {
@@ -286,7 +320,7 @@ impl ReportInput {
                 });
             }
         }
-        Ok((body, self.figures.clone()))
+        Ok((body, self.figures.clone(), lines))
     }
 }
 

@@ -8,7 +8,6 @@ use crate::audit::{Change, append, to_json};
 use crate::clock::format_time;
 use crate::hazards::{EvidenceUpload, StoredFile};
 use crate::{Result, Store, StoreError};
-use hazardnet_domain::Role;
 use serde::Serialize;
 use sqlx::FromRow;
 
@@ -23,8 +22,8 @@ pub struct ReportAttachment {
     pub created_at: String,
 }
 
-const SELECT: &str = "SELECT a.id, a.report_id, a.file_name, a.content_type, a.size, a.sha256, \
-    a.created_at FROM report_attachments a";
+const SELECT: &str = "SELECT a.id, a.return_id AS report_id, a.file_name, a.content_type, a.size, \
+    a.sha256, a.created_at FROM return_attachments a";
 
 impl Store {
     pub async fn attach_to_report(
@@ -36,7 +35,7 @@ impl Store {
     ) -> Result<ReportAttachment> {
         let campaign = self.campaign(who, campaign_id).await?;
         let report = self.report(who, campaign_id, report_id).await?;
-        if report.org_id != who.org_id || matches!(who.role, Role::Leader | Role::Expert) {
+        if report.org_id != who.org_id || !who.role.may_file_returns() {
             return Err(StoreError::Refused {
                 code: "not_report_unit",
                 value: report.org_name,
@@ -51,7 +50,7 @@ impl Store {
         let now = format_time(self.clock().now());
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO report_attachments (report_id, sha256, file_name, content_type, size, created_at) \
+            "INSERT INTO return_attachments (return_id, sha256, file_name, content_type, size, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(report_id)
@@ -90,23 +89,23 @@ impl Store {
         })
     }
 
-    /// The attachments of a campaign's reports (of one task, or all).
+    /// The attachments of a campaign's returns (every version), or of one return's versions'
+    /// when `report_id` is given.
     pub async fn report_attachments(
         &self,
         who: &Principal,
         campaign_id: i64,
-        task_id: Option<i64>,
+        report_id: Option<i64>,
     ) -> Result<Vec<ReportAttachment>> {
         self.campaign(who, campaign_id).await?;
         let mut sql = crate::sql::Sql::new(SELECT);
         sql.push(
-            " JOIN task_reports r ON r.id = a.report_id JOIN campaign_tasks t ON t.id = r.task_id \
-             JOIN campaigns c ON c.id = t.campaign_id JOIN organizations unit ON unit.id = r.org_id \
-             WHERE t.campaign_id = ",
+            " JOIN unit_returns r ON r.id = a.return_id JOIN campaigns c ON c.id = r.campaign_id \
+             JOIN organizations unit ON unit.id = r.org_id WHERE r.campaign_id = ",
         )
         .bind(campaign_id);
-        if let Some(task) = task_id {
-            sql.push(" AND r.task_id = ").bind(task);
+        if let Some(report) = report_id {
+            sql.push(" AND r.id = ").bind(report);
         }
         sql.push(" AND ");
         super::push_return_scope(&mut sql, who, "unit");

@@ -2,7 +2,7 @@
 //! chosen office (its streets, or its communities), plus the area's regulators that file the
 //! return, and a total. Hazard figures are computed from the ledger for each row's area (and a
 //! regulator's industries) within the caller's scope; the figures the ledger does not hold are
-//! those the unit filed on the dispatch return (task 0), or, where the unit itself did not file,
+//! those the unit filed in its return for the period, or, where the unit itself did not file,
 //! the sum of what the units below it filed — the roll-up community → street → district → city.
 //!
 //! The work the system records itself — signed-off inspections and law-enforcement decisions —
@@ -191,15 +191,16 @@ impl Store {
         .await?;
         let unit_orgs: Vec<UnitOrg> = sqlx::query_as(
             "SELECT DISTINCT o.id, o.name, o.kind, o.jurisdiction_code, o.industries FROM task_units u \
-             JOIN organizations o ON o.id = u.org_id WHERE u.task_id = $1 ORDER BY o.id",
+             JOIN organizations o ON o.id = u.org_id WHERE u.task_id = $1 AND u.retired = 0 ORDER BY o.id",
         )
         .bind(task0.unwrap_or(-1))
         .fetch_all(&self.read)
         .await?;
         let returns: Vec<ReturnRow> = sqlx::query_as(
-            "SELECT org_id, figures_json, late FROM task_reports WHERE task_id = $1 AND period_key = $2",
+            "SELECT org_id, figures_json, late FROM unit_returns WHERE campaign_id = $1 \
+             AND period_key = $2 AND is_current = 1",
         )
-        .bind(task0.unwrap_or(-1))
+        .bind(campaign.id)
         .bind(period.key.clone())
         .fetch_all(&self.read)
         .await?;

@@ -1,8 +1,11 @@
 //! Report reminders and escalation, on the same footing as hazard deadline jobs: a row per due
 //! moment with a dedupe key, claimed with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
-//! Two days before a period's due day its units that have not reported are reminded; the day
-//! after, the units still missing are told and the issuing office hears which they are. Jobs
-//! roll forward: the reminder of one period schedules the next period's pair.
+//! Jobs run per campaign and period, on the row of the campaign's dispatch return (task 0): two
+//! days before a period's due day the campaign's units (of any task) that have not filed their
+//! return are reminded; the day after, the units still missing are told and the issuing office
+//! hears which they are. One return per unit and period, so one reminder per unit and period,
+//! however many tasks name it. Jobs roll forward: the reminder of one period schedules the next
+//! period's pair.
 
 use crate::WriteTx;
 use crate::audit::{Change, append, to_json};
@@ -139,13 +142,14 @@ impl Store {
         .bind(job.task_id)
         .fetch_one(&self.read)
         .await?;
-        // The units named on the task that have not reported for the period.
+        // The campaign's units (named on any of its tasks) that have not filed the period's return.
         let missing: Vec<(i64, String)> = sqlx::query_as(
             "SELECT DISTINCT o.id, o.name FROM task_units u JOIN organizations o ON o.id = u.org_id \
-             WHERE u.task_id = $1 AND NOT EXISTS (SELECT 1 FROM task_reports r WHERE r.task_id = u.task_id \
-             AND r.org_id = u.org_id AND r.period_key = $2) ORDER BY o.id",
+             JOIN campaign_tasks t ON t.id = u.task_id WHERE t.campaign_id = $1 AND u.retired = 0 \
+             AND NOT EXISTS (SELECT 1 FROM unit_returns r WHERE r.campaign_id = t.campaign_id \
+             AND r.org_id = u.org_id AND r.period_key = $2 AND r.is_current = 1) ORDER BY o.id",
         )
-        .bind(job.task_id)
+        .bind(task.campaign_id)
         .bind(job.period_key.clone())
         .fetch_all(&self.read)
         .await?;

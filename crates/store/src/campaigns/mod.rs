@@ -15,8 +15,8 @@ mod tasks;
 pub use attachments::ReportAttachment;
 
 pub use dispatch::{DispatchRow, DispatchTable, LedgerFigures, WorkFigures};
-pub use reports::{PendingReturn, Report, ReportCell, ReportStatus, TaskReportGrid};
-pub use tasks::{Task, TaskUnit, UnitMatch};
+pub use reports::{PendingReturn, Report, ReportCell, ReportStatus, ReturnLine, TaskReportGrid};
+pub use tasks::{Task, TaskUnit, UnitAlias, UnitMatch};
 
 use crate::WriteTx;
 use crate::accounts::Principal;
@@ -25,7 +25,10 @@ use crate::clock::{format_time, parse_day};
 use crate::sql::Sql;
 use crate::{Result, Store, StoreError};
 use chrono::NaiveDate;
-use hazardnet_domain::campaign::{Cadence, CampaignFields, CampaignInput, Period};
+use hazardnet_domain::campaign::{
+    Cadence, CampaignCorrection, CampaignFields, CampaignInput, Period, PhaseInput,
+    correction_reason,
+};
 use hazardnet_domain::{JurisdictionCode, Role, Scope};
 use serde::Serialize;
 use sqlx::FromRow;
@@ -62,6 +65,7 @@ struct CampaignRow {
     ends_on: Option<String>,
     created_at: String,
     task_count: i64,
+    version: i64,
 }
 
 /// A campaign as shown to a user; phases and targets are filled by [`Store::campaign`].
@@ -87,6 +91,8 @@ pub struct Campaign {
     pub phases: Vec<CampaignPhase>,
     pub targets: Vec<CampaignTarget>,
     pub created_at: String,
+    /// Raised by each correction; a correction names the version it was made on.
+    pub version: i64,
 }
 
 impl Campaign {
@@ -117,7 +123,7 @@ impl Campaign {
 
 const SELECT: &str = "SELECT c.id, c.title, c.doc_number, c.issuing_org_id, o.name AS issuing_org_name, \
     c.jurisdiction_code, COALESCE(j.name, '') AS jurisdiction_name, c.industries, c.summary, c.cadence, \
-    c.starts_on, c.ends_on, c.created_at, \
+    c.starts_on, c.ends_on, c.created_at, c.version, \
     (SELECT COUNT(*) FROM campaign_tasks t WHERE t.campaign_id = c.id AND t.number > 0) AS task_count \
     FROM campaigns c JOIN organizations o ON o.id = c.issuing_org_id \
     LEFT JOIN jurisdictions j ON j.code = c.jurisdiction_code";
@@ -252,7 +258,7 @@ impl Store {
             }
         }
         let units = self
-            .resolve_units(&fields.jurisdiction, &fields.reporting_units)
+            .resolve_units(&fields.jurisdiction, who.org_id, &fields.reporting_units)
             .await?;
         let mut tx = self.begin_write().await?;
         let id = self.insert_campaign(&mut tx, who, &fields).await?;
@@ -358,7 +364,8 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let phases: Vec<CampaignPhase> = sqlx::query_as(
-            "SELECT seq, name, starts_on, ends_on FROM campaign_phases WHERE campaign_id = $1 ORDER BY seq",
+            "SELECT seq, name, starts_on, ends_on FROM campaign_phases WHERE campaign_id = $1 \
+             AND retired = 0 ORDER BY seq",
         )
         .bind(id)
         .fetch_all(&self.read)
@@ -410,6 +417,7 @@ impl Store {
             phases,
             targets,
             created_at: row.created_at,
+            version: row.version,
         }
     }
 
@@ -483,6 +491,151 @@ impl Store {
         Ok(sql.query_scalar_i64().fetch_optional(&self.read).await?)
     }
 
+    /// Corrects a campaign's title, document number, period and phases. Refused: a stale
+    /// `expected_version` (409, nothing changed), no reason, fields that do not hold together
+    /// (phases outside the period or overlapping). Phases no longer listed are retired, not
+    /// deleted; the returns already filed keep the periods they were filed for.
+    pub async fn correct_campaign(
+        &self,
+        who: &Principal,
+        id: i64,
+        input: &CampaignCorrection,
+    ) -> Result<()> {
+        let campaign = self.campaign(who, id).await?;
+        if !Self::may_manage(who, &campaign) {
+            return Err(StoreError::Forbidden);
+        }
+        let reason = correction_reason(&input.reason)?;
+        if input.expected_version != campaign.version {
+            return Err(StoreError::StaleVersion(campaign.version));
+        }
+        let current = CampaignInput {
+            title: campaign.title.clone(),
+            doc_number: campaign.doc_number.clone(),
+            jurisdiction_code: campaign.jurisdiction_code.clone(),
+            industries: campaign.industries.clone(),
+            summary: campaign.summary.clone(),
+            cadence: campaign.cadence.clone(),
+            starts_on: campaign.starts_on.clone(),
+            ends_on: campaign.ends_on.clone().unwrap_or_default(),
+            phases: campaign
+                .phases
+                .iter()
+                .map(|p| PhaseInput {
+                    name: p.name.clone(),
+                    starts_on: p.starts_on.clone(),
+                    ends_on: p.ends_on.clone(),
+                })
+                .collect(),
+            // The reporting units are the dispatch return's, which this correction keeps.
+            reporting_units: "—".into(),
+            targets: Vec::new(),
+        };
+        let fields = input.apply(&current)?.validate()?;
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE campaigns SET title = $1, doc_number = $2, starts_on = $3, ends_on = $4, \
+             version = version + 1, updated_at = $5 WHERE id = $6 AND version = $7",
+        )
+        .bind(fields.title.clone())
+        .bind(fields.doc_number.clone())
+        .bind(fields.starts_on.to_string())
+        .bind(fields.ends_on.map(|d| d.to_string()))
+        .bind(format_time(self.clock().now()))
+        .bind(id)
+        .bind(campaign.version)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::StaleVersion(campaign.version + 1));
+        }
+        let phases_before: Vec<(String, String, String)> = campaign
+            .phases
+            .iter()
+            .map(|p| (p.name.clone(), p.starts_on.clone(), p.ends_on.clone()))
+            .collect();
+        let phases_after: Vec<(String, String, String)> = fields
+            .phases
+            .iter()
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    p.starts_on.to_string(),
+                    p.ends_on.to_string(),
+                )
+            })
+            .collect();
+        if phases_before != phases_after {
+            sqlx::query(
+                "UPDATE campaign_phases SET retired = 1 WHERE campaign_id = $1 AND retired = 0",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            let last: i64 = sqlx::query_scalar(
+                "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM campaign_phases WHERE campaign_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            for (i, (name, starts_on, ends_on)) in phases_after.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO campaign_phases (campaign_id, seq, name, starts_on, ends_on) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(last + 1 + i as i64)
+                .bind(name.clone())
+                .bind(starts_on.clone())
+                .bind(ends_on.clone())
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        // A longer campaign needs its reminders to run on: schedule the next period's pair
+        // (a no-op when it is scheduled already).
+        let task0: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM campaign_tasks WHERE campaign_id = $1 AND number = 0",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(task0) = task0 {
+            self.schedule_report_jobs(
+                &mut tx,
+                task0,
+                &fields.cadence,
+                fields.starts_on,
+                fields.ends_on,
+            )
+            .await?;
+        }
+        append(
+            &mut tx,
+            self,
+            &who.actor(),
+            Change {
+                action: "campaign.correct",
+                entity: "campaign",
+                entity_id: id.to_string(),
+                jurisdiction: &campaign.jurisdiction_code,
+                before: to_json(&serde_json::json!({
+                    "version": campaign.version, "title": campaign.title,
+                    "doc_number": campaign.doc_number, "starts_on": campaign.starts_on,
+                    "ends_on": campaign.ends_on, "phases": phases_before,
+                })),
+                after: to_json(&serde_json::json!({
+                    "version": campaign.version + 1, "reason": reason, "title": fields.title,
+                    "doc_number": fields.doc_number, "starts_on": fields.starts_on,
+                    "ends_on": fields.ends_on, "phases": phases_after,
+                })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// May `who` add tasks to the campaign?
     pub fn may_manage_campaign(&self, who: &Principal, campaign: &Campaign) -> bool {
         Self::may_manage(who, campaign)
@@ -491,11 +644,7 @@ impl Store {
     /// May `who` change the campaign's task list? The issuing office's clerks and the admin.
     pub(crate) fn may_manage(who: &Principal, campaign: &Campaign) -> bool {
         who.role == Role::Admin
-            || (who.org_id == campaign.issuing_org_id
-                && matches!(
-                    who.role,
-                    Role::CommitteeClerk | Role::RegulatorClerk | Role::TerritorialClerk
-                ))
+            || (who.org_id == campaign.issuing_org_id && who.role.may_manage_campaigns())
     }
 }
 

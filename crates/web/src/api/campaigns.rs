@@ -1,5 +1,6 @@
 //! `/api/v1/campaigns`: campaigns, their task lists (with notice and sheet import previews),
-//! progress reports, the dispatch table and the bulletin.
+//! corrections, unit aliases, units' returns (one per unit and period, replaced by versions),
+//! the dispatch table and the bulletin.
 
 use super::{ApiJson, ApiQuery, Created};
 use crate::AppState;
@@ -9,16 +10,17 @@ use crate::i18n::Lang;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::Datelike;
 use hazardnet_domain::JurisdictionCode;
 use hazardnet_domain::campaign::{
-    CampaignInput, NoticeDraft, ReportInput, TaskDraft, TaskInput, parse_assignment_notice,
+    AliasInput, CampaignCorrection, CampaignInput, NoticeDraft, ReportInput, ReturnReplacement,
+    TaskCorrection, TaskDraft, TaskInput, parse_assignment_notice, stale_dates,
 };
 use hazardnet_store::{
     Campaign, CampaignFilter, DispatchTable, Report, ReportAttachment, StoreError, Task,
-    TaskReportGrid, UnitMatch,
+    TaskReportGrid, UnitAlias, UnitMatch,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -26,13 +28,20 @@ use utoipa::ToSchema;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/campaigns", get(list).post(create))
-        .route("/campaigns/{id}", get(read))
+        .route("/campaigns/{id}", get(read).put(correct))
         .route("/campaigns/{id}/tasks", get(tasks).post(add_tasks))
+        .route("/campaigns/{id}/tasks/{task}", put(correct_task))
         .route("/campaigns/{id}/tasks/preview-notice", post(preview_notice))
         .route("/campaigns/{id}/tasks/preview-sheet", post(preview_sheet))
         .route(
-            "/campaigns/{id}/tasks/{task}/reports",
-            get(task_reports).post(file_report),
+            "/campaigns/{id}/unit-aliases",
+            get(unit_aliases).post(save_unit_alias),
+        )
+        .route("/campaigns/{id}/tasks/{task}/reports", get(task_reports))
+        .route("/campaigns/{id}/returns", get(returns).post(file_report))
+        .route(
+            "/campaigns/{id}/returns/{report}",
+            get(read_return).put(replace_return),
         )
         .route(
             "/campaigns/{id}/reports/{report}/attachments",
@@ -181,15 +190,35 @@ pub struct NoticeText {
     pub text: String,
 }
 
+/// What a task of the draft cannot be saved with as it stands.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct DraftFlags {
+    /// Dates of the deadline outside the campaign's period: correct them, or confirm them
+    /// (`confirm_dates`) when they are meant.
+    pub stale_dates: Vec<String>,
+    /// Unit names that resolve to no organization: map them (an alias), or keep them unlinked
+    /// on purpose (`keep_unlinked`).
+    pub unresolved: Vec<String>,
+}
+
 /// A draft with what each unit name resolves to, for the clerk to confirm.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TaskPreview {
     pub doc_number: Option<String>,
     pub cadence: Option<String>,
     pub tasks: Vec<TaskDraft>,
+    /// For each task, in the same order, what saving it would refuse.
+    pub flags: Vec<DraftFlags>,
     pub units: Vec<UnitMatch>,
-    /// Tasks that cannot be saved as they stand.
+    /// The unit names that resolve to nobody, each once, for the clerk to map.
+    pub unresolved: Vec<String>,
+    /// The organizations a name may be mapped to (id, name).
+    pub candidates: Vec<(i64, String)>,
+    /// Tasks that cannot be saved as they stand (unreadable, stale dates or unresolved units).
     pub problems: usize,
+    /// The campaign's period, against which deadlines are checked.
+    pub starts_on: String,
+    pub ends_on: Option<String>,
 }
 
 impl TaskPreview {
@@ -206,10 +235,12 @@ pub fn draft_input(d: &TaskDraft) -> TaskInput {
         co_units: d.co_units.clone(),
         deadline: d.deadline.text.clone(),
         cadence: d.cadence.map(|c| c.as_code()).unwrap_or_default(),
+        ..Default::default()
     }
 }
 
-/// Resolves the drafts' unit names for the campaign; refuses callers who may not add tasks.
+/// Resolves the drafts' unit names for the campaign (the office's aliases first) and flags
+/// stale dates; refuses callers who may not add tasks.
 pub async fn preview(
     state: &AppState,
     caller: &Caller,
@@ -228,17 +259,51 @@ pub async fn preview(
             }
         }
     }
-    let units = state.store.resolve_units(&area, &names).await?;
+    let units = state
+        .store
+        .resolve_units(&area, campaign.issuing_org_id, &names)
+        .await?;
+    let unresolved: Vec<String> = units
+        .iter()
+        .filter(|m| m.orgs.is_empty())
+        .map(|m| m.unit_name.clone())
+        .collect();
+    let flags: Vec<DraftFlags> = notice
+        .tasks
+        .iter()
+        .map(|t| DraftFlags {
+            stale_dates: stale_dates(&t.deadline, campaign.starts(), campaign.ends())
+                .iter()
+                .map(|d| d.to_string())
+                .collect(),
+            unresolved: t
+                .lead_units
+                .iter()
+                .chain(t.co_units.iter())
+                .filter(|n| unresolved.contains(n))
+                .cloned()
+                .collect(),
+        })
+        .collect();
+    let candidates = state.store.area_organizations(&area).await?;
     Ok(TaskPreview {
         doc_number: notice.doc_number,
         cadence: notice.cadence.map(|c| c.as_code()),
         problems: notice
             .tasks
             .iter()
-            .filter(|t| !t.problems.is_empty())
+            .zip(&flags)
+            .filter(|(t, f)| {
+                !t.problems.is_empty() || !f.stale_dates.is_empty() || !f.unresolved.is_empty()
+            })
             .count(),
         tasks: notice.tasks,
+        flags,
         units,
+        unresolved,
+        candidates,
+        starts_on: campaign.starts_on.clone(),
+        ends_on: campaign.ends_on.clone(),
     })
 }
 
@@ -304,14 +369,17 @@ pub fn sheet_draft(campaign: &Campaign, bytes: &[u8]) -> Result<NoticeDraft, Api
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TaskReports {
     pub task: Task,
+    /// The task's units × the campaign's periods.
     pub grid: TaskReportGrid,
+    /// The current returns of the task's units (each with its line on this task, if any).
     pub reports: Vec<Report>,
     pub attachments: Vec<ReportAttachment>,
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/tasks/{task}/reports", tag = "campaigns",
     params(("id" = i64, Path), ("task" = i64, Path)),
-    responses((status = 200, body = TaskReports)), security(("bearer" = []), ("session" = [])))]
+    responses((status = 200, body = TaskReports), (status = 404, description = "absent or not visible")),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn task_reports(
     State(state): State<AppState>,
     caller: Caller,
@@ -321,7 +389,7 @@ pub async fn task_reports(
     let task = state.store.task(&caller.principal, id, task_id).await?;
     let grid = state
         .store
-        .report_grid(&caller.principal, &campaign, &task)
+        .report_grid(&caller.principal, &campaign, Some(&task))
         .await?;
     let reports = state
         .store
@@ -329,8 +397,11 @@ pub async fn task_reports(
         .await?;
     let attachments = state
         .store
-        .report_attachments(&caller.principal, id, Some(task_id))
-        .await?;
+        .report_attachments(&caller.principal, id, None)
+        .await?
+        .into_iter()
+        .filter(|a| reports.iter().any(|r| r.id == a.report_id))
+        .collect();
     Ok(Json(TaskReports {
         task,
         grid,
@@ -339,24 +410,207 @@ pub async fn task_reports(
     }))
 }
 
-/// Files the caller's unit's report for a period.
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/tasks/{task}/reports", tag = "campaigns",
-    params(("id" = i64, Path), ("task" = i64, Path)), request_body = ReportInput,
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignReturns {
+    /// Every unit of the campaign × its periods.
+    pub grid: TaskReportGrid,
+    /// The current returns the caller may read.
+    pub reports: Vec<Report>,
+    pub attachments: Vec<ReportAttachment>,
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/returns", tag = "campaigns",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = CampaignReturns), (status = 404, description = "absent or not visible")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn returns(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<CampaignReturns>, ApiError> {
+    let campaign = state.store.campaign(&caller.principal, id).await?;
+    let grid = state
+        .store
+        .report_grid(&caller.principal, &campaign, None)
+        .await?;
+    let reports = state.store.reports(&caller.principal, id, None).await?;
+    let attachments = state
+        .store
+        .report_attachments(&caller.principal, id, None)
+        .await?;
+    Ok(Json(CampaignReturns {
+        grid,
+        reports,
+        attachments,
+    }))
+}
+
+/// Files the caller's unit's return for a period: one per unit and period, covering all the
+/// unit's tasks in the campaign (a line per task).
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/returns", tag = "campaigns",
+    params(("id" = i64, Path)), request_body = ReportInput,
     responses((status = 201, body = Created),
-              (status = 409, description = "already filed for the period"),
-              (status = 422, description = "not the caller's unit's task, a period not started or unknown, invalid figures")),
+              (status = 404, description = "absent or not visible"),
+              (status = 409, description = "already filed for the period (replace it instead)"),
+              (status = 422, description = "not a unit of the campaign, a line on another unit's task, a period not started or unknown, invalid figures")),
     security(("bearer" = []), ("session" = [])))]
 pub async fn file_report(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, task_id)): Path<(i64, i64)>,
+    Path(id): Path<i64>,
     ApiJson(input): ApiJson<ReportInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let report = state
         .store
-        .file_report(&caller.principal, id, task_id, &input)
+        .file_report(&caller.principal, id, &input)
         .await?;
     Ok((StatusCode::CREATED, Json(Created { id: report })))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReturnDetail {
+    pub report: Report,
+    /// Every version of the unit's return for the period, oldest first.
+    pub history: Vec<Report>,
+    pub attachments: Vec<ReportAttachment>,
+}
+
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/returns/{report}", tag = "campaigns",
+    params(("id" = i64, Path), ("report" = i64, Path)),
+    responses((status = 200, body = ReturnDetail), (status = 404, description = "absent or not visible")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn read_return(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, report_id)): Path<(i64, i64)>,
+) -> Result<Json<ReturnDetail>, ApiError> {
+    let report = state.store.report(&caller.principal, id, report_id).await?;
+    let history = state
+        .store
+        .report_history(&caller.principal, id, report.org_id, &report.period_key)
+        .await?;
+    let attachments = state
+        .store
+        .report_attachments(&caller.principal, id, None)
+        .await?
+        .into_iter()
+        .filter(|a| history.iter().any(|r| r.id == a.report_id))
+        .collect();
+    Ok(Json(ReturnDetail {
+        report,
+        history,
+        attachments,
+    }))
+}
+
+/// Replaces a wrong return with a new version, by its unit, until the next period's return
+/// falls due; the old version stays in the history.
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}/returns/{report}", tag = "campaigns",
+    params(("id" = i64, Path), ("report" = i64, Path)), request_body = ReturnReplacement,
+    responses((status = 201, body = Created, description = "the new version"),
+              (status = 404, description = "absent or not visible"),
+              (status = 409, description = "a stale expected_version, or a version already replaced; nothing changed"),
+              (status = 422, description = "no reason, not the caller's unit's return, the period is closed, invalid figures")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn replace_return(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, report_id)): Path<(i64, i64)>,
+    ApiJson(input): ApiJson<ReturnReplacement>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let new = state
+        .store
+        .replace_report(&caller.principal, id, report_id, &input)
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id: new })))
+}
+
+/// Corrects a campaign's title, document number, period and phases.
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}", tag = "campaigns",
+    params(("id" = i64, Path)), request_body = CampaignCorrection,
+    responses((status = 200, body = Campaign), (status = 403, description = "not the issuing office"),
+              (status = 404, description = "absent or not visible"),
+              (status = 409, description = "a stale expected_version; nothing changed"),
+              (status = 422, description = "no reason, or fields that do not hold together")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn correct(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<CampaignCorrection>,
+) -> Result<Json<Campaign>, ApiError> {
+    state
+        .store
+        .correct_campaign(&caller.principal, id, &input)
+        .await?;
+    Ok(Json(state.store.campaign(&caller.principal, id).await?))
+}
+
+/// Corrects a task's text, deadline, units and cadence.
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}/tasks/{task}", tag = "campaigns",
+    params(("id" = i64, Path), ("task" = i64, Path)), request_body = TaskCorrection,
+    responses((status = 200, body = Task), (status = 403, description = "not the issuing office"),
+              (status = 404, description = "absent or not visible"),
+              (status = 409, description = "a stale expected_version; nothing changed"),
+              (status = 422, description = "no reason, an invalid task, stale dates not confirmed or unit names resolving to nobody")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn correct_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, task_id)): Path<(i64, i64)>,
+    ApiJson(input): ApiJson<TaskCorrection>,
+) -> Result<Json<Task>, ApiError> {
+    state
+        .store
+        .correct_task(&caller.principal, id, task_id, &input)
+        .await?;
+    Ok(Json(
+        state.store.task(&caller.principal, id, task_id).await?,
+    ))
+}
+
+/// The issuing office's remembered unit names (the latest mapping of each).
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/unit-aliases", tag = "campaigns",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = [UnitAlias]), (status = 403, description = "not the issuing office"),
+              (status = 404, description = "absent or not visible")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn unit_aliases(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<UnitAlias>>, ApiError> {
+    let campaign = state.store.campaign(&caller.principal, id).await?;
+    if !state
+        .store
+        .may_manage_campaign(&caller.principal, &campaign)
+    {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(Json(
+        state.store.office_aliases(campaign.issuing_org_id).await?,
+    ))
+}
+
+/// Maps a written unit name to an organization, or to the area's regulators, for the issuing
+/// office's imports from now on.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/unit-aliases", tag = "campaigns",
+    params(("id" = i64, Path)), request_body = AliasInput,
+    responses((status = 201, body = Created), (status = 403, description = "not the issuing office"),
+              (status = 404, description = "absent or not visible"),
+              (status = 422, description = "no name, no target or two, an organization outside the area")),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn save_unit_alias(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<AliasInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let alias = state
+        .store
+        .save_unit_alias(&caller.principal, id, &input)
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id: alias })))
 }
 
 /// Attaches a file (the signed return's scan, a photo) to one of the caller's unit's reports.

@@ -13,7 +13,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use hazardnet_domain::campaign::{Cadence, CampaignInput, PhaseInput};
+use hazardnet_domain::campaign::{Cadence, CampaignCorrection, CampaignInput, PhaseInput};
 use hazardnet_store::{Campaign, DispatchRow, TargetProgress, Task};
 use serde::Deserialize;
 
@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/campaigns", get(list).post(create))
         .route("/campaigns/new", get(new_form))
         .route("/campaigns/{id}", get(detail))
+        .route("/campaigns/{id}/edit", get(edit_form).post(correct))
         .merge(super::campaign_tasks::router())
 }
 
@@ -407,7 +408,7 @@ async fn detail(
         let tasks = state.store.tasks(who, id).await?;
         let mut lines = Vec::new();
         for task in tasks {
-            let grid = state.store.report_grid(who, &c, &task).await?;
+            let grid = state.store.report_grid(who, &c, Some(&task)).await?;
             lines.push(TaskLine {
                 units: unit_lines(&task),
                 cadence: cadence_label(Chrome::new(&headers, None, "").lang, &task.cadence),
@@ -458,5 +459,120 @@ async fn detail(
             })
         }
         Err(e) => page_error(&headers, Some(&caller), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaign_edit.html")]
+struct EditPage {
+    chrome: Chrome,
+    c: Campaign,
+    form: CampaignCorrection,
+    errors: Vec<String>,
+}
+
+/// The correction form's fields: `expected_version`, `reason`, `title`, `doc_number`,
+/// `starts_on`, `ends_on`, and per phase `phase_name.N`, `phase_starts_on.N`, `phase_ends_on.N`.
+fn correction_from(fields: &[(String, String)]) -> CampaignCorrection {
+    let mut form = CampaignCorrection::default();
+    let mut phases: std::collections::BTreeMap<usize, PhaseInput> = Default::default();
+    for (name, value) in fields {
+        match name.as_str() {
+            "expected_version" => form.expected_version = value.trim().parse().unwrap_or(-1),
+            "reason" => form.reason = value.clone(),
+            "title" => form.title = value.clone(),
+            "doc_number" => form.doc_number = value.clone(),
+            "starts_on" => form.starts_on = value.clone(),
+            "ends_on" => form.ends_on = value.clone(),
+            other => {
+                if let Some((field, n)) = other.split_once('.')
+                    && let Ok(n) = n.parse::<usize>()
+                {
+                    let phase = phases.entry(n).or_default();
+                    match field {
+                        "phase_name" => phase.name = value.clone(),
+                        "phase_starts_on" => phase.starts_on = value.clone(),
+                        "phase_ends_on" => phase.ends_on = value.clone(),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    form.phases = phases.into_values().collect();
+    form
+}
+
+fn edit_page(
+    headers: &HeaderMap,
+    caller: &crate::auth::Caller,
+    c: Campaign,
+    mut form: CampaignCorrection,
+    errors: Vec<String>,
+) -> Response {
+    // One blank row to add a phase.
+    form.phases.push(PhaseInput::default());
+    render(&EditPage {
+        chrome: Chrome::new(headers, Some(caller), "campaigns"),
+        c,
+        form,
+        errors,
+    })
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+) -> Response {
+    match state.store.campaign(&caller.principal, id).await {
+        Ok(c) if state.store.may_manage_campaign(&caller.principal, &c) => {
+            let form = CampaignCorrection {
+                expected_version: c.version,
+                reason: String::new(),
+                title: c.title.clone(),
+                doc_number: c.doc_number.clone(),
+                starts_on: c.starts_on.clone(),
+                ends_on: c.ends_on.clone().unwrap_or_default(),
+                phases: c
+                    .phases
+                    .iter()
+                    .map(|p| PhaseInput {
+                        name: p.name.clone(),
+                        starts_on: p.starts_on.clone(),
+                        ends_on: p.ends_on.clone(),
+                    })
+                    .collect(),
+            };
+            edit_page(&headers, &caller, c, form, Vec::new())
+        }
+        Ok(_) => page_error(&headers, Some(&caller), ApiError::Forbidden),
+        Err(e) => page_error(&headers, Some(&caller), e.into()),
+    }
+}
+
+async fn correct(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = correction_from(&fields);
+    match state
+        .store
+        .correct_campaign(&caller.principal, id, &form)
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/campaigns/{id}")).into_response(),
+        Err(e) => {
+            let message =
+                Chrome::new(&headers, Some(&caller), "").error_message(&ApiError::from(e));
+            match state.store.campaign(&caller.principal, id).await {
+                Ok(c) => edit_page(&headers, &caller, c, form, vec![message]),
+                Err(e) => page_error(&headers, Some(&caller), e.into()),
+            }
+        }
     }
 }

@@ -57,18 +57,26 @@ async fn the_notice_text_yields_its_25_tasks_for_confirmation_and_they_save() {
     assert_eq!(status, StatusCode::OK, "{preview}");
     assert_eq!(preview["doc_number"], "枣高安发〔2021〕9号");
     assert_eq!(preview["cadence"], "monthly-next:1");
-    assert_eq!(preview["problems"], 0);
     let tasks = preview["tasks"].as_array().unwrap();
     assert_eq!(tasks.len(), 25);
+    assert!(tasks.iter().all(|t| t["problems"] == json!([])));
     assert_eq!(
         tasks[8]["lead_units"],
         json!(["区经济发展局", "区党政综合办公室"])
     );
     assert_eq!(tasks[6]["deadline"]["due_on"], "2021-04-30");
-    // The units are resolved against the area's organizations for the clerk to see.
-    let units = preview["units"].as_array().unwrap();
-    let resolved = |name: &str| -> Vec<String> {
-        units
+    // The notice's 2021 dates lie outside this 2026 campaign: flagged, not passed silently.
+    assert_eq!(
+        preview["flags"][6]["stale_dates"],
+        json!(["2021-02-28", "2021-03-31", "2021-04-30"])
+    );
+    assert_eq!(preview["flags"][0]["stale_dates"], json!([]));
+    // The units are resolved against the area's organizations for the clerk to see; those
+    // that resolve to nobody are listed for the clerk to map.
+    let resolved = |preview: &Value, name: &str| -> Vec<String> {
+        preview["units"]
+            .as_array()
+            .unwrap()
             .iter()
             .find(|u| u["unit_name"] == name)
             .map(|u| {
@@ -81,27 +89,110 @@ async fn the_notice_text_yields_its_25_tasks_for_confirmation_and_they_save() {
             })
             .unwrap_or_default()
     };
-    assert_eq!(resolved("区应急管理局"), ["城中区应急管理局"]);
-    assert_eq!(resolved("各街道办事处"), ["公园街道办事处"]);
-    assert!(resolved("区交警大队").is_empty());
+    assert_eq!(resolved(&preview, "区应急管理局"), ["城中区应急管理局"]);
+    assert_eq!(resolved(&preview, "各街道办事处"), ["公园街道办事处"]);
+    let unresolved = preview["unresolved"].as_array().unwrap();
+    for name in [
+        "区安委会办公室",
+        "区交警大队",
+        "区负有安全生产监督管理职责的部门",
+    ] {
+        assert!(unresolved.contains(&json!(name)), "{name} listed");
+    }
+    assert_eq!(preview["flags"][9]["unresolved"], json!(["区交警大队"]));
+    assert!(preview["problems"].as_i64().unwrap() >= 20);
     // A preview saves nothing.
     assert_eq!(task_count(&district, id).await, before);
 
-    let inputs: Vec<Value> = tasks
-        .iter()
-        .map(|t| {
-            json!({
-                "text": t["text"], "lead_units": t["lead_units"], "co_units": t["co_units"],
-                "deadline": t["deadline"]["text"], "cadence": t["cadence"].as_str().unwrap_or(""),
+    let inputs = |preview: &Value, confirm: bool| -> Value {
+        preview["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                json!({
+                    "text": t["text"], "lead_units": t["lead_units"], "co_units": t["co_units"],
+                    "deadline": t["deadline"]["text"], "cadence": t["cadence"].as_str().unwrap_or(""),
+                    "confirm_dates": confirm, "keep_unlinked": confirm,
+                })
             })
-        })
-        .collect();
-    let (status, saved) = district
+            .collect()
+    };
+    // Saving as read is refused, task by task, and saves nothing.
+    let tasks_path = format!("/api/v1/campaigns/{id}/tasks");
+    let (status, body) = district
+        .post_json(&tasks_path, &inputs(&preview, false))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let rows = body["error"]["rows"].as_array().unwrap();
+    let codes_of = |row: i64| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r["row"] == row)
+            .map(|r| r["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(codes_of(7)[0], "stale_deadline");
+    assert_eq!(codes_of(10), ["stale_deadline", "unresolved_units"]);
+    assert!(
+        rows.iter()
+            .any(|r| r["message"].as_str().unwrap().contains("区交警大队"))
+    );
+    assert_eq!(task_count(&district, id).await, before);
+
+    // The clerk maps 区安委会办公室 to the district office and the "负有…职责的部门" to the
+    // area's regulators; the next import resolves them by these aliases.
+    let office = preview["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c[1] == "城中区安委办")
+        .unwrap()[0]
+        .as_i64()
+        .unwrap();
+    let aliases = format!("/api/v1/campaigns/{id}/unit-aliases");
+    for body in [
+        json!({"unit_name": "区安委会办公室", "org_id": office}),
+        json!({"unit_name": "区负有安全生产监督管理职责的部门", "unit_class": "regulators"}),
+    ] {
+        let (status, created) = district.post_json(&aliases, &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+    }
+    let (status, _) = app
+        .bearer("street-office")
+        .await
         .post_json(
-            &format!("/api/v1/campaigns/{id}/tasks"),
-            &Value::Array(inputs),
+            &aliases,
+            &json!({"unit_name": "区交警大队", "org_id": office}),
         )
         .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, remembered) = district.get_json(&aliases).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(remembered.as_array().unwrap().len(), 2);
+    let (_, again) = district
+        .post_json(
+            &format!("/api/v1/campaigns/{id}/tasks/preview-notice"),
+            &json!({"text": SEED_002}),
+        )
+        .await;
+    assert_eq!(resolved(&again, "区安委会办公室"), ["城中区安委办"]);
+    assert_eq!(
+        resolved(&again, "区负有安全生产监督管理职责的部门"),
+        ["城中区应急管理局"]
+    );
+    let unresolved = again["unresolved"].as_array().unwrap();
+    assert!(!unresolved.contains(&json!("区安委会办公室")));
+    assert!(unresolved.contains(&json!("区交警大队")));
+    let pool = app.raw().await;
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'campaign.unit_alias'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 2);
+
+    // Confirmed (the dates as written, the rest kept unlinked on purpose), all 25 save.
+    let (status, saved) = district.post_json(&tasks_path, &inputs(&again, true)).await;
     assert_eq!(status, StatusCode::CREATED, "{saved}");
     assert_eq!(saved["ids"].as_array().unwrap().len(), 25);
     let (_, detail) = district.get_json(&format!("/api/v1/campaigns/{id}")).await;
@@ -111,10 +202,80 @@ async fn the_notice_text_yields_its_25_tasks_for_confirmation_and_they_save() {
     assert_eq!(fifth["cadence"], "half-monthly");
     assert_eq!(fifth["due_on"], "2021-06-30");
     assert_eq!(fifth["ongoing"], true);
-    // The street office is a unit of task 五 and sees the campaign; its report form opens.
+    // Task 二十 names only "区负有…部门", which now reaches the regulator.
+    let twentieth = &detail["tasks"][20];
+    assert_eq!(twentieth["units"][0]["org_name"], "城中区应急管理局");
+
+    // The street is a unit of many tasks but owes ONE return per period, covering them all.
     let street = app.bearer("street-office").await;
     let (status, _) = street.get_json(&format!("/api/v1/campaigns/{id}")).await;
     assert_eq!(status, StatusCode::OK);
+    let who = app
+        .store
+        .principal_for_username("street-office")
+        .await
+        .unwrap();
+    let owed: Vec<_> = app
+        .store
+        .pending_returns(&who, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.campaign_id == id)
+        .collect();
+    assert_eq!(owed.len(), 1, "{owed:?}");
+    assert!(owed[0].tasks >= 8, "{owed:?}");
+    let (_, returns) = district
+        .get_json(&format!("/api/v1/campaigns/{id}/returns"))
+        .await;
+    let streets = returns["grid"]["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u[1] == "公园街道办事处")
+        .count();
+    assert_eq!(streets, 1);
+    let street_tasks: Vec<i64> = detail["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|u| u["org_name"] == "公园街道办事处")
+        })
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    let lines: Vec<Value> = street_tasks
+        .iter()
+        .map(|t| json!({"task_id": t, "text": "已部署落实。"}))
+        .collect();
+    let period = owed[0].period_key.clone();
+    let returns_path = format!("/api/v1/campaigns/{id}/returns");
+    let (status, body) = street
+        .post_json(
+            &returns_path,
+            &json!({"period_key": period, "body": "本月各项任务推进情况。", "lines": lines}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, filed) = street
+        .get_json(&format!("{returns_path}/{}", body["id"]))
+        .await;
+    assert_eq!(
+        filed["report"]["lines"].as_array().unwrap().len(),
+        street_tasks.len()
+    );
+    assert!(
+        app.store
+            .pending_returns(&who, 100)
+            .await
+            .unwrap()
+            .iter()
+            .all(|p| p.campaign_id != id)
+    );
 }
 
 #[tokio::test]
@@ -213,7 +374,8 @@ async fn reports_are_filed_once_per_period_by_the_units_named() {
     )
     .await;
     let task = dispatch_task(&district, id).await;
-    let path = format!("/api/v1/campaigns/{id}/tasks/{task}/reports");
+    let path = format!("/api/v1/campaigns/{id}/returns");
+    let grid_path = format!("/api/v1/campaigns/{id}/tasks/{task}/reports");
     let report = |period: &str| json!({"period_key": period, "body": "本月检查企业5家。", "figures": {"enterprises_checked": 5, "drills": 1}});
 
     // October's was due on the 28th: filing it now is late. November's is on time.
@@ -246,7 +408,7 @@ async fn reports_are_filed_once_per_period_by_the_units_named() {
     let (status, _) = enterprise.post_json(&path, &report("2026-11")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let (status, grid) = district.get_json(&path).await;
+    let (status, grid) = district.get_json(&grid_path).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(grid["reports"].as_array().unwrap().len(), 2);
     assert_eq!(grid["grid"]["late"], 1);
@@ -293,7 +455,7 @@ async fn reports_are_filed_once_per_period_by_the_units_named() {
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.bytes().await.unwrap().to_vec(), scan);
-    let (_, grid) = district.get_json(&path).await;
+    let (_, grid) = district.get_json(&grid_path).await;
     assert_eq!(grid["attachments"][0]["file_name"], "盖章件.pdf");
     // Every report is in the audit chain.
     let pool = app.raw().await;
@@ -316,7 +478,6 @@ async fn report_reminders_and_escalation_use_the_job_table() {
         &campaign_body("专项整治", "2026-11-01", "monthly:28"),
     )
     .await;
-    let task = dispatch_task(&district, id).await;
     app.store.run_due_jobs().await.unwrap();
     assert!(kinds(&street).await.is_empty());
     // Two days before the 28th: both units are reminded.
@@ -327,7 +488,7 @@ async fn report_reminders_and_escalation_use_the_job_table() {
     // The street files; after the due day only the regulator is missing, and the district hears.
     let (status, _) = street
         .post_json(
-            &format!("/api/v1/campaigns/{id}/tasks/{task}/reports"),
+            &format!("/api/v1/campaigns/{id}/returns"),
             &json!({"period_key": "2026-11", "body": "已完成。", "figures": {}}),
         )
         .await;
@@ -579,8 +740,7 @@ async fn returns_roll_up_from_the_streets_to_the_district_in_a_city_table() {
     body["reporting_units"] = json!("各街道办事处、城中区应急管理局");
     body["phases"] = json!([]);
     let id = create_campaign(&admin, &body).await;
-    let task = dispatch_task(&admin, id).await;
-    let path = format!("/api/v1/campaigns/{id}/tasks/{task}/reports");
+    let path = format!("/api/v1/campaigns/{id}/returns");
     for (user, checked) in [("street-office", 7), ("regulator", 5)] {
         let (status, body) = app
             .bearer(user)
@@ -640,9 +800,9 @@ async fn a_unit_sees_the_returns_it_owes_on_its_home_page() {
         .await
         .unwrap();
     let owed = app.store.pending_returns(&street, 100).await.unwrap();
+    // One return per period, however many of the campaign's tasks name the street.
     let dispatch: Vec<(&str, bool)> = owed
         .iter()
-        .filter(|r| r.task_number == 0)
         .map(|r| (r.period_key.as_str(), r.overdue))
         .collect();
     // The demo street filed September and October; May–August were missed, November is open.
@@ -666,4 +826,149 @@ async fn a_unit_sees_the_returns_it_owes_on_its_home_page() {
         html.contains("本单位待报送") && html.contains("2026年11月"),
         "{html}"
     );
+}
+
+#[tokio::test]
+async fn campaigns_tasks_and_returns_are_corrected_with_versions_and_reasons() {
+    let app = TestApp::spawn_demo().await;
+    let district = app.bearer("district-office").await;
+    let street = app.bearer("street-office").await;
+    let id = create_campaign(
+        &district,
+        &campaign_body("专项整治", "2026-10-01", "monthly:28"),
+    )
+    .await;
+    let (status, saved) = district
+        .post_json(
+            &format!("/api/v1/campaigns/{id}/tasks"),
+            &json!([{"text": "开展专项检查", "lead_units": ["各街道办事处"], "deadline": "2026年12月底前"}]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    let task = saved["ids"][0].as_i64().unwrap();
+
+    // A task's deadline corrected on a stale copy: 409 in Chinese, nothing changed.
+    let task_path = format!("/api/v1/campaigns/{id}/tasks/{task}");
+    let correction = |version: i64, deadline: &str| {
+        json!({"expected_version": version, "reason": "时限录入有误", "text": "开展专项检查",
+               "lead_units": ["各街道办事处"], "deadline": deadline})
+    };
+    let (status, body) = district
+        .put_json(&task_path, &correction(1, "2027年1月底前"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["version"], 2);
+    assert_eq!(body["due_on"], "2027-01-31");
+    let (status, body) = district
+        .put_json(&task_path, &correction(1, "2027年3月底前"), None)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "stale_version");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .any(|c| c > '\u{4e00}')
+    );
+    let (_, detail) = district.get_json(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(detail["tasks"][1]["due_on"], "2027-01-31");
+    // Without a reason, or with a date outside the campaign unconfirmed: refused.
+    let mut no_reason = correction(2, "2027年3月底前");
+    no_reason["reason"] = json!("");
+    let (status, _) = district.put_json(&task_path, &no_reason, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, body) = district
+        .put_json(&task_path, &correction(2, "2021年上半年"), None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["rows"][0]["code"], "stale_deadline");
+    let (status, _) = street
+        .put_json(&task_path, &correction(2, "2027年3月底前"), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The campaign's title and period, likewise.
+    let campaign_path = format!("/api/v1/campaigns/{id}");
+    let fix = |version: i64| {
+        json!({"expected_version": version, "reason": "文号更正", "title": "重大事故隐患专项整治",
+               "doc_number": "城中安委字〔2026〕10号", "starts_on": "2026-10-01", "ends_on": "2027-09-30",
+               "phases": [{"name": "集中整治", "starts_on": "2026-10-01", "ends_on": "2027-09-30"}]})
+    };
+    let (status, body) = district.put_json(&campaign_path, &fix(1), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["version"], 2);
+    assert_eq!(body["doc_number"], "城中安委字〔2026〕10号");
+    assert_eq!(body["phases"].as_array().unwrap().len(), 1);
+    let (status, _) = district.put_json(&campaign_path, &fix(1), None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // A wrong return is replaced by its unit: a new version, the old one kept in history.
+    let returns = format!("/api/v1/campaigns/{id}/returns");
+    let (status, body) = street
+        .post_json(
+            &returns,
+            &json!({"period_key": "2026-11", "body": "本月检查企业50家。", "figures": {"enterprises_checked": 50},
+                    "lines": [{"task_id": task, "text": "已检查50家"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let first = body["id"].as_i64().unwrap();
+    let (status, body) = street
+        .post_json(&returns, &json!({"period_key": "2026-11", "body": "重报"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let replacement = |version: i64| {
+        json!({"expected_version": version, "reason": "检查企业数多填一位", "body": "本月检查企业5家。",
+               "figures": {"enterprises_checked": 5}, "lines": [{"task_id": task, "text": "已检查5家"}]})
+    };
+    let (status, body) = app
+        .bearer("regulator")
+        .await
+        .put_json(&format!("{returns}/{first}"), &replacement(1), None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "not_report_unit");
+    let (status, body) = street
+        .put_json(&format!("{returns}/{first}"), &replacement(1), None)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let second = body["id"].as_i64().unwrap();
+    let (status, body) = street
+        .put_json(&format!("{returns}/{first}"), &replacement(1), None)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, detail) = district.get_json(&format!("{returns}/{second}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(detail["report"]["version"], 2);
+    assert_eq!(detail["report"]["reason"], "检查企业数多填一位");
+    let history = detail["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0]["id"], first);
+    assert_eq!(history[0]["current"], false);
+    assert_eq!(history[0]["body"], "本月检查企业50家。");
+    // The dispatch table takes the current version.
+    let (_, table) = district
+        .get_json(&format!("/api/v1/campaigns/{id}/dispatch?period=2026-11"))
+        .await;
+    let row = table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["unit"].as_str().unwrap().contains("公园"))
+        .unwrap();
+    assert_eq!(row["filled"]["enterprises_checked"], 5);
+    let pool = app.raw().await;
+    for action in [
+        "campaign.task_correct",
+        "campaign.correct",
+        "campaign.report_replace",
+    ] {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")
+            .bind(action)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "{action}");
+    }
 }

@@ -633,7 +633,7 @@ async fn every_role_sees_exactly_the_campaign_targets_returns_and_attachments_of
         let session = session_for(&f.app, username).await;
         let (status, body) = session
             .post_json(
-                &reports_path,
+                &format!("/api/v1/campaigns/{id}/returns"),
                 &json!({"period_key": "2026-10", "body": format!("{unit}十月进展"), "figures": {"enterprises_checked": 2}}),
             )
             .await;
@@ -718,6 +718,11 @@ async fn every_role_sees_exactly_the_campaign_targets_returns_and_attachments_of
                 .await
                 .status();
             assert_eq!(status, want, "{username} attachment of {unit}");
+            let status = session
+                .get(&format!("/api/v1/campaigns/{id}/returns/{report}"))
+                .await
+                .status();
+            assert_eq!(status, want, "{username} return of {unit}");
             // Writing to another unit's return: absent, like an unknown id.
             let own = (*username == "territorial" && *unit == "公园街道办事处")
                 || (*username == "street-b" && *unit == "城中街道办事处");
@@ -733,6 +738,18 @@ async fn every_role_sees_exactly_the_campaign_targets_returns_and_attachments_of
                     status,
                     StatusCode::NOT_FOUND,
                     "{username} writes to {unit}: {body}"
+                );
+                let (status, body) = session
+                    .put_json(
+                        &format!("/api/v1/campaigns/{id}/returns/{report}"),
+                        &json!({"expected_version": 1, "reason": "冒名更正", "body": "x"}),
+                        None,
+                    )
+                    .await;
+                assert_eq!(
+                    status,
+                    StatusCode::NOT_FOUND,
+                    "{username} replaces {unit}'s return: {body}"
                 );
             }
             checked += 1;

@@ -404,3 +404,61 @@ async fn history_names_the_person_and_the_office() {
     );
     assert!(!html.contains(">street-office<"));
 }
+
+#[tokio::test]
+async fn a_stale_campaign_correction_keeps_what_was_typed() {
+    let app = TestApp::spawn_demo().await;
+    let district = app.bearer("district-office").await;
+    let (status, created) = district
+        .post_json(
+            "/api/v1/campaigns",
+            &serde_json::json!({
+                "title": "专项整治", "jurisdiction_code": "450202000000", "cadence": "monthly:28",
+                "starts_on": "2026-10-01", "ends_on": "2027-06-30", "reporting_units": "各街道办事处",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let session = page_login(&app, "district-office").await;
+    let form_html = session
+        .get(&format!("/campaigns/{id}/edit"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&form_html);
+    assert!(form_html.contains("name=\"expected_version\" value=\"1\""));
+    let post = |title: &'static str, version: &'static str| {
+        session
+            .client
+            .post(app.url(&format!("/campaigns/{id}/edit")))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("expected_version", version),
+                ("reason", "名称更正"),
+                ("title", title),
+                ("starts_on", "2026-10-01"),
+                ("ends_on", "2027-06-30"),
+            ])
+            .send()
+    };
+    let r = post("重大事故隐患专项整治", "1").await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        format!("/campaigns/{id}")
+    );
+    // A colleague's copy made before that correction is refused, and keeps what was typed.
+    let html = post("专项整治（改）", "1")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("专项整治（改）"), "{html}");
+    assert!(html.contains("role=\"alert\""), "{html}");
+    let (_, detail) = district.get_json(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(detail["title"], "重大事故隐患专项整治");
+    assert_eq!(detail["version"], 2);
+}
