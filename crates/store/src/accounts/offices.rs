@@ -77,8 +77,11 @@ pub struct ExpertChoice {
     pub org_name: String,
 }
 
+/// The columns of a [`UserRow`]; the lock shows only while it lasts (the time is bound first).
 const USER_COLUMNS: &str = "SELECT u.id, u.username, u.display_name, u.org_id, \
-    o.name AS org_name, o.kind AS org_kind, u.role, u.phone, u.disabled, u.created_at \
+    o.name AS org_name, o.kind AS org_kind, u.role, u.phone, u.disabled, u.created_at, \
+    CASE WHEN u.locked_until > ";
+const USER_FROM: &str = " THEN u.locked_until END AS locked_until \
     FROM users u JOIN organizations o ON o.id = u.org_id WHERE ";
 
 /// `(condition)` on the organization aliased `o`: it lies inside `scope` — its jurisdiction in
@@ -210,6 +213,7 @@ impl Store {
         conditions(&mut count);
         let total = count.query_scalar_i64().fetch_one(&self.read).await?;
         let mut sql = Sql::new(USER_COLUMNS);
+        sql.bind(format_time(self.clock().now())).push(USER_FROM);
         conditions(&mut sql);
         sql.push(" ORDER BY o.name, u.username LIMIT ")
             .bind(filter.per_page());

@@ -38,13 +38,13 @@ async fn inspect(session: &Session, enterprise: i64) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["standard_key"] == "zhongda-huozai-gb35181")
+        .find(|t| t["standard_key"] == "gongmao-2023")
         .unwrap()
         .clone();
     let (status, created) = session
         .post_json(
             "/api/v1/inspections",
-            &json!({"enterprise_id": enterprise, "template_id": template["id"], "kind": "law_enforcement",
+            &json!({"enterprise_id": enterprise, "template_id": template["id"], "kind": "law_enforcement", "all_items": true,
                     "inspected_on": "2026-11-23", "team": [{"name": "区应急管理局 覃执法"}]}),
         )
         .await;

@@ -896,11 +896,11 @@ fn with(object: &Value, field: &str, value: Value) -> Value {
 }
 
 /// Opens a record of the fire standard for `enterprise`, fails item 5 and signs it off with a
-/// deadline; the signed-off record.
+/// deadline, on a day its 2017 edition was in force; the signed-off record.
 async fn sign_off_with_one_failure(session: &Session, enterprise: i64) -> Value {
     let (template, items) = fire_standard(session).await;
     let (status, created) = session
-        .post_json("/api/v1/inspections", &json!({"enterprise_id": enterprise, "template_id": template, "kind": "routine", "inspected_on": "2026-11-23", "team": [{"name": "李检查"}]}))
+        .post_json("/api/v1/inspections", &json!({"enterprise_id": enterprise, "template_id": template, "kind": "routine", "inspected_on": "2025-10-28", "team": [{"name": "李检查"}]}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_i64().unwrap();
