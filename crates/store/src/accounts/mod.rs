@@ -59,7 +59,7 @@ pub struct EnforcementDelegation {
     pub basis: String,
 }
 
-const ORG_COLUMNS: &str = "id, name, kind, jurisdiction_code, industries, enterprise_id, \
+pub(crate) const ORG_COLUMNS: &str = "id, name, kind, jurisdiction_code, industries, enterprise_id, \
     delegated_enforcement, delegated_enforcement_basis";
 
 #[derive(Debug, Clone, Deserialize, Default, utoipa::ToSchema)]

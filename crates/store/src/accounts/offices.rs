@@ -4,7 +4,7 @@
 //! one rule, [`Role::may_grant`]; every query here asks it, and checks the scope again inside
 //! the write.
 
-use super::{Organization, UserRow, check_username, hash_password};
+use super::{ORG_COLUMNS, Organization, UserRow, check_username, hash_password};
 use crate::audit::{Change, append, to_json};
 use crate::clock::format_time;
 use crate::sql::{ENTERPRISE_SCOPE, Sql, push_scope};
@@ -225,13 +225,13 @@ impl Store {
     /// The organizations, other than enterprises', whose accounts the caller keeps (enterprises
     /// are chosen by their credit code: there are too many to list).
     pub async fn account_organizations(&self, who: &Principal) -> Result<Vec<Organization>> {
-        let mut sql = Sql::new(
-            "SELECT o.id, o.name, o.kind, o.jurisdiction_code, o.industries, o.enterprise_id \
-             FROM organizations o WHERE o.kind <> 'enterprise' AND ",
-        );
+        let mut sql = Sql::new(&format!(
+            "SELECT {ORG_COLUMNS} FROM organizations o WHERE o.kind <> 'enterprise' AND "
+        ));
         push_org_reach(&mut sql, who);
         sql.push(" ORDER BY o.jurisdiction_code, o.name");
-        Ok(sql.query_as().fetch_all(&self.read).await?)
+        let rows: Vec<Organization> = sql.query_as().fetch_all(&self.read).await?;
+        rows.into_iter().map(Organization::with_power).collect()
     }
 
     /// Gives an account in an organization the caller keeps ([`Role::may_grant`]). For an
@@ -251,10 +251,9 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let (org_id, kind, jurisdiction, relation) = match (new.org_id, new.enterprise_id) {
             (Some(org_id), _) => {
-                let org: Organization = sqlx::query_as(
-                    "SELECT id, name, kind, jurisdiction_code, industries, enterprise_id \
-                     FROM organizations WHERE id = $1",
-                )
+                let org: Organization = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {ORG_COLUMNS} FROM organizations WHERE id = $1"
+                )))
                 .bind(org_id)
                 .fetch_optional(&mut *tx)
                 .await?

@@ -118,9 +118,10 @@ async fn the_bulletin_counts_what_the_records_hold_once_per_enterprise() {
     let district = app.bearer("district-office").await;
     let regulator = app.bearer("regulator").await;
     let id = campaign_id(&district).await;
-    // The street inspected 佰迪乐KTV two days ago (the demo); the district's regulator
-    // inspects it too, and fines it ¥50,000.
+    // The street inspects 佰迪乐KTV in the month; the district's regulator inspects it too,
+    // and fines it ¥50,000.
     let ktv = enterprise_named(&regulator, "佰迪乐KTV").await;
+    inspect(&app.bearer("street-office").await, ktv).await;
     inspect(&regulator, ktv).await;
     let (status, body) = regulator
         .post_json(
