@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hazardnet_store::{
-    AccountFilter, AssignedExpert, EnforcementDelegation, NewAccount, NewOrganization, NewUser,
+    AccountFilter, AssignedExpert, EnforcementDelegation, NewAccount, NewOrganization,
     Organization, UserRow,
 };
 use serde::{Deserialize, Serialize};

@@ -375,7 +375,7 @@ async fn detail_page(
     };
     let (actions, enforcement) = match state.store.enforcement_flags(&caller.principal, id).await {
         Ok(v) => v,
-        Err(err) => return page_error(&headers, Some(&caller), err.into()),
+        Err(err) => return page_error(headers, Some(caller), err.into()),
     };
     // The entry in force is the last one: leaving the blacklist ends it.
     let blacklist_entry = enforcement
@@ -397,7 +397,7 @@ async fn detail_page(
     let (open_hazards, open_total) =
         match state.store.hazards(&caller.principal, &open_filter).await {
             Ok(v) => v,
-            Err(err) => return page_error(&headers, Some(&caller), err.into()),
+            Err(err) => return page_error(headers, Some(caller), err.into()),
         };
     let flags = [
         (e.key_hazardous_chemicals, "field.key_hazardous_chemicals"),
