@@ -96,6 +96,18 @@ pub struct Campaign {
 }
 
 impl Campaign {
+    /// The phases as a correction form or input carries them.
+    pub fn phase_inputs(&self) -> Vec<PhaseInput> {
+        self.phases
+            .iter()
+            .map(|p| PhaseInput {
+                name: p.name.clone(),
+                starts_on: p.starts_on.clone(),
+                ends_on: p.ends_on.clone(),
+            })
+            .collect()
+    }
+
     pub fn cadence(&self) -> Cadence {
         Cadence::parse(&self.cadence).unwrap_or(Cadence::Monthly {
             due_day: 28,
@@ -518,15 +530,7 @@ impl Store {
             cadence: campaign.cadence.clone(),
             starts_on: campaign.starts_on.clone(),
             ends_on: campaign.ends_on.clone().unwrap_or_default(),
-            phases: campaign
-                .phases
-                .iter()
-                .map(|p| PhaseInput {
-                    name: p.name.clone(),
-                    starts_on: p.starts_on.clone(),
-                    ends_on: p.ends_on.clone(),
-                })
-                .collect(),
+            phases: campaign.phase_inputs(),
             // The reporting units are the dispatch return's, which this correction keeps.
             reporting_units: "—".into(),
             targets: Vec::new(),

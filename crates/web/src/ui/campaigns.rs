@@ -535,15 +535,7 @@ async fn edit_form(
                 doc_number: c.doc_number.clone(),
                 starts_on: c.starts_on.clone(),
                 ends_on: c.ends_on.clone().unwrap_or_default(),
-                phases: c
-                    .phases
-                    .iter()
-                    .map(|p| PhaseInput {
-                        name: p.name.clone(),
-                        starts_on: p.starts_on.clone(),
-                        ends_on: p.ends_on.clone(),
-                    })
-                    .collect(),
+                phases: c.phase_inputs(),
             };
             edit_page(&headers, &caller, c, form, Vec::new())
         }
