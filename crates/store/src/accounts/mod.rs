@@ -11,6 +11,7 @@ pub(crate) use sign_in::UnknownLogins;
 use sign_in::hash_password;
 pub use sign_in::{LoginOutcome, SessionInfo};
 
+use crate::WriteTx;
 use crate::audit::{Actor, Change, append, to_json};
 use crate::clock::format_time;
 use crate::{Result, Store, StoreError};
@@ -424,47 +425,20 @@ impl Store {
         OrgKind::parse(&org.kind)?.check_role(role)?;
         check_password_strength(&new.password, &[&username, &display_name])?;
         let hash = hash_password(new.password).await?;
-        let now = format_time(self.clock().now());
         let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, display_name, org_id, role, password_hash, phone, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(username.clone())
-        .bind(display_name.clone())
-        .bind(org.id)
-        .bind(role.as_str().to_string())
-        .bind(hash)
-        .bind(phone.clone())
-        .bind(now.clone())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| {
-            if StoreError::is_unique_violation(&e) {
-                StoreError::Conflict {
-                    code: "duplicate_username",
-                    value: username.clone(),
-                }
-            } else {
-                e.into()
-            }
-        })?;
-        append(
+        let id = insert_user(
             &mut tx,
             self,
             actor,
-            Change {
-                action: "user.create",
-                entity: "user",
-                entity_id: id.to_string(),
-                jurisdiction: org.jurisdiction_code.as_deref().unwrap_or(""),
-                before: None,
-                after: to_json(&serde_json::json!({
-                    "username": username, "display_name": display_name, "org_id": org.id,
-                    "role": role.as_str(), "phone": phone,
-                })),
+            &CheckedUser {
+                username,
+                display_name,
+                phone,
+                role,
+                hash,
             },
+            org.id,
+            org.jurisdiction_code.as_deref().unwrap_or(""),
         )
         .await?;
         tx.commit().await?;
@@ -666,4 +640,69 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// A new account's fields, checked, with its password hashed.
+pub(crate) struct CheckedUser {
+    pub username: String,
+    pub display_name: String,
+    pub phone: String,
+    pub role: Role,
+    pub hash: String,
+}
+
+/// Writes a new account in organization `org_id` and its `user.create` audit entry, inside the
+/// caller's write; a taken username is a conflict. The administrator's and the offices' ways
+/// of giving an account both end here.
+pub(crate) async fn insert_user(
+    tx: &mut WriteTx,
+    store: &Store,
+    actor: &Actor,
+    user: &CheckedUser,
+    org_id: i64,
+    jurisdiction: &str,
+) -> Result<i64> {
+    let now = format_time(store.clock().now());
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, org_id, role, password_hash, phone, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(user.username.clone())
+    .bind(user.display_name.clone())
+    .bind(org_id)
+    .bind(user.role.as_str().to_string())
+    .bind(user.hash.clone())
+    .bind(user.phone.clone())
+    .bind(now.clone())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| {
+        if StoreError::is_unique_violation(&e) {
+            StoreError::Conflict {
+                code: "duplicate_username",
+                value: user.username.clone(),
+            }
+        } else {
+            e.into()
+        }
+    })?;
+    append(
+        tx,
+        store,
+        actor,
+        Change {
+            action: "user.create",
+            entity: "user",
+            entity_id: id.to_string(),
+            jurisdiction,
+            before: None,
+            after: to_json(&serde_json::json!({
+                "username": user.username, "display_name": user.display_name, "org_id": org_id,
+                "role": user.role.as_str(), "phone": user.phone,
+            })),
+        },
+    )
+    .await?;
+    Ok(id)
 }

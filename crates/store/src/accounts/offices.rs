@@ -4,7 +4,9 @@
 //! one rule, [`Role::may_grant`]; every query here asks it, and checks the scope again inside
 //! the write.
 
-use super::{ORG_COLUMNS, Organization, UserRow, check_username, hash_password};
+use super::{
+    CheckedUser, ORG_COLUMNS, Organization, UserRow, check_username, hash_password, insert_user,
+};
 use crate::audit::{Change, append, to_json};
 use crate::clock::format_time;
 use crate::sql::{ENTERPRISE_SCOPE, Sql, push_scope};
@@ -247,7 +249,6 @@ impl Store {
         }
         check_password_strength(&new.password, &[&username, &display_name])?;
         let hash = hash_password(new.password).await?;
-        let now = format_time(self.clock().now());
         let mut tx = self.begin_write().await?;
         let (org_id, kind, jurisdiction, relation) = match (new.org_id, new.enterprise_id) {
             (Some(org_id), _) => {
@@ -290,45 +291,19 @@ impl Store {
         who.role
             .may_grant(who.org_kind, kind, relation, role)
             .map_err(|r| refusal(r, role, kind))?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, display_name, org_id, role, password_hash, phone, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(username.clone())
-        .bind(display_name.clone())
-        .bind(org_id)
-        .bind(role.as_str().to_string())
-        .bind(hash)
-        .bind(phone.clone())
-        .bind(now.clone())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| {
-            if StoreError::is_unique_violation(&e) {
-                StoreError::Conflict {
-                    code: "duplicate_username",
-                    value: username.clone(),
-                }
-            } else {
-                e.into()
-            }
-        })?;
-        append(
+        let id = insert_user(
             &mut tx,
             self,
             &who.actor(),
-            Change {
-                action: "user.create",
-                entity: "user",
-                entity_id: id.to_string(),
-                jurisdiction: &jurisdiction,
-                before: None,
-                after: to_json(&serde_json::json!({
-                    "username": username, "display_name": display_name, "org_id": org_id,
-                    "role": role.as_str(), "phone": phone,
-                })),
+            &CheckedUser {
+                username,
+                display_name,
+                phone,
+                role,
+                hash,
             },
+            org_id,
+            &jurisdiction,
         )
         .await?;
         tx.commit().await?;
