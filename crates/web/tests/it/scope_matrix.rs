@@ -290,6 +290,7 @@ async fn every_role_sees_reads_lists_counts_and_exports_exactly_its_scope() {
             for path in [
                 format!("/api/v1/enterprises/{id}"),
                 format!("/api/v1/enterprises/{id}/history"),
+                format!("/api/v1/enterprises/{id}/experts"),
             ] {
                 assert_eq!(
                     session.get(&path).await.status(),
